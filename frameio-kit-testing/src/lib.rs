@@ -1,1 +1,7 @@
-//! placeholder
+//! Test helpers for [frameio-kit](https://docs.rs/frameio-kit) integrations.
+//!
+//! Use this crate from `tests/` and from your own crate's dev-dependencies.
+
+pub mod signing;
+
+pub use signing::SignedRequest;

@@ -1,0 +1,377 @@
+//! The [`App`] builder: handlers, shared state and settings, checked all at once by
+//! [`App::build`] before anything binds a port.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
+use crate::error::{StartupError, StartupProblem};
+use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
+use crate::server::Service;
+use crate::signature::{DEFAULT_TOLERANCE, SigningKey};
+
+/// Default largest accepted request body: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default bind host.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// Default bind port.
+pub const DEFAULT_PORT: u16 = 8000;
+
+/// Builds a frameio-kit application: which handlers run, what they share, and how the server
+/// listens. Everything the macros and [`serve`](crate::serve) do can be done here by hand.
+///
+/// ```no_run
+/// use frameio_kit::App;
+///
+/// # async fn example() -> std::io::Result<()> {
+/// App::from_registry()           // every #[webhook] / #[action] in the linked crates
+///     .port(9000)
+///     .path("/frameio")
+///     .body_limit(256 * 1024)
+///     .serve()
+///     .await
+/// # }
+/// ```
+pub struct App {
+    pub(crate) handlers: Vec<Handler>,
+    pub(crate) data: AppData,
+    pub(crate) host: Option<String>,
+    pub(crate) port: Option<u16>,
+    pub(crate) path: String,
+    pub(crate) body_limit: usize,
+    pub(crate) tolerance: Duration,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) workers: Option<usize>,
+    pub(crate) shutdown_timeout: Duration,
+    env: EnvLookup,
+}
+
+/// Reads an environment variable (the process environment, or a test's stand-in).
+type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("handlers", &self.handlers)
+            .field("data", &self.data)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("path", &self.path)
+            .field("body_limit", &self.body_limit)
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// An app with no handlers: add them with [`App::handler`].
+    pub fn new() -> Self {
+        Self {
+            handlers: Vec::new(),
+            data: AppData::default(),
+            host: None,
+            port: None,
+            path: "/".to_owned(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            tolerance: DEFAULT_TOLERANCE,
+            clock: Arc::new(SystemClock),
+            workers: None,
+            shutdown_timeout: Duration::from_secs(30),
+            env: Arc::new(|name| std::env::var(name).ok()),
+        }
+    }
+
+    /// An app with every handler registered by `#[webhook]` and `#[action]` in the crates
+    /// linked into this binary.
+    pub fn from_registry() -> Self {
+        Self::new().handlers(crate::handler::registered())
+    }
+
+    /// Adds one handler.
+    #[must_use]
+    pub fn handler(mut self, handler: Handler) -> Self {
+        self.handlers.push(handler);
+        self
+    }
+
+    /// Adds several handlers.
+    #[must_use]
+    pub fn handlers(mut self, handlers: impl IntoIterator<Item = Handler>) -> Self {
+        self.handlers.extend(handlers);
+        self
+    }
+
+    /// Shares a value with every handler that takes [`State<T>`](crate::State).
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.data.insert(Arc::new(value));
+        self
+    }
+
+    /// Shares a value that is already behind an `Arc`.
+    #[must_use]
+    pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.data.insert(value);
+        self
+    }
+
+    /// The host to bind (default: `HOST`, else `127.0.0.1`).
+    #[must_use]
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// The port to bind (default: `PORT`, else 8000; 0 picks a free port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The path Frame.io posts to (default `/`).
+    #[must_use]
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The largest accepted body in bytes (default 1 MiB); larger ones get `413`.
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How far a request timestamp may be from the server clock (default ±300 s).
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The clock signatures are checked against (tests pin it with
+    /// [`FixedClock`](crate::dispatch::FixedClock)).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The number of worker threads (default: one per physical core).
+    #[must_use]
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers);
+        self
+    }
+
+    /// How long a graceful shutdown waits for in-flight deliveries (default 30 s).
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Reads environment variables (secrets, `HOST`, `PORT`) through `lookup` instead of the
+    /// process environment: lets tests avoid global state.
+    #[must_use]
+    pub fn env_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Arc::new(lookup);
+        self
+    }
+
+    pub(crate) fn read_env(&self, name: &str) -> Option<String> {
+        (self.env)(name)
+    }
+
+    /// The address [`App::serve`] binds: builder settings first, then `HOST` / `PORT`.
+    pub fn bind_address(&self) -> Result<(String, u16), StartupError> {
+        let host = self
+            .host
+            .clone()
+            .or_else(|| self.read_env("HOST").filter(|h| !h.trim().is_empty()))
+            .unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        let port = match self.port {
+            Some(port) => port,
+            None => match self.read_env("PORT") {
+                None => DEFAULT_PORT,
+                Some(raw) => raw.trim().parse::<u16>().map_err(|_| {
+                    StartupError::new(vec![StartupProblem::Config(format!(
+                        "PORT must be a number from 0 to 65535, got `{raw}`"
+                    ))])
+                })?,
+            },
+        };
+        Ok((host, port))
+    }
+
+    /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
+    /// reported at once, each naming the handler at fault.
+    pub fn build(self) -> Result<Service, StartupError> {
+        let mut problems = Vec::new();
+        if self.handlers.is_empty() {
+            problems.push(StartupProblem::NoHandlers);
+        }
+        if !self.path.starts_with('/') {
+            problems.push(StartupProblem::Config(format!(
+                "the receiver path must start with `/`, got `{}`",
+                self.path
+            )));
+        }
+        if self.path == crate::server::HEALTH_PATH {
+            problems.push(StartupProblem::Config(format!(
+                "the receiver path cannot be `{}`: it is the health check",
+                crate::server::HEALTH_PATH
+            )));
+        }
+        if self.body_limit == 0 {
+            problems.push(StartupProblem::Config(
+                "the body limit must be at least 1 byte".to_owned(),
+            ));
+        }
+
+        let mut claims: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut routes = HashMap::new();
+        for handler in &self.handlers {
+            let function = handler.function.as_str();
+            let mut handler_problem = |problem: String| {
+                problems.push(StartupProblem::Handler {
+                    handler: function.to_owned(),
+                    problem,
+                })
+            };
+            if handler.events.is_empty() {
+                handler_problem("handles no event type".to_owned());
+            }
+            if handler.kind == HandlerKind::Action && handler.events.len() > 1 {
+                handler_problem(
+                    "is an action with several event types; register one handler per action"
+                        .to_owned(),
+                );
+            }
+            let cx = StartupContext {
+                kind: handler.kind,
+                data: &self.data,
+            };
+            for check in &handler.checks {
+                if let Err(problem) = check(&cx) {
+                    handler_problem(problem);
+                }
+            }
+            let keys: Option<Arc<[SigningKey]>> = match handler
+                .secret
+                .resolve(handler.kind, &|name| self.read_env(name))
+            {
+                Ok(secrets) => Some(
+                    secrets
+                        .iter()
+                        .map(|s| SigningKey::new(s.expose()))
+                        .collect(),
+                ),
+                Err(problem) => {
+                    handler_problem(problem);
+                    None
+                }
+            };
+            for event in &handler.events {
+                if !is_valid_event_type(event) {
+                    problems.push(StartupProblem::InvalidEventType {
+                        handler: function.to_owned(),
+                        event: event.clone(),
+                    });
+                    continue;
+                }
+                claims.entry(event.as_str()).or_default().push(function);
+                if let Some(keys) = &keys {
+                    routes
+                        .entry(event.clone().into_boxed_str())
+                        .or_insert_with(|| {
+                            Arc::new(Route {
+                                handler: handler.clone(),
+                                keys: Arc::clone(keys),
+                            })
+                        });
+                }
+            }
+        }
+        for (event, handlers) in claims {
+            if handlers.len() > 1 {
+                problems.push(StartupProblem::DuplicateEvent {
+                    event: event.to_owned(),
+                    handlers: handlers.into_iter().map(str::to_owned).collect(),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(StartupError::new(problems));
+        }
+
+        let handler_count = self.handlers.len();
+        let dispatcher = Dispatcher::new(
+            routes,
+            self.tolerance,
+            Arc::clone(&self.clock),
+            Arc::new(self.data),
+        );
+        Ok(Service::new(
+            Arc::new(dispatcher),
+            self.path,
+            self.body_limit,
+            handler_count,
+        ))
+    }
+
+    /// Validates, binds and serves until SIGINT or SIGTERM, then shuts down gracefully
+    /// (in-flight deliveries finish). Installs a `tracing` subscriber (filtered by `RUST_LOG`,
+    /// default `info`) unless one is already set.
+    pub async fn serve(self) -> std::io::Result<()> {
+        crate::server::init_logging();
+        let (host, port) = self.bind_address().inspect_err(log_startup_error)?;
+        let workers = self.workers;
+        let shutdown_timeout = self.shutdown_timeout;
+        let service = self.build().inspect_err(log_startup_error)?;
+        let server = service.bind_with((host.as_str(), port), workers, shutdown_timeout)?;
+        server.run_until_signal().await
+    }
+
+    /// Blocking version of [`App::serve`], for a plain `fn main` (no async runtime needed).
+    pub fn run(self) -> std::io::Result<()> {
+        actix_web::rt::System::new().block_on(self.serve())
+    }
+}
+
+fn log_startup_error(error: &StartupError) {
+    tracing::error!(target: "frameio_kit::startup", "{error}");
+}
+
+/// `true` for an event type Frame.io could send: non-empty, made of ASCII letters, digits and
+/// `_ . : -`, not starting or ending with `.`, with no empty segment.
+///
+/// ```
+/// use frameio_kit::app::is_valid_event_type;
+///
+/// assert!(is_valid_event_type("file.ready"));
+/// assert!(is_valid_event_type("my_app.transcribe"));
+/// assert!(!is_valid_event_type(""));
+/// assert!(!is_valid_event_type("file ready"));
+/// assert!(!is_valid_event_type("file..ready"));
+/// ```
+pub fn is_valid_event_type(event: &str) -> bool {
+    !event.is_empty()
+        && event.len() <= 256
+        && event
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+        && event.split('.').all(|segment| !segment.is_empty())
+}

@@ -1,0 +1,251 @@
+//! Errors: what handlers may fail with, and why an app refuses to start.
+
+use std::fmt;
+
+/// Any error a handler may return, boxed. `anyhow::Error`, `std::io::Error` and every
+/// `thiserror` type convert into it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A handler (or middleware, or extractor) failing because the integration is misconfigured
+/// rather than because the work failed: the delivery is answered `503 Configuration error.`
+/// instead of `500`, so Frame.io retries it and operators can tell the two apart.
+///
+/// ```
+/// use frameio_kit::{ConfigurationError, WebhookEvent};
+///
+/// async fn on_ready(_event: WebhookEvent) -> Result<(), frameio_kit::BoxError> {
+///     let bucket = std::env::var("BUCKET")
+///         .map_err(|_| ConfigurationError::new("BUCKET is not set"))?;
+///     println!("uploading to {bucket}");
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {reason}")]
+pub struct ConfigurationError {
+    reason: String,
+}
+
+impl ConfigurationError {
+    /// Creates the error with a reason (logged, never sent to Frame.io).
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+
+    /// The reason.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// `true` when `error` or any error in its source chain is a `ConfigurationError`
+    /// (also inside an `anyhow::Error` a handler returned, with the `anyhow` feature).
+    pub fn is_in(error: &(dyn std::error::Error + 'static)) -> bool {
+        let mut current = Some(error);
+        while let Some(err) = current {
+            if err.is::<ConfigurationError>() {
+                return true;
+            }
+            #[cfg(feature = "anyhow")]
+            if let Some(wrapped) = err.downcast_ref::<AnyhowError>() {
+                return wrapped.0.chain().any(|e| e.is::<ConfigurationError>());
+            }
+            current = err.source();
+        }
+        false
+    }
+}
+
+/// Boxes a handler's error. `anyhow::Error` loses its inner types when boxed the usual way,
+/// so it is kept whole (behind a thin wrapper) to stay searchable.
+pub(crate) fn box_error<E: Into<BoxError> + 'static>(error: E) -> BoxError {
+    #[cfg(feature = "anyhow")]
+    {
+        let mut slot = Some(error);
+        if let Some(anyhow_error) = (&mut slot as &mut dyn std::any::Any)
+            .downcast_mut::<Option<anyhow::Error>>()
+            .and_then(Option::take)
+        {
+            return Box::new(AnyhowError(anyhow_error));
+        }
+        // Not an anyhow error: `slot` still holds it.
+        match slot {
+            Some(error) => error.into(),
+            None => Box::new(ConfigurationError::new("error lost while boxing")),
+        }
+    }
+    #[cfg(not(feature = "anyhow"))]
+    {
+        error.into()
+    }
+}
+
+/// An `anyhow::Error` returned by a handler, kept whole.
+#[cfg(feature = "anyhow")]
+struct AnyhowError(anyhow::Error);
+
+#[cfg(feature = "anyhow")]
+impl fmt::Debug for AnyhowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(feature = "anyhow")]
+impl fmt::Display for AnyhowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[cfg(feature = "anyhow")]
+impl std::error::Error for AnyhowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// One reason an app cannot start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartupProblem {
+    /// No handler is registered: usually the crate holding them was not linked.
+    NoHandlers,
+    /// Several handlers claim one event type.
+    DuplicateEvent {
+        /// The event type.
+        event: String,
+        /// Every handler claiming it.
+        handlers: Vec<String>,
+    },
+    /// An event type that Frame.io could never send.
+    InvalidEventType {
+        /// The handler.
+        handler: String,
+        /// The event type as written.
+        event: String,
+    },
+    /// Something about one handler (missing secret, argument that cannot be provided…).
+    Handler {
+        /// The handler (`module::function`).
+        handler: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A server setting is invalid.
+    Config(String),
+}
+
+impl fmt::Display for StartupProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoHandlers => f.write_str(
+                "no handlers are registered: add #[webhook]/#[action] functions, and make sure \
+                 the crate that defines them is linked (e.g. `use my_app as _;` in main.rs)",
+            ),
+            Self::DuplicateEvent { event, handlers } => write!(
+                f,
+                "event type `{event}` is handled by more than one handler: {}",
+                handlers.join(", ")
+            ),
+            Self::InvalidEventType { handler, event } => {
+                write!(f, "{handler}: invalid event type `{event}`")
+            }
+            Self::Handler { handler, problem } => write!(f, "{handler} {problem}"),
+            Self::Config(problem) => f.write_str(problem),
+        }
+    }
+}
+
+/// Why an app refused to start: every problem found, not just the first.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+pub struct StartupError {
+    problems: Vec<StartupProblem>,
+}
+
+impl StartupError {
+    pub(crate) fn new(problems: Vec<StartupProblem>) -> Self {
+        Self { problems }
+    }
+
+    /// Every problem found.
+    pub fn problems(&self) -> &[StartupProblem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("frameio-kit cannot start:")?;
+        for problem in &self.problems {
+            write!(f, "\n  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+// `fn main() -> Result<…>` prints errors with `Debug`: show the readable list there too.
+impl fmt::Debug for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<StartupError> for std::io::Error {
+    fn from(error: StartupError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] ConfigurationError);
+
+    #[test]
+    fn configuration_errors_are_found_in_the_chain() {
+        let direct: BoxError = ConfigurationError::new("x").into();
+        assert!(ConfigurationError::is_in(direct.as_ref()));
+        let wrapped: BoxError = Outer(ConfigurationError::new("x")).into();
+        assert!(ConfigurationError::is_in(wrapped.as_ref()));
+        let other: BoxError = "boom".into();
+        assert!(!ConfigurationError::is_in(other.as_ref()));
+    }
+
+    #[cfg(feature = "anyhow")]
+    #[test]
+    fn anyhow_errors_stay_searchable() {
+        let plain = box_error(anyhow::Error::new(ConfigurationError::new("x")));
+        assert!(ConfigurationError::is_in(plain.as_ref()));
+        let with_context =
+            box_error(anyhow::Error::new(ConfigurationError::new("x")).context("loading config"));
+        assert!(ConfigurationError::is_in(with_context.as_ref()));
+        assert_eq!(with_context.to_string(), "loading config");
+        assert_eq!(
+            with_context.source().map(ToString::to_string).as_deref(),
+            Some("configuration error: x")
+        );
+        let other = box_error(anyhow::anyhow!("boom"));
+        assert!(!ConfigurationError::is_in(other.as_ref()));
+        let io = box_error(std::io::Error::other("io"));
+        assert_eq!(io.to_string(), "io");
+    }
+
+    #[test]
+    fn startup_error_lists_every_problem() {
+        let err = StartupError::new(vec![
+            StartupProblem::NoHandlers,
+            StartupProblem::DuplicateEvent {
+                event: "file.ready".into(),
+                handlers: vec!["a::f".into(), "b::g".into()],
+            },
+        ]);
+        let text = format!("{err:?}");
+        assert!(text.contains("no handlers"));
+        assert!(text.contains("`file.ready` is handled by more than one handler: a::f, b::g"));
+    }
+}

@@ -1,0 +1,308 @@
+//! The actix-web adapter: moves bytes between HTTP and the [`Dispatcher`]. It owns the
+//! method check (`405`), the body limit (`413`), `GET /health` and graceful shutdown; every
+//! business rule lives in [`dispatch`](crate::dispatch).
+//!
+//! Mount the receiver into an existing actix-web app with [`Service::configure`]:
+//!
+//! ```no_run
+//! use actix_web::{App as ActixApp, HttpServer, web};
+//!
+//! # async fn example() -> std::io::Result<()> {
+//! let service = frameio_kit::App::from_registry().path("/frameio").build()?;
+//! HttpServer::new(move || {
+//!     ActixApp::new()
+//!         .configure(|cfg| service.configure(cfg))
+//!         .route("/", web::get().to(|| async { "my other routes" }))
+//! })
+//! .bind(("127.0.0.1", 8000))?
+//! .run()
+//! .await
+//! # }
+//! ```
+
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+
+use crate::dispatch::{Dispatcher, Reply, TEXT_PLAIN};
+use crate::handler::Headers;
+
+/// The health-check path (`GET` → `200 OK`).
+pub const HEALTH_PATH: &str = "/health";
+
+/// A validated, ready-to-serve application (from [`App::build`](crate::App::build)).
+/// Cheap to clone: everything is shared.
+#[derive(Clone)]
+pub struct Service {
+    dispatcher: Arc<Dispatcher>,
+    path: Arc<str>,
+    body_limit: usize,
+    handler_count: usize,
+}
+
+impl fmt::Debug for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Service")
+            .field("dispatcher", &self.dispatcher)
+            .field("path", &self.path)
+            .field("body_limit", &self.body_limit)
+            .finish()
+    }
+}
+
+impl Service {
+    pub(crate) fn new(
+        dispatcher: Arc<Dispatcher>,
+        path: String,
+        body_limit: usize,
+        handler_count: usize,
+    ) -> Self {
+        Self {
+            dispatcher,
+            path: path.into(),
+            body_limit,
+            handler_count,
+        }
+    }
+
+    /// How many handlers are served.
+    pub fn handler_count(&self) -> usize {
+        self.handler_count
+    }
+
+    /// The receiver path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The pipeline itself, for delivering without HTTP.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// Runs one delivery through the pipeline without HTTP (the body limit still applies).
+    pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
+        if body.len() > self.body_limit {
+            return payload_too_large();
+        }
+        self.dispatcher.dispatch(headers, body).await
+    }
+
+    /// Mounts the receiver (`POST {path}`, other methods `405`) and `GET /health` into an
+    /// actix-web app.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let dispatcher = Arc::clone(&self.dispatcher);
+        let limit = self.body_limit;
+        cfg.service(
+            web::resource(&*self.path)
+                .route(
+                    web::post().to(move |req: HttpRequest, payload: web::Payload| {
+                        let dispatcher = Arc::clone(&dispatcher);
+                        async move { receive(&dispatcher, limit, req, payload).await }
+                    }),
+                )
+                .default_service(web::to(method_not_allowed)),
+        )
+        .service(
+            web::resource(HEALTH_PATH)
+                .route(web::get().to(health))
+                .route(web::head().to(health)),
+        );
+    }
+
+    /// Binds an HTTP server on `addr` (port 0 picks a free one) and starts it in the
+    /// background. Signals are not handled: stop it with [`RunningServer::stop`].
+    pub fn start(&self, addr: impl ToSocketAddrs) -> std::io::Result<RunningServer> {
+        self.bind_with(addr, None, Duration::from_secs(30))
+    }
+
+    pub(crate) fn bind_with(
+        &self,
+        addr: impl ToSocketAddrs,
+        workers: Option<usize>,
+        shutdown_timeout: Duration,
+    ) -> std::io::Result<RunningServer> {
+        let service = self.clone();
+        let mut server = actix_web::HttpServer::new(move || {
+            let service = service.clone();
+            actix_web::App::new().configure(move |cfg| service.configure(cfg))
+        })
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout.as_secs());
+        if let Some(workers) = workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server.bind(addr)?;
+        let addrs = server.addrs();
+        let server = server.run();
+        let handle = server.handle();
+        let task = tokio::spawn(server);
+        let local_addr = addrs.first().copied().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address bound")
+        })?;
+        tracing::info!(
+            target: "frameio_kit::server",
+            address = %local_addr,
+            path = %self.path,
+            handlers = self.handler_count,
+            "frameio-kit listening on http://{local_addr}{} with {} handler(s)",
+            self.path,
+            self.handler_count
+        );
+        Ok(RunningServer {
+            local_addr,
+            path: Arc::clone(&self.path),
+            handle,
+            task,
+        })
+    }
+}
+
+/// A server started by [`Service::start`].
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    path: Arc<str>,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The receiver URL, e.g. `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.local_addr, self.path)
+    }
+
+    /// Stops the server. Graceful: stop accepting, let in-flight deliveries finish (up to the
+    /// shutdown timeout). Not graceful: drop connections now.
+    pub async fn stop(self, graceful: bool) -> std::io::Result<()> {
+        self.handle.stop(graceful).await;
+        self.join().await
+    }
+
+    async fn join(self) -> std::io::Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(err) => Err(std::io::Error::other(err)),
+        }
+    }
+
+    /// Waits for SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        shutdown_signal().await;
+        tracing::info!(
+            target: "frameio_kit::server",
+            "shutdown signal received; finishing in-flight deliveries"
+        );
+        self.stop(true).await?;
+        tracing::info!(target: "frameio_kit::server", "stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(target: "frameio_kit::server", "cannot listen for SIGTERM: {err}");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn receive(
+    dispatcher: &Dispatcher,
+    limit: usize,
+    req: HttpRequest,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return to_response(payload_too_large());
+    }
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return HttpResponse::BadRequest()
+                .content_type(TEXT_PLAIN)
+                .body("Invalid request body");
+        };
+        if body.len() + chunk.len() > limit {
+            return to_response(payload_too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut headers = Headers::new();
+    for (name, value) in req.headers() {
+        headers.insert(name.as_str(), value.as_bytes());
+    }
+    to_response(dispatcher.dispatch(headers, body.freeze()).await)
+}
+
+fn payload_too_large() -> Reply {
+    Reply::from_parts(413, TEXT_PLAIN, Bytes::from_static(b"Payload too large."))
+}
+
+fn to_response(reply: Reply) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(reply.status())
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(reply.content_type()),
+        ))
+        .body(reply.body().clone())
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, HeaderValue::from_static("POST")))
+        .finish()
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().content_type(TEXT_PLAIN).body("OK")
+}
+
+/// Installs a `fmt` subscriber filtered by `RUST_LOG` (default `info`) unless one is set.
+pub(crate) fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
