@@ -1,1 +1,3 @@
 //! placeholder
+#[cfg(feature = "client")]
+pub mod client;
