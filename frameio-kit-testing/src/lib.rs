@@ -1,1 +1,3 @@
 //! placeholder
+pub mod mock_frameio;
+pub use mock_frameio::MockFrameio;
