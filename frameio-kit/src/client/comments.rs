@@ -21,7 +21,6 @@ use super::transport::{ApiRequest, Client, RequestSpec, seg};
 /// Position of a comment on a frame, in fractions of the frame size.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[non_exhaustive]
 pub struct Anchor {
     /// Horizontal position (0.0 to 1.0).
     pub x: f64,
@@ -67,7 +66,6 @@ pub struct CommentAttachment {
 
 /// Description of an attachment to create.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct AttachmentInput {
     /// File name.
     pub name: String,
@@ -131,7 +129,6 @@ pub struct Comment {
 
 /// Body of comment creation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CreateComment {
     /// Text.
     pub text: String,
@@ -170,7 +167,6 @@ impl CreateComment {
 
 /// Body of comment update; `None` fields are left unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct UpdateComment {
     /// New text.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -77,7 +77,6 @@ impl std::fmt::Debug for CustomAction {
 
 /// Body of custom action creation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CreateAction {
     /// Name shown in the menu.
     pub name: String,
@@ -116,7 +115,6 @@ impl CreateAction {
 
 /// Body of custom action update; `None` fields are left unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct UpdateAction {
     /// Enable or disable.
     #[serde(skip_serializing_if = "Option::is_none")]

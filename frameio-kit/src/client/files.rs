@@ -21,7 +21,6 @@ use super::transport::{ApiRequest, Client, RequestSpec, seg};
 
 /// Body of a local upload: the file is created and presigned part URLs are returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct LocalUpload {
     /// File name.
     pub name: String,
@@ -41,7 +40,6 @@ impl LocalUpload {
 
 /// Body of a remote upload: Frame.io fetches `source_url` itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct RemoteUpload {
     /// File name.
     pub name: String,
@@ -61,7 +59,6 @@ impl RemoteUpload {
 
 /// Body of `POST …/files` (the older create endpoint).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CreateFile {
     /// File name.
     pub name: String,
@@ -88,7 +85,6 @@ impl CreateFile {
 
 /// Body of an import from connected storage.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct ImportFile {
     /// Object key in the storage location.
     pub key: String,
@@ -115,7 +111,6 @@ impl ImportFile {
 
 /// Body of file update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct FileUpdate {
     /// New name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,7 +128,6 @@ impl FileUpdate {
 
 /// Body of the bulk file copy and move endpoints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct BulkFiles {
     /// Files to copy or move.
     pub file_ids: Vec<String>,

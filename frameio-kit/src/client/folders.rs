@@ -28,7 +28,6 @@ use super::transport::{ApiRequest, Client, RequestSpec, seg};
 
 /// Body of folder create and update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct FolderParams {
     /// Name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,7 +45,6 @@ impl FolderParams {
 
 /// Body of the bulk folder copy and move endpoints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct BulkFolders {
     /// Folders to copy or move.
     pub folder_ids: Vec<String>,

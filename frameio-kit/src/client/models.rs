@@ -305,7 +305,6 @@ pub struct Asset {
 
 /// Body of the move endpoints: the new parent folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct MoveParams {
     /// Destination folder id.
     #[serde(skip_serializing_if = "Option::is_none")]

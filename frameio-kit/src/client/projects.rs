@@ -65,7 +65,6 @@ pub struct Project {
 
 /// Body of project creation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CreateProject {
     /// Name.
     pub name: String,
@@ -86,7 +85,6 @@ impl CreateProject {
 
 /// Body of project update; `None` fields are left unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct UpdateProject {
     /// New name.
     #[serde(skip_serializing_if = "Option::is_none")]

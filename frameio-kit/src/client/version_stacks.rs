@@ -21,7 +21,6 @@ use super::transport::{ApiRequest, Client, RequestSpec, seg};
 
 /// Body of version stack creation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CreateVersionStack {
     /// Files (Frame.io or Adobe ids) to stack, oldest first.
     pub file_ids: Vec<String>,

@@ -67,7 +67,6 @@ impl std::fmt::Debug for Webhook {
 
 /// Body of webhook creation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct CreateWebhook {
     /// Name.
     pub name: String,
@@ -90,7 +89,6 @@ impl CreateWebhook {
 
 /// Body of webhook update; `None` fields are left unchanged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct UpdateWebhook {
     /// Enable or disable deliveries.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -39,7 +39,6 @@ pub struct Workspace {
 
 /// Body of workspace create and update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct WorkspaceParams {
     /// Name.
     #[serde(skip_serializing_if = "Option::is_none")]
