@@ -433,26 +433,24 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
     let method = req.method().clone();
     let has_auth = recorded.header("authorization").is_some();
 
-    let route_index = st
-        .routes
-        .iter()
-        .rposition(|r| r.matches(&method, &path));
+    let route_index = st.routes.iter().rposition(|r| r.matches(&method, &path));
 
     // Storage host: presigned uploads and downloads never carry the bearer token.
     if let Some(name) = path.strip_prefix("/upload/") {
         if has_auth {
             return json_response(
                 403,
-                error_body("Forbidden", "storage requests must not carry Authorization", None),
+                error_body(
+                    "Forbidden",
+                    "storage requests must not carry Authorization",
+                    None,
+                ),
             );
         }
         if method == Method::PUT {
-            if let Some(i) = route_index {
-                if let Some(resp) = next_queued(&mut st.routes[i]) {
-                    if resp.status >= 300 {
-                        return resp.into_http();
-                    }
-                }
+            let queued = route_index.and_then(|i| next_queued(&mut st.routes[i]));
+            if let Some(resp) = queued.filter(|r| r.status >= 300) {
+                return resp.into_http();
             }
             st.uploads.insert(name.to_owned(), recorded.body.clone());
             return HttpResponse::Ok().finish();
@@ -462,7 +460,11 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
         if has_auth {
             return json_response(
                 403,
-                error_body("Forbidden", "storage requests must not carry Authorization", None),
+                error_body(
+                    "Forbidden",
+                    "storage requests must not carry Authorization",
+                    None,
+                ),
             );
         }
         if method == Method::GET {
@@ -503,7 +505,11 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
     let Some(i) = route_index else {
         return json_response(
             404,
-            error_body("Not Found", &format!("no mock route for {method} {path}"), None),
+            error_body(
+                "Not Found",
+                &format!("no mock route for {method} {path}"),
+                None,
+            ),
         );
     };
     let route = &mut st.routes[i];

@@ -35,20 +35,48 @@ async fn validates_auth_body_shape_and_routes() {
     assert_eq!(status, 401);
     assert_eq!(body["errors"][0]["title"], "Unauthorized");
 
-    let (status, _) = send(&mock, reqwest::Method::POST, WORKSPACES, Some("other"), None).await;
+    let (status, _) = send(
+        &mock,
+        reqwest::Method::POST,
+        WORKSPACES,
+        Some("other"),
+        None,
+    )
+    .await;
     assert_eq!(status, 401);
 
     let unwrapped = Some(json!({"name": "unwrapped"}));
-    let (status, body) = send(&mock, reqwest::Method::POST, WORKSPACES, Some("tok"), unwrapped).await;
+    let (status, body) = send(
+        &mock,
+        reqwest::Method::POST,
+        WORKSPACES,
+        Some("tok"),
+        unwrapped,
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["source"]["pointer"], "/data");
 
     let wrapped = Some(json!({"data": {"name": "ok"}}));
-    let (status, body) = send(&mock, reqwest::Method::POST, WORKSPACES, Some("tok"), wrapped).await;
+    let (status, body) = send(
+        &mock,
+        reqwest::Method::POST,
+        WORKSPACES,
+        Some("tok"),
+        wrapped,
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(body["data"]["id"], "w1");
 
-    let (status, body) = send(&mock, reqwest::Method::GET, "/v4/nowhere", Some("tok"), None).await;
+    let (status, body) = send(
+        &mock,
+        reqwest::Method::GET,
+        "/v4/nowhere",
+        Some("tok"),
+        None,
+    )
+    .await;
     assert_eq!(status, 404);
     assert!(
         body["errors"][0]["detail"]
@@ -60,7 +88,11 @@ async fn validates_auth_body_shape_and_routes() {
     assert_eq!(reqs.len(), 5, "rejected requests are recorded too");
     assert_eq!(reqs[3].json(), Some(json!({"data": {"name": "ok"}})));
     assert_eq!(reqs[3].header("Authorization"), Some("Bearer tok"));
-    assert_eq!(mock.requests_to(Method::POST, "/v4/accounts/{id}/workspaces").len(), 4);
+    assert_eq!(
+        mock.requests_to(Method::POST, "/v4/accounts/{id}/workspaces")
+            .len(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -72,7 +104,11 @@ async fn queued_responses_then_last_repeats() {
     let t = mock.token();
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        statuses.push(send(&mock, reqwest::Method::GET, "/v4/me", Some(&t), None).await.0);
+        statuses.push(
+            send(&mock, reqwest::Method::GET, "/v4/me", Some(&t), None)
+                .await
+                .0,
+        );
     }
     assert_eq!(statuses, [429, 200, 200]);
 }
@@ -83,7 +119,14 @@ async fn experimental_routes_require_the_header() {
     mock.on(Method::GET, "/v4/x")
         .experimental()
         .respond_data(200, json!({}));
-    let (status, _) = send(&mock, reqwest::Method::GET, "/v4/x", Some("test-token"), None).await;
+    let (status, _) = send(
+        &mock,
+        reqwest::Method::GET,
+        "/v4/x",
+        Some("test-token"),
+        None,
+    )
+    .await;
     assert_eq!(status, 400);
     let resp = reqwest::Client::new()
         .get(format!("{}/v4/x", mock.base_url()))

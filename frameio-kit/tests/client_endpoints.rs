@@ -201,7 +201,10 @@ async fn projects() {
         &mock,
         Method::GET,
         "/v4/accounts/a1/projects/p1",
-        MockResponse::data(200, json!({"id": "p1", "status": "active", "root_folder_id": "f0"})),
+        MockResponse::data(
+            200,
+            json!({"id": "p1", "status": "active", "root_folder_id": "f0"}),
+        ),
         p.show("a1", "p1").include("owner").send(),
     )
     .await;
@@ -246,7 +249,9 @@ async fn projects() {
         Method::GET,
         "/v4/accounts/a1/projects",
         list(json!([{"id": "p1"}])),
-        p.list_in_account("a1").include_total_count(true).collect_all(),
+        p.list_in_account("a1")
+            .include_total_count(true)
+            .collect_all(),
     )
     .await;
     assert_eq!(q(&r), [("include_total_count", "true")]);
@@ -274,7 +279,8 @@ async fn projects() {
         Method::POST,
         "/v4/accounts/a1/workspaces/w1/projects",
         obj("p2"),
-        p.create("a1", "w1", &CreateProject::named("Trailer")).send(),
+        p.create("a1", "w1", &CreateProject::named("Trailer"))
+            .send(),
     )
     .await;
     assert_eq!(body(&r), json!({"data": {"name": "Trailer"}}));
@@ -327,7 +333,10 @@ async fn folders() {
     .await;
     assert_eq!(children[0].asset_type, AssetType::VersionStack);
     assert_eq!(children[1].asset_type, AssetType::Other("hologram".into()));
-    assert_eq!(q(&r), [("type", "file"), ("include", "media_links.thumbnail")]);
+    assert_eq!(
+        q(&r),
+        [("type", "file"), ("include", "media_links.thumbnail")]
+    );
 
     run(
         &mock,
@@ -390,7 +399,10 @@ async fn folders() {
         &mock,
         Method::POST,
         "/v4/accounts/a1/folders/copy",
-        MockResponse::data(200, json!([{"folder": {"id": "f5"}, "source_folder_id": "f1"}])),
+        MockResponse::data(
+            200,
+            json!([{"folder": {"id": "f5"}, "source_folder_id": "f1"}]),
+        ),
         f.bulk_copy("a1", &bulk)
             .copy_metadata(true)
             .copy_comments(false)
@@ -653,7 +665,9 @@ async fn comments() {
         Method::GET,
         "/v4/accounts/a1/files/x1/comments",
         list(json!([{"id": "c1", "text": "hi", "timestamp": "00:00:01:00"}])),
-        cm.list("a1", "x1").timestamp_as_timecode(true).collect_all(),
+        cm.list("a1", "x1")
+            .timestamp_as_timecode(true)
+            .collect_all(),
     )
     .await;
     assert_eq!(
@@ -722,8 +736,12 @@ async fn comments() {
         Method::POST,
         "/v4/accounts/a1/comments/c1/attachments",
         MockResponse::data(200, json!({"id": "t1", "upload_urls": ["https://s/t1"]})),
-        cm.create_attachment("a1", "c1", &AttachmentInput::new("b.pdf", 9, "application/pdf"))
-            .send(),
+        cm.create_attachment(
+            "a1",
+            "c1",
+            &AttachmentInput::new("b.pdf", 9, "application/pdf"),
+        )
+        .send(),
     )
     .await;
     assert_eq!(att.id, "t1");

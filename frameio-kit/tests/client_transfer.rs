@@ -96,7 +96,13 @@ async fn upload_from_path_and_part_failure() {
     program_upload(&mock, &[4, 4, 4]);
     let file = client(&mock)
         .files()
-        .upload("a1", "f1", "clip.mp4", path.clone(), UploadOptions::default())
+        .upload(
+            "a1",
+            "f1",
+            "clip.mp4",
+            path.clone(),
+            UploadOptions::default(),
+        )
         .await
         .expect("upload");
     assert_eq!(file.file_size, 12);
@@ -117,7 +123,13 @@ async fn upload_from_path_and_part_failure() {
     mock.clear_requests();
     let err = client(&mock)
         .files()
-        .upload("a1", "f1", "clip.mp4", vec![1u8; 12], UploadOptions::default())
+        .upload(
+            "a1",
+            "f1",
+            "clip.mp4",
+            vec![1u8; 12],
+            UploadOptions::default(),
+        )
         .await
         .expect_err("size mismatch");
     assert!(matches!(err, ClientError::Transfer(_)));
@@ -130,10 +142,11 @@ async fn download_streams_the_original() {
     let mock = MockFrameio::start().await.expect("mock");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let url = mock.serve_download("x1-original", bytes.clone());
-    mock.on(Method::GET, "/v4/accounts/a1/files/x1").respond_data(
-        200,
-        json!({"id": "x1", "media_links": {"original": {"download_url": url}}}),
-    );
+    mock.on(Method::GET, "/v4/accounts/a1/files/x1")
+        .respond_data(
+            200,
+            json!({"id": "x1", "media_links": {"original": {"download_url": url}}}),
+        );
     let c = client(&mock);
 
     let mut out = Vec::new();

@@ -75,10 +75,7 @@ async fn pages_expose_total_count_and_headers() {
     mock.on(Method::GET, PROJECTS).paginate(items(5), 2);
     let c = client(&mock);
 
-    let mut pager = c
-        .projects()
-        .list_in_account("a1")
-        .include_total_count(true);
+    let mut pager = c.projects().list_in_account("a1").include_total_count(true);
     let mut sizes = Vec::new();
     while let Some(page) = pager.next_page().await.expect("page") {
         assert_eq!(page.total_count, Some(5));
@@ -184,7 +181,8 @@ async fn post_is_not_retried_on_500_but_is_on_429() {
 #[tokio::test]
 async fn retries_stop_at_the_limit() {
     let mock = MockFrameio::start().await.expect("mock");
-    mock.on(Method::GET, "/v4/me").respond_with(MockResponse::new(502));
+    mock.on(Method::GET, "/v4/me")
+        .respond_with(MockResponse::new(502));
     let c = client(&mock);
     let err = c.users().me().await.expect_err("502");
     assert_eq!(err.as_api().map(|e| e.kind()), Some(ApiErrorKind::Server));
@@ -212,11 +210,7 @@ async fn api_errors_are_parsed() {
         );
     let c = client(&mock);
     let params = frameio_kit::client::workspaces::WorkspaceParams::named("x");
-    let err = c
-        .workspaces()
-        .create("a1", &params)
-        .await
-        .expect_err("422");
+    let err = c.workspaces().create("a1", &params).await.expect_err("422");
     let api = err.as_api().expect("api error");
     assert!(api.is_unprocessable());
     assert_eq!(api.errors[0].detail.as_deref(), Some("name is too long"));
@@ -241,7 +235,8 @@ async fn api_errors_are_parsed() {
 #[tokio::test]
 async fn wrong_token_is_unauthorized_and_never_printed() {
     let mock = MockFrameio::start().await.expect("mock");
-    mock.on(Method::GET, "/v4/me").respond_data(200, json!({"id": "u1"}));
+    mock.on(Method::GET, "/v4/me")
+        .respond_data(200, json!({"id": "u1"}));
     let c = Client::builder()
         .token("wrong-secret-token")
         .base_url(mock.base_url())
@@ -251,11 +246,7 @@ async fn wrong_token_is_unauthorized_and_never_printed() {
     let err = c.users().me().await.expect_err("401");
     assert!(err.as_api().is_some_and(|e| e.is_unauthorized()));
     assert_eq!(mock.requests().len(), 1, "401 is not retried");
-    for text in [
-        format!("{err}"),
-        format!("{err:?}"),
-        format!("{c:?}"),
-    ] {
+    for text in [format!("{err}"), format!("{err:?}"), format!("{c:?}")] {
         assert!(!text.contains("wrong-secret-token"), "{text}");
     }
 }

@@ -79,7 +79,10 @@ pub struct Accounts {
 impl Accounts {
     /// `GET /v4/accounts`: accounts of the current user.
     pub fn list(&self) -> Pager<Account> {
-        Pager::new(&self.client, RequestSpec::new(Method::GET, "/v4/accounts".into()))
+        Pager::new(
+            &self.client,
+            RequestSpec::new(Method::GET, "/v4/accounts".into()),
+        )
     }
 
     /// `GET /v4/accounts/{account_id}/audit_logs` (sent with `api-version: 4.0`). Filters go

@@ -286,7 +286,10 @@ impl Comments {
         params: &AttachmentInput,
     ) -> ApiRequest<CommentAttachment> {
         let path = format!("{}/attachments", one(account_id, comment_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `DELETE /v4/accounts/{account_id}/comments/{comment_id}/attachments/{attachment_id}`.

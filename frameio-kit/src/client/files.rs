@@ -200,7 +200,10 @@ fn in_folder(account_id: &str, folder_id: &str) -> String {
 impl Files {
     /// `GET /v4/accounts/{account_id}/files/{file_id}`.
     pub fn show(&self, account_id: &str, file_id: &str) -> ApiRequest<File> {
-        ApiRequest::json(&self.client, RequestSpec::new(Method::GET, one(account_id, file_id)))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::GET, one(account_id, file_id)),
+        )
     }
 
     /// `PATCH /v4/accounts/{account_id}/files/{file_id}`.
@@ -228,22 +231,36 @@ impl Files {
     }
 
     /// `PATCH /v4/accounts/{account_id}/files/{file_id}/move`.
-    pub fn move_to(&self, account_id: &str, file_id: &str, params: &MoveParams) -> ApiRequest<File> {
+    pub fn move_to(
+        &self,
+        account_id: &str,
+        file_id: &str,
+        params: &MoveParams,
+    ) -> ApiRequest<File> {
         let path = format!("{}/move", one(account_id, file_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::PATCH, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::PATCH, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/files/{file_id}/copy` (see
     /// [`ApiRequest::copy_metadata`] and [`ApiRequest::copy_comments`]).
     pub fn copy(&self, account_id: &str, file_id: &str, params: &CopyParams) -> ApiRequest<File> {
         let path = format!("{}/copy", one(account_id, file_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `PATCH /v4/accounts/{account_id}/files/move`: move several files.
     pub fn bulk_move(&self, account_id: &str, params: &BulkFiles) -> ApiRequest<Vec<File>> {
         let path = format!("{}/move", base(account_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::PATCH, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::PATCH, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/files/copy`: copy several files.
@@ -253,7 +270,10 @@ impl Files {
         params: &BulkFiles,
     ) -> ApiRequest<Vec<FileCopyResult>> {
         let path = format!("{}/copy", base(account_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}/files`.
@@ -287,7 +307,10 @@ impl Files {
         params: &LocalUpload,
     ) -> ApiRequest<File> {
         let path = format!("{}/local_upload", in_folder(account_id, folder_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/files/remote_upload`: Frame.io
@@ -299,7 +322,10 @@ impl Files {
         params: &RemoteUpload,
     ) -> ApiRequest<File> {
         let path = format!("{}/remote_upload", in_folder(account_id, folder_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/files/import`: import from
@@ -311,6 +337,9 @@ impl Files {
         params: &ImportFile,
     ) -> ApiRequest<File> {
         let path = format!("{}/import", in_folder(account_id, folder_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 }

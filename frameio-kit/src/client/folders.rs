@@ -109,7 +109,10 @@ impl<T> ApiRequest<T> {
 impl Folders {
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}`.
     pub fn show(&self, account_id: &str, folder_id: &str) -> ApiRequest<Folder> {
-        ApiRequest::json(&self.client, RequestSpec::new(Method::GET, one(account_id, folder_id)))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::GET, one(account_id, folder_id)),
+        )
     }
 
     /// `PATCH /v4/accounts/{account_id}/folders/{folder_id}`.
@@ -138,7 +141,10 @@ impl Folders {
     pub fn children(&self, account_id: &str, folder_id: &str) -> Pager<Asset> {
         Pager::new(
             &self.client,
-            RequestSpec::new(Method::GET, format!("{}/children", one(account_id, folder_id))),
+            RequestSpec::new(
+                Method::GET,
+                format!("{}/children", one(account_id, folder_id)),
+            ),
         )
     }
 
@@ -146,7 +152,10 @@ impl Folders {
     pub fn list(&self, account_id: &str, folder_id: &str) -> Pager<Folder> {
         Pager::new(
             &self.client,
-            RequestSpec::new(Method::GET, format!("{}/folders", one(account_id, folder_id))),
+            RequestSpec::new(
+                Method::GET,
+                format!("{}/folders", one(account_id, folder_id)),
+            ),
         )
     }
 
@@ -158,7 +167,10 @@ impl Folders {
         params: &FolderParams,
     ) -> ApiRequest<Folder> {
         let path = format!("{}/folders", one(account_id, parent_folder_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `PATCH /v4/accounts/{account_id}/folders/{folder_id}/move`.
@@ -169,7 +181,10 @@ impl Folders {
         params: &MoveParams,
     ) -> ApiRequest<Folder> {
         let path = format!("{}/move", one(account_id, folder_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::PATCH, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::PATCH, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/copy` (see
@@ -181,13 +196,19 @@ impl Folders {
         params: &CopyParams,
     ) -> ApiRequest<Folder> {
         let path = format!("{}/copy", one(account_id, folder_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `PATCH /v4/accounts/{account_id}/folders/move`: move several folders.
     pub fn bulk_move(&self, account_id: &str, params: &BulkFolders) -> ApiRequest<Vec<Folder>> {
         let path = format!("{}/move", base(account_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::PATCH, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::PATCH, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/folders/copy`: copy several folders (see
@@ -198,6 +219,9 @@ impl Folders {
         params: &BulkFolders,
     ) -> ApiRequest<Vec<FolderCopyResult>> {
         let path = format!("{}/copy", base(account_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 }

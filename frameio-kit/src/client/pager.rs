@@ -306,7 +306,8 @@ mod tests {
         spec.set_query("page_size", "2".into());
         spec.set_query("include", "owner".into());
         spec.set_query("after", "old".into());
-        let next = follow_spec(&spec, "/v4/accounts/a/projects?after=abc&page_size=2").expect("spec");
+        let next =
+            follow_spec(&spec, "/v4/accounts/a/projects?after=abc&page_size=2").expect("spec");
         assert_eq!(next.path, "/v4/accounts/a/projects");
         assert_eq!(
             next.query,

@@ -114,7 +114,10 @@ fn one(account_id: &str, project_id: &str) -> String {
 impl Projects {
     /// `GET /v4/accounts/{account_id}/projects/{project_id}`.
     pub fn show(&self, account_id: &str, project_id: &str) -> ApiRequest<Project> {
-        ApiRequest::json(&self.client, RequestSpec::new(Method::GET, one(account_id, project_id)))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::GET, one(account_id, project_id)),
+        )
     }
 
     /// `PATCH /v4/accounts/{account_id}/projects/{project_id}`.
@@ -153,7 +156,10 @@ impl Projects {
     pub fn list_in_account(&self, account_id: &str) -> Pager<Project> {
         Pager::new(
             &self.client,
-            RequestSpec::new(Method::GET, format!("/v4/accounts/{}/projects", seg(account_id))),
+            RequestSpec::new(
+                Method::GET,
+                format!("/v4/accounts/{}/projects", seg(account_id)),
+            ),
         )
     }
 
@@ -195,6 +201,9 @@ impl Projects {
             seg(account_id),
             seg(workspace_id)
         );
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 }

@@ -340,9 +340,7 @@ impl Client {
                 Ok(resp) if resp.status().is_success() => break resp,
                 Ok(resp) => {
                     let status = resp.status();
-                    if attempt >= policy.max_retries
-                        || !retry_status(&Method::GET, status, false)
-                    {
+                    if attempt >= policy.max_retries || !retry_status(&Method::GET, status, false) {
                         return Err(ClientError::Transfer(format!(
                             "download was rejected with status {status}"
                         )));

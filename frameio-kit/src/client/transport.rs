@@ -634,7 +634,9 @@ impl<T> ApiRequest<T> {
     /// Send `api-version: experimental` (for endpoints of the experimental API).
     pub fn experimental(mut self) -> Self {
         self.spec.headers.retain(|(n, _)| *n != "api-version");
-        self.spec.headers.push(("api-version", "experimental".into()));
+        self.spec
+            .headers
+            .push(("api-version", "experimental".into()));
         self
     }
 
@@ -697,12 +699,32 @@ mod tests {
 
     #[test]
     fn post_is_retried_only_on_429_and_503() {
-        assert!(retry_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS, false));
-        assert!(retry_status(&Method::POST, StatusCode::SERVICE_UNAVAILABLE, false));
-        assert!(!retry_status(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, false));
-        assert!(retry_status(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR, true));
+        assert!(retry_status(
+            &Method::POST,
+            StatusCode::TOO_MANY_REQUESTS,
+            false
+        ));
+        assert!(retry_status(
+            &Method::POST,
+            StatusCode::SERVICE_UNAVAILABLE,
+            false
+        ));
+        assert!(!retry_status(
+            &Method::POST,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            false
+        ));
+        assert!(retry_status(
+            &Method::POST,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            true
+        ));
         assert!(retry_status(&Method::GET, StatusCode::BAD_GATEWAY, false));
-        assert!(retry_status(&Method::DELETE, StatusCode::REQUEST_TIMEOUT, false));
+        assert!(retry_status(
+            &Method::DELETE,
+            StatusCode::REQUEST_TIMEOUT,
+            false
+        ));
         assert!(!retry_status(&Method::GET, StatusCode::NOT_FOUND, false));
     }
 

@@ -73,7 +73,10 @@ impl Users {
     pub fn list(&self, account_id: &str) -> Pager<AccountUser> {
         Pager::new(
             &self.client,
-            RequestSpec::new(Method::GET, format!("/v4/accounts/{}/users", seg(account_id))),
+            RequestSpec::new(
+                Method::GET,
+                format!("/v4/accounts/{}/users", seg(account_id)),
+            ),
         )
     }
 }

@@ -40,7 +40,11 @@ pub struct VersionStacks {
 }
 
 fn one(account_id: &str, id: &str) -> String {
-    format!("/v4/accounts/{}/version_stacks/{}", seg(account_id), seg(id))
+    format!(
+        "/v4/accounts/{}/version_stacks/{}",
+        seg(account_id),
+        seg(id)
+    )
 }
 
 fn in_folder(account_id: &str, folder_id: &str) -> String {
@@ -101,7 +105,10 @@ impl VersionStacks {
         params: &MoveParams,
     ) -> ApiRequest<VersionStack> {
         let path = format!("{}/move", one(account_id, version_stack_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::PATCH, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::PATCH, path).data(params),
+        )
     }
 
     /// `POST /v4/accounts/{account_id}/version_stacks/{version_stack_id}/copy` (see
@@ -113,6 +120,9 @@ impl VersionStacks {
         params: &CopyParams,
     ) -> ApiRequest<VersionStack> {
         let path = format!("{}/copy", one(account_id, version_stack_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 }

@@ -83,7 +83,10 @@ impl Workspaces {
     /// `POST /v4/accounts/{account_id}/workspaces`.
     pub fn create(&self, account_id: &str, params: &WorkspaceParams) -> ApiRequest<Workspace> {
         let path = format!("/v4/accounts/{}/workspaces", seg(account_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::POST, path).data(params))
+        ApiRequest::json(
+            &self.client,
+            RequestSpec::new(Method::POST, path).data(params),
+        )
     }
 
     /// `GET /v4/accounts/{account_id}/workspaces/{workspace_id}`.
