@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use frameio_kit::client::transfer::{UploadOptions, UploadProgress};
+use frameio_kit::client::transfer::{MediaKind, UploadOptions, UploadProgress};
 use frameio_kit::client::{Client, ClientError, RetryPolicy};
 use frameio_kit_testing::mock_frameio::{Method, MockFrameio, MockResponse};
 use serde_json::json;
@@ -169,6 +169,22 @@ async fn download_streams_the_original() {
         .expect("to path");
     assert_eq!(tokio::fs::read(&path).await.expect("read"), bytes);
     let _ = tokio::fs::remove_file(&path).await;
+
+    // A rendition, by its `url`.
+    let thumb = mock.serve_download("x1-thumb", vec![1u8, 2]);
+    mock.on(Method::GET, "/v4/accounts/a1/files/x3")
+        .respond_data(
+            200,
+            json!({"id": "x3", "media_links": {"thumbnail": {"url": thumb}}}),
+        );
+    let mut out = Vec::new();
+    c.files()
+        .download_media("a1", "x3", MediaKind::Thumbnail, &mut out)
+        .await
+        .expect("thumbnail");
+    assert_eq!(out, [1u8, 2]);
+    let show = &mock.requests_to(Method::GET, "/v4/accounts/a1/files/x3")[0];
+    assert_eq!(show.query_value("include"), Some("media_links.thumbnail"));
 
     // No media link: a clear error.
     mock.on(Method::GET, "/v4/accounts/a1/files/x2")

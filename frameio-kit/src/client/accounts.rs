@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::models::User;
 use super::pager::Pager;
 use super::transport::{Client, RequestSpec, seg};
+use super::users::AccountRole;
 
 /// An account.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -30,7 +31,7 @@ pub struct Account {
     /// Image URL.
     pub image: Option<String>,
     /// Roles of the current user in this account (e.g. `admin`, `member`).
-    pub roles: Vec<String>,
+    pub roles: Vec<AccountRole>,
     /// Storage limit in bytes.
     pub storage_limit: Option<u64>,
     /// Storage used in bytes.

@@ -177,6 +177,15 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         self
     }
 
+    /// Send `api-version: experimental` with every page request.
+    pub fn experimental(mut self) -> Self {
+        self.spec.headers.retain(|(n, _)| *n != "api-version");
+        self.spec
+            .headers
+            .push(("api-version", "experimental".into()));
+        self
+    }
+
     /// Timeout of each attempt of each page request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.spec.timeout = Some(timeout);

@@ -30,7 +30,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
 use super::error::ClientError;
 use super::files::{Files, LocalUpload};
-use super::models::File;
+use super::models::{File, MediaLink, MediaLinks};
 use super::transport::{Client, retry_status};
 
 /// Where the bytes of an upload come from.
@@ -80,8 +80,10 @@ impl UploadSource {
             Self::Bytes(b) => {
                 let start = usize::try_from(offset)
                     .map_err(|_| ClientError::Transfer("part offset too large".into()))?;
-                let end = usize::try_from(offset + len)
-                    .map_err(|_| ClientError::Transfer("part size too large".into()))?;
+                let end = offset
+                    .checked_add(len)
+                    .and_then(|end| usize::try_from(end).ok())
+                    .ok_or_else(|| ClientError::Transfer("part size too large".into()))?;
                 if end > b.len() {
                     return Err(ClientError::Transfer(
                         "upload source is shorter than the parts".into(),
@@ -98,6 +100,50 @@ impl UploadSource {
                 file.read_exact(&mut buf).await?;
                 Ok(Bytes::from(buf))
             }
+        }
+    }
+}
+
+/// Which media link of a file to download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MediaKind {
+    /// The uploaded original (`media_links.original`).
+    #[default]
+    Original,
+    /// Efficient transcode (`media_links.efficient`).
+    Efficient,
+    /// High quality transcode (`media_links.high_quality`).
+    HighQuality,
+    /// Thumbnail (`media_links.thumbnail`).
+    Thumbnail,
+    /// High quality thumbnail (`media_links.thumbnail_high_quality`).
+    ThumbnailHighQuality,
+    /// Scrub sheet (`media_links.scrub_sheet`).
+    ScrubSheet,
+}
+
+impl MediaKind {
+    /// The value of the `include` query parameter that returns this link.
+    pub fn include(self) -> &'static str {
+        match self {
+            Self::Original => "media_links.original",
+            Self::Efficient => "media_links.efficient",
+            Self::HighQuality => "media_links.high_quality",
+            Self::Thumbnail => "media_links.thumbnail",
+            Self::ThumbnailHighQuality => "media_links.thumbnail_high_quality",
+            Self::ScrubSheet => "media_links.scrub_sheet",
+        }
+    }
+
+    fn pick(self, links: MediaLinks) -> Option<MediaLink> {
+        match self {
+            Self::Original => links.original,
+            Self::Efficient => links.efficient,
+            Self::HighQuality => links.high_quality,
+            Self::Thumbnail => links.thumbnail,
+            Self::ThumbnailHighQuality => links.thumbnail_high_quality,
+            Self::ScrubSheet => links.scrub_sheet,
         }
     }
 }
@@ -237,10 +283,11 @@ impl Files {
                 "frame.io returned no upload urls".into(),
             ));
         }
-        let sum: u64 = urls.iter().map(|u| u.size).sum();
-        if sum != total {
+        let sum = urls.iter().try_fold(0u64, |acc, u| acc.checked_add(u.size));
+        if sum != Some(total) {
             return Err(ClientError::Transfer(format!(
-                "upload parts cover {sum} bytes but the file has {total}"
+                "upload parts cover {} bytes but the file has {total}",
+                sum.map_or_else(|| "too many".to_owned(), |s| s.to_string())
             )));
         }
         let content_type = file
@@ -294,19 +341,31 @@ impl Files {
         file_id: &str,
         writer: &mut W,
     ) -> Result<u64, ClientError> {
+        self.download_media(account_id, file_id, MediaKind::Original, writer)
+            .await
+    }
+
+    /// Stream one media link of a file (original or a rendition) into `writer`.
+    pub async fn download_media<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        account_id: &str,
+        file_id: &str,
+        kind: MediaKind,
+        writer: &mut W,
+    ) -> Result<u64, ClientError> {
         let file = self
             .show(account_id, file_id)
-            .include("media_links.original")
+            .include(kind.include())
             .await?;
         let url = file
             .media_links
-            .and_then(|l| l.original)
-            .and_then(|o| o.download_url)
+            .and_then(|l| kind.pick(l))
+            .and_then(|l| l.download_url.or(l.url))
             .ok_or_else(|| {
-                ClientError::Transfer(
-                    "the file has no original download link (missing permission or not uploaded)"
-                        .into(),
-                )
+                ClientError::Transfer(format!(
+                    "the file has no {} link (missing permission or not ready)",
+                    kind.include()
+                ))
             })?;
         self.client.download_url(&url, writer).await
     }

@@ -300,6 +300,11 @@ impl Client {
 
     /// Send a request with retries; returns the successful response or an error.
     pub(crate) async fn execute(&self, spec: &RequestSpec) -> Result<RawResponse, ClientError> {
+        if let Some(e) = &spec.body_error {
+            return Err(ClientError::Config(format!(
+                "request body could not be serialized: {e}"
+            )));
+        }
         let url = self.url_for(&spec.path)?;
         let policy = &self.inner.retry;
         let max = spec.max_retries.unwrap_or(policy.max_retries);
@@ -325,6 +330,7 @@ impl Client {
             if let Some(t) = spec.timeout.or(self.inner.timeout) {
                 rb = rb.timeout(t);
             }
+            tracing::debug!(method = %spec.method, path = %spec.path, attempt, "frame.io request");
             match rb.send().await {
                 Ok(resp) => {
                     let status = resp.status();
@@ -499,6 +505,8 @@ pub(crate) struct RequestSpec {
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_retries: Option<u32>,
     pub(crate) retry_opt_in: bool,
+    /// Set when the body could not be serialized; reported when the request is sent.
+    pub(crate) body_error: Option<String>,
 }
 
 impl RequestSpec {
@@ -512,13 +520,16 @@ impl RequestSpec {
             timeout: None,
             max_retries: None,
             retry_opt_in: false,
+            body_error: None,
         }
     }
 
     /// Wrap `body` as `{"data": body}`.
     pub(crate) fn data<B: Serialize>(mut self, body: &B) -> Self {
-        let value = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
-        self.body = Some(serde_json::json!({ "data": value }));
+        match serde_json::to_value(body) {
+            Ok(value) => self.body = Some(serde_json::json!({ "data": value })),
+            Err(e) => self.body_error = Some(e.to_string()),
+        }
         self
     }
 

@@ -37,8 +37,6 @@ open_enum! {
         Admin => "admin",
         /// Member.
         Member => "member",
-        /// Guest.
-        Guest => "guest",
         /// Reviewer.
         Reviewer => "reviewer",
         /// Account owner.
