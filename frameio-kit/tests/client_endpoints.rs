@@ -1,4 +1,5 @@
 //! Every endpoint of the client against the mock: method, path, query and body shape.
+#![cfg(feature = "client")]
 
 use std::future::Future;
 

@@ -1,4 +1,5 @@
 //! Multi-part uploads and downloads against the mock's storage host.
+#![cfg(feature = "client")]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,4 +1,5 @@
 //! Transport behaviour over real local HTTP: pagination, retries, errors, auth, headers.
+#![cfg(feature = "client")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
