@@ -2,6 +2,8 @@
 //!
 //! Use this crate from `tests/` and from your own crate's dev-dependencies.
 
+pub mod mock_frameio;
 pub mod signing;
 
+pub use mock_frameio::MockFrameio;
 pub use signing::SignedRequest;

@@ -7,6 +7,8 @@
 extern crate self as frameio_kit;
 
 pub mod app;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod dispatch;
 pub mod error;
 pub mod event;
