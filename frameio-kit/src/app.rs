@@ -123,6 +123,16 @@ impl App {
         self
     }
 
+    /// The Frame.io API client handlers receive when they take
+    /// [`Client`](crate::client::Client) as an argument. Without it, a client is built from
+    /// `FRAMEIO_TOKEN` when that variable is set.
+    #[cfg(feature = "client")]
+    #[must_use]
+    pub fn client(mut self, client: crate::client::Client) -> Self {
+        self.data.insert(Arc::new(client));
+        self
+    }
+
     /// The host to bind (default: `HOST`, else `127.0.0.1`).
     #[must_use]
     pub fn host(mut self, host: impl Into<String>) -> Self {
@@ -218,8 +228,22 @@ impl App {
 
     /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
     /// reported at once, each naming the handler at fault.
-    pub fn build(self) -> Result<Service, StartupError> {
+    pub fn build(mut self) -> Result<Service, StartupError> {
         let mut problems = Vec::new();
+        #[cfg(feature = "client")]
+        if !self.data.contains::<crate::client::Client>()
+            && let Some(token) = self
+                .read_env(crate::client::TOKEN_ENV)
+                .filter(|t| !t.trim().is_empty())
+        {
+            match crate::client::Client::new(token) {
+                Ok(client) => self.data.insert(Arc::new(client)),
+                Err(err) => problems.push(StartupProblem::Config(format!(
+                    "cannot build the Frame.io API client from `{}`: {err}",
+                    crate::client::TOKEN_ENV
+                ))),
+            }
+        }
         if self.handlers.is_empty() {
             problems.push(StartupProblem::NoHandlers);
         }

@@ -112,6 +112,7 @@ pub mod accounts;
 pub mod comments;
 pub mod custom_actions;
 mod error;
+mod extract;
 pub mod files;
 pub mod folders;
 pub mod models;
@@ -223,3 +224,7 @@ mod tests {
         assert_send_sync::<Client>();
     }
 }
+
+/// The environment variable a client is built from at start-up when a handler takes
+/// [`Client`] and [`App::client`](crate::App::client) was not called.
+pub const TOKEN_ENV: &str = "FRAMEIO_TOKEN";
