@@ -1,5 +1,5 @@
 //! placeholder
 
-pub mod store;
 #[cfg(feature = "auth")]
 pub mod auth;
+pub mod store;

@@ -29,7 +29,10 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     assert_eq!(store.get("a").await.unwrap().as_deref(), Some(&b"two"[..]));
     let binary = [0u8, 255, 0, 10, 13, 0];
     store.set("bin", &binary, None).await.unwrap();
-    assert_eq!(store.get("bin").await.unwrap().as_deref(), Some(&binary[..]));
+    assert_eq!(
+        store.get("bin").await.unwrap().as_deref(),
+        Some(&binary[..])
+    );
     store.set("empty", b"", None).await.unwrap();
     assert_eq!(store.get("empty").await.unwrap().as_deref(), Some(&b""[..]));
     store.set("clé:ünïcode/ключ", b"u", None).await.unwrap();
@@ -52,11 +55,17 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     // set_if_absent.
     assert!(store.set_if_absent("lock", b"me", None).await.unwrap());
     assert!(!store.set_if_absent("lock", b"you", None).await.unwrap());
-    assert_eq!(store.get("lock").await.unwrap().as_deref(), Some(&b"me"[..]));
+    assert_eq!(
+        store.get("lock").await.unwrap().as_deref(),
+        Some(&b"me"[..])
+    );
 
     // delete_if_equals.
     assert!(!store.delete_if_equals("lock", b"you").await.unwrap());
-    assert_eq!(store.get("lock").await.unwrap().as_deref(), Some(&b"me"[..]));
+    assert_eq!(
+        store.get("lock").await.unwrap().as_deref(),
+        Some(&b"me"[..])
+    );
     assert!(store.delete_if_equals("lock", b"me").await.unwrap());
     assert_eq!(store.get("lock").await.unwrap(), None);
     assert!(!store.delete_if_equals("lock", b"me").await.unwrap());
@@ -64,7 +73,10 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
 
     // take.
     store.set("once", b"v", None).await.unwrap();
-    assert_eq!(store.take("once").await.unwrap().as_deref(), Some(&b"v"[..]));
+    assert_eq!(
+        store.take("once").await.unwrap().as_deref(),
+        Some(&b"v"[..])
+    );
     assert_eq!(store.take("once").await.unwrap(), None);
     assert_eq!(store.get("once").await.unwrap(), None);
 
@@ -82,9 +94,20 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     store.set("ttl-long", b"later", long).await.unwrap();
     store.set("ttl-take", b"soon", short).await.unwrap();
     store.set("ttl-cas", b"soon", short).await.unwrap();
-    assert!(store.set_if_absent("ttl-lock", b"old", short).await.unwrap());
-    store.set("ttl-zero", b"z", Some(Duration::ZERO)).await.unwrap();
-    assert_eq!(store.get("ttl").await.unwrap().as_deref(), Some(&b"soon"[..]));
+    assert!(
+        store
+            .set_if_absent("ttl-lock", b"old", short)
+            .await
+            .unwrap()
+    );
+    store
+        .set("ttl-zero", b"z", Some(Duration::ZERO))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get("ttl").await.unwrap().as_deref(),
+        Some(&b"soon"[..])
+    );
     assert!(
         !store
             .set_if_absent("ttl-lock", b"new", short)
@@ -92,13 +115,20 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
             .unwrap()
     );
     tokio::time::sleep(Duration::from_millis(450)).await;
-    assert_eq!(store.get("ttl").await.unwrap(), None, "expired value returned");
+    assert_eq!(
+        store.get("ttl").await.unwrap(),
+        None,
+        "expired value returned"
+    );
     assert_eq!(store.get("ttl-zero").await.unwrap(), None);
     assert_eq!(
         store.get("ttl-long").await.unwrap().as_deref(),
         Some(&b"later"[..])
     );
-    assert_eq!(store.get("persist").await.unwrap().as_deref(), Some(&b"y"[..]));
+    assert_eq!(
+        store.get("persist").await.unwrap().as_deref(),
+        Some(&b"y"[..])
+    );
     assert_eq!(store.take("ttl-take").await.unwrap(), None);
     assert!(!store.delete_if_equals("ttl-cas", b"soon").await.unwrap());
     assert!(
@@ -111,7 +141,10 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     );
     // Overwriting an expired key with set works too.
     store.set("ttl", b"back", None).await.unwrap();
-    assert_eq!(store.get("ttl").await.unwrap().as_deref(), Some(&b"back"[..]));
+    assert_eq!(
+        store.get("ttl").await.unwrap().as_deref(),
+        Some(&b"back"[..])
+    );
 
     // Exactly one of many concurrent set_if_absent callers wins.
     let mut tasks = Vec::new();
@@ -137,9 +170,9 @@ async fn conformance(store: Arc<dyn Store>, other: Arc<dyn Store>) {
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let store = Arc::clone(&store);
-        tasks.push(tokio::spawn(
-            async move { store.take("one-time").await.unwrap() },
-        ));
+        tasks.push(tokio::spawn(async move {
+            store.take("one-time").await.unwrap()
+        }));
     }
     let mut got = 0;
     for task in tasks {
@@ -166,10 +199,8 @@ async fn encrypted_conformance(raw: Arc<dyn Store>, raw_other: Arc<dyn Store>) {
         "raw store holds the plaintext"
     );
     // A different key cannot read it, and says so.
-    let stranger = EncryptedStore::new(
-        Arc::clone(&raw),
-        KeyRing::single(EncryptionKey::generate()),
-    );
+    let stranger =
+        EncryptedStore::new(Arc::clone(&raw), KeyRing::single(EncryptionKey::generate()));
     assert!(matches!(
         stranger.get("secret").await,
         Err(StoreError::Crypto(CryptoError::UnknownKey { .. }))
@@ -181,7 +212,9 @@ async fn encrypted_conformance(raw: Arc<dyn Store>, raw_other: Arc<dyn Store>) {
         Err(StoreError::Crypto(CryptoError::DecryptionFailed))
     ));
     // Garbage is an error, not a panic.
-    raw.set("garbage", b"not sealed at all", None).await.unwrap();
+    raw.set("garbage", b"not sealed at all", None)
+        .await
+        .unwrap();
     assert!(matches!(
         store.get("garbage").await,
         Err(StoreError::Crypto(_))
@@ -223,11 +256,7 @@ mod sqlite {
     #[tokio::test]
     async fn sqlite_engine_encrypted() {
         let path = temp_db();
-        let store = Arc::new(
-            SqliteStore::new(&path)
-                .with_table("custom_table")
-                .unwrap(),
-        );
+        let store = Arc::new(SqliteStore::new(&path).with_table("custom_table").unwrap());
         let other = Arc::new(
             SqliteStore::new(&path)
                 .with_table("custom_table")
@@ -334,8 +363,16 @@ mod redis_engine {
     async fn redis_engine() {
         let Some(url) = url() else { return };
         let prefix = unique("fk-test");
-        let store = Arc::new(RedisStore::new(&url).unwrap().with_prefix(format!("{prefix}:a:")));
-        let other = Arc::new(RedisStore::new(&url).unwrap().with_prefix(format!("{prefix}:b:")));
+        let store = Arc::new(
+            RedisStore::new(&url)
+                .unwrap()
+                .with_prefix(format!("{prefix}:a:")),
+        );
+        let other = Arc::new(
+            RedisStore::new(&url)
+                .unwrap()
+                .with_prefix(format!("{prefix}:b:")),
+        );
         conformance(store, other).await;
     }
 
@@ -343,8 +380,16 @@ mod redis_engine {
     async fn redis_engine_encrypted() {
         let Some(url) = url() else { return };
         let prefix = unique("fk-test");
-        let store = Arc::new(RedisStore::new(&url).unwrap().with_prefix(format!("{prefix}:a:")));
-        let other = Arc::new(RedisStore::new(&url).unwrap().with_prefix(format!("{prefix}:b:")));
+        let store = Arc::new(
+            RedisStore::new(&url)
+                .unwrap()
+                .with_prefix(format!("{prefix}:a:")),
+        );
+        let other = Arc::new(
+            RedisStore::new(&url)
+                .unwrap()
+                .with_prefix(format!("{prefix}:b:")),
+        );
         encrypted_conformance(store, other).await;
     }
 }
@@ -378,7 +423,12 @@ mod postgres_engine {
     async fn postgres_engine() {
         let Some(url) = url() else { return };
         let table = unique("fk_test");
-        let store = Arc::new(PostgresStore::new(&url).unwrap().with_table(&table).unwrap());
+        let store = Arc::new(
+            PostgresStore::new(&url)
+                .unwrap()
+                .with_table(&table)
+                .unwrap(),
+        );
         let other = Arc::new(
             PostgresStore::new(&url)
                 .unwrap()
@@ -394,7 +444,12 @@ mod postgres_engine {
     async fn postgres_engine_encrypted() {
         let Some(url) = url() else { return };
         let table = unique("fk_test");
-        let store = Arc::new(PostgresStore::new(&url).unwrap().with_table(&table).unwrap());
+        let store = Arc::new(
+            PostgresStore::new(&url)
+                .unwrap()
+                .with_table(&table)
+                .unwrap(),
+        );
         let other = Arc::new(
             PostgresStore::new(&url)
                 .unwrap()
@@ -411,7 +466,10 @@ mod postgres_engine {
         let Some(url) = url() else { return };
         let table = unique("fk_test");
         {
-            let store = PostgresStore::new(&url).unwrap().with_table(&table).unwrap();
+            let store = PostgresStore::new(&url)
+                .unwrap()
+                .with_table(&table)
+                .unwrap();
             store.set("kept", b"v", None).await.unwrap();
             store
                 .set("gone", b"v", Some(Duration::from_millis(20)))
@@ -419,7 +477,10 @@ mod postgres_engine {
                 .unwrap();
         }
         tokio::time::sleep(Duration::from_millis(60)).await;
-        let store = PostgresStore::new(&url).unwrap().with_table(&table).unwrap();
+        let store = PostgresStore::new(&url)
+            .unwrap()
+            .with_table(&table)
+            .unwrap();
         assert_eq!(store.get("kept").await.unwrap().as_deref(), Some(&b"v"[..]));
         assert_eq!(store.get("gone").await.unwrap(), None);
         drop_table(&url, &table).await;

@@ -446,7 +446,10 @@ mod tests {
         let key = EncryptionKey::generate();
         let text = key.to_base64();
         assert_eq!(EncryptionKey::from_base64(&text).unwrap(), key);
-        assert_eq!(EncryptionKey::from_base64(text.trim_end_matches('=')).unwrap(), key);
+        assert_eq!(
+            EncryptionKey::from_base64(text.trim_end_matches('=')).unwrap(),
+            key
+        );
         assert!(matches!(
             EncryptionKey::from_base64("not base64!!"),
             Err(CryptoError::InvalidKey(_))
@@ -455,7 +458,10 @@ mod tests {
             EncryptionKey::from_base64("c2hvcnQ="),
             Err(CryptoError::InvalidKey(_))
         ));
-        assert_eq!(KeyRing::from_base64_list(" , ").unwrap_err(), CryptoError::NoKey);
+        assert_eq!(
+            KeyRing::from_base64_list(" , ").unwrap_err(),
+            CryptoError::NoKey
+        );
         let other = EncryptionKey::generate();
         let list = format!("{}, {}", other.to_base64(), text);
         let ring = KeyRing::from_base64_list(&list).unwrap();

@@ -77,8 +77,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Vec<u8>>>;
 
     /// Stores `value` under `key`, replacing any previous value and its expiry.
-    fn set<'a>(&'a self, key: &'a str, value: &'a [u8], ttl: Option<Duration>)
-    -> StoreFuture<'a, ()>;
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Option<Duration>,
+    ) -> StoreFuture<'a, ()>;
 
     /// Removes `key`. Removing an absent key is not an error.
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
