@@ -1,1 +1,4 @@
 //! placeholder
+
+pub mod mock_ims;
+pub use mock_ims::MockIms;
