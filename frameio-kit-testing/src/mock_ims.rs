@@ -362,31 +362,23 @@ fn record(state: &Shared, req: &HttpRequest, params: &BTreeMap<String, String>) 
     state.delay
 }
 
-/// Checks the client id and secret; `Ok(is_public)`.
-fn check_client(state: &State, params: &BTreeMap<String, String>) -> Result<bool, HttpResponse> {
+/// Checks the client id and secret: `Ok(is_public)`, or the reason for a 401
+/// `invalid_client`.
+fn check_client(state: &State, params: &BTreeMap<String, String>) -> Result<bool, &'static str> {
     let id = params
         .get("client_id")
         .map(String::as_str)
         .unwrap_or_default();
     match state.clients.get(id) {
-        None => Err(oauth_error(
-            http::StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client",
-        )),
+        None => Err("unknown client"),
         Some(None) => Ok(true),
-        Some(Some(secret)) => {
-            if params.get("client_secret") == Some(secret) {
-                Ok(false)
-            } else {
-                Err(oauth_error(
-                    http::StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "client authentication failed",
-                ))
-            }
-        }
+        Some(Some(secret)) if params.get("client_secret") == Some(secret) => Ok(false),
+        Some(Some(_)) => Err("client authentication failed"),
     }
+}
+
+fn invalid_client(reason: &str) -> HttpResponse {
+    oauth_error(http::StatusCode::UNAUTHORIZED, "invalid_client", reason)
 }
 
 async fn authorize(
@@ -481,7 +473,7 @@ async fn token(
     }
     let is_public = match check_client(&st, &params) {
         Ok(p) => p,
-        Err(resp) => return resp,
+        Err(reason) => return invalid_client(reason),
     };
     let client_id = params.get("client_id").cloned().unwrap_or_default();
     match params.get("grant_type").map(String::as_str) {
@@ -607,8 +599,8 @@ async fn revoke(
     let delay = record(&state, &req, &params);
     tokio::time::sleep(delay).await;
     let mut st = lock(&state);
-    if let Err(resp) = check_client(&st, &params) {
-        return resp;
+    if let Err(reason) = check_client(&st, &params) {
+        return invalid_client(reason);
     }
     let Some(token) = params.get("token").cloned() else {
         return oauth_error(

@@ -1,5 +1,7 @@
 //! IMS flows and the token manager against `MockIms`, over real HTTP.
 
+#![cfg(feature = "auth")]
+
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use frameio_kit::{

@@ -146,6 +146,7 @@ impl From<::redis::RedisError> for StoreError {
 }
 
 /// A time-to-live in whole milliseconds, at least one.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
 pub(crate) fn ttl_millis(ttl: Duration) -> i64 {
     i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1)
 }
@@ -179,6 +180,7 @@ pub(crate) fn validate_table_name(name: &str) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
     #[test]
     fn ttl_rounds_up_to_one_millisecond() {
         assert_eq!(ttl_millis(Duration::ZERO), 1);
