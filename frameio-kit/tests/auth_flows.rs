@@ -20,9 +20,9 @@ const REDIRECT: &str = "http://localhost:8080/auth/callback";
 
 fn config(ims: &MockIms) -> ImsConfig {
     ImsConfig::new(CLIENT_ID)
-        .client_secret(CLIENT_SECRET)
-        .ims_base_url(ims.base_url())
-        .timeout(Duration::from_secs(5))
+        .with_client_secret(CLIENT_SECRET)
+        .with_ims_base_url(ims.base_url())
+        .with_timeout(Duration::from_secs(5))
 }
 
 fn no_redirects() -> reqwest::Client {
@@ -104,7 +104,7 @@ async fn web_app_flow_end_to_end() {
 async fn web_app_flow_with_a_wrong_secret_fails_authentication() {
     let ims = MockIms::start().await;
     let code = ims.issue_code(CLIENT_ID, REDIRECT, None);
-    let flow = WebAppFlow::new(config(&ims).client_secret("wrong")).unwrap();
+    let flow = WebAppFlow::new(config(&ims).with_client_secret("wrong")).unwrap();
     let err = flow.exchange_code(&code, REDIRECT).await.unwrap_err();
     assert!(
         matches!(&err, AuthError::Authentication { status: 401, error, .. } if error == "invalid_client"),
@@ -120,7 +120,8 @@ async fn web_app_flow_with_a_wrong_secret_fails_authentication() {
 #[tokio::test]
 async fn single_page_app_flow_with_pkce() {
     let ims = MockIms::start().await;
-    let flow = SpaFlow::new(ImsConfig::new(PUBLIC_CLIENT_ID).ims_base_url(ims.base_url())).unwrap();
+    let flow =
+        SpaFlow::new(ImsConfig::new(PUBLIC_CLIENT_ID).with_ims_base_url(ims.base_url())).unwrap();
     let (url, pkce) = flow.authorization_url(REDIRECT, "spa-state").unwrap();
     let callback = sign_in_at(&url).await;
     assert_eq!(callback["state"], "spa-state");
@@ -143,7 +144,8 @@ async fn single_page_app_flow_with_pkce() {
 #[tokio::test]
 async fn single_page_app_flow_rejects_a_pkce_mismatch() {
     let ims = MockIms::start().await;
-    let flow = SpaFlow::new(ImsConfig::new(PUBLIC_CLIENT_ID).ims_base_url(ims.base_url())).unwrap();
+    let flow =
+        SpaFlow::new(ImsConfig::new(PUBLIC_CLIENT_ID).with_ims_base_url(ims.base_url())).unwrap();
     let (url, _pkce) = flow.authorization_url(REDIRECT, "s").unwrap();
     let callback = sign_in_at(&url).await;
     let other = Pkce::generate();
@@ -160,7 +162,7 @@ async fn single_page_app_flow_rejects_a_pkce_mismatch() {
 #[tokio::test]
 async fn server_to_server_caches_and_renews_before_expiry() {
     let ims = MockIms::start().await;
-    let s2s = ServerToServer::new(config(&ims).scopes(["openid", "AdobeID"])).unwrap();
+    let s2s = ServerToServer::new(config(&ims).with_scopes(["openid", "AdobeID"])).unwrap();
     let first = s2s.access_token().await.unwrap();
     assert_eq!(s2s.access_token().await.unwrap(), first);
     assert_eq!(ims.token_requests("client_credentials"), 1);
@@ -189,7 +191,7 @@ async fn server_to_server_caches_and_renews_before_expiry() {
 #[tokio::test]
 async fn server_to_server_with_a_wrong_secret() {
     let ims = MockIms::start().await;
-    let s2s = ServerToServer::new(config(&ims).client_secret("nope")).unwrap();
+    let s2s = ServerToServer::new(config(&ims).with_client_secret("nope")).unwrap();
     let err = s2s.access_token().await.unwrap_err();
     assert!(
         matches!(err, AuthError::Authentication { status: 401, .. }),
@@ -282,8 +284,8 @@ async fn unreachable_ims_is_a_network_error() {
     ims.stop().await;
     let s2s = ServerToServer::new(
         ImsConfig::new(CLIENT_ID)
-            .client_secret(CLIENT_SECRET)
-            .ims_base_url(base),
+            .with_client_secret(CLIENT_SECRET)
+            .with_ims_base_url(base),
     )
     .unwrap();
     let err = s2s.access_token().await.unwrap_err();

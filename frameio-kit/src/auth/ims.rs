@@ -38,8 +38,8 @@ pub const REVOKE_PATH: &str = "/ims/revoke";
 /// use frameio_kit::auth::ImsConfig;
 ///
 /// let config = ImsConfig::new("my-client-id")
-///     .client_secret("my-secret")
-///     .refresh_buffer(Duration::from_secs(120));
+///     .with_client_secret("my-secret")
+///     .with_refresh_buffer(Duration::from_secs(120));
 /// assert_eq!(config.ims_base_url(), "https://ims-na1.adobelogin.com");
 /// assert!(!format!("{config:?}").contains("my-secret"));
 /// ```
@@ -87,13 +87,13 @@ impl ImsConfig {
     }
 
     /// Sets the client secret (web-app and server-to-server credentials).
-    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+    pub fn with_client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(secret.into());
         self
     }
 
     /// Replaces the scopes.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -103,19 +103,19 @@ impl ImsConfig {
     }
 
     /// Uses another IMS host (another region, or a mock server in tests).
-    pub fn ims_base_url(mut self, url: impl Into<String>) -> Self {
+    pub fn with_ims_base_url(mut self, url: impl Into<String>) -> Self {
         self.ims_base_url = url.into().trim_end_matches('/').to_owned();
         self
     }
 
     /// Refreshes tokens this long before they expire (default 300 s).
-    pub fn refresh_buffer(mut self, buffer: Duration) -> Self {
+    pub fn with_refresh_buffer(mut self, buffer: Duration) -> Self {
         self.refresh_buffer = buffer;
         self
     }
 
     /// Timeout for each request to IMS (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
@@ -131,18 +131,23 @@ impl ImsConfig {
     }
 
     /// The scopes.
-    pub fn scope_list(&self) -> &[String] {
+    pub fn scopes(&self) -> &[String] {
         &self.scopes
     }
 
     /// The IMS host, without a trailing slash.
-    pub fn ims_base_url_str(&self) -> &str {
+    pub fn ims_base_url(&self) -> &str {
         &self.ims_base_url
     }
 
     /// The refresh buffer.
-    pub fn refresh_buffer_duration(&self) -> Duration {
+    pub fn refresh_buffer(&self) -> Duration {
         self.refresh_buffer
+    }
+
+    /// The timeout for each request to IMS.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     fn validate(&self) -> Result<(), AuthError> {
@@ -268,7 +273,7 @@ struct ImsErrorBody {
 /// use frameio_kit::auth::{ImsClient, ImsConfig};
 ///
 /// # async fn demo() -> Result<(), frameio_kit::auth::AuthError> {
-/// let ims = ImsClient::new(ImsConfig::new("client-id").client_secret("secret"))?;
+/// let ims = ImsClient::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
 /// let url = ims.authorization_url("https://example.com/auth/callback", "state-123")?;
 /// // …the user signs in, IMS redirects back with ?code=…&state=…
 /// let token = ims.exchange_code("code-from-callback", "https://example.com/auth/callback").await?;
@@ -586,7 +591,7 @@ mod tests {
 
     #[test]
     fn authorization_url_has_every_parameter() {
-        let ims = ImsClient::new(ImsConfig::new("cid").client_secret("s")).unwrap();
+        let ims = ImsClient::new(ImsConfig::new("cid").with_client_secret("s")).unwrap();
         let url = ims
             .authorization_url("https://app.example/auth/callback", "st&ate")
             .unwrap();
@@ -625,11 +630,11 @@ mod tests {
             Err(AuthError::Config(_))
         ));
         assert!(matches!(
-            ImsClient::new(ImsConfig::new("c").ims_base_url("ftp://x")),
+            ImsClient::new(ImsConfig::new("c").with_ims_base_url("ftp://x")),
             Err(AuthError::Config(_))
         ));
         assert!(matches!(
-            ImsClient::new(ImsConfig::new("c").client_secret("")),
+            ImsClient::new(ImsConfig::new("c").with_client_secret("")),
             Err(AuthError::Config(_))
         ));
     }

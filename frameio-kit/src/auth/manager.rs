@@ -71,7 +71,7 @@ struct Inner {
 /// use frameio_kit::store::{KeyRing, SqliteStore, Store};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// let ims = ImsClient::new(ImsConfig::new("client-id").client_secret("secret"))?;
+/// let ims = ImsClient::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
 /// let store: Arc<dyn Store> = Arc::new(SqliteStore::new("data/tokens.db"));
 /// let user = TokenManager::persistent(ims.clone(), store, KeyRing::from_env()?, "user-42");
 ///
@@ -110,7 +110,7 @@ impl TokenManager {
         token: Option<Token>,
         persist: Option<Persist>,
     ) -> Self {
-        let buffer = client.config().refresh_buffer_duration();
+        let buffer = client.config().refresh_buffer();
         Self {
             inner: Arc::new(Inner {
                 client,
@@ -392,8 +392,8 @@ impl AccessTokenSource for TokenManager {
 /// # async fn demo() -> Result<(), frameio_kit::auth::AuthError> {
 /// let s2s = ServerToServer::new(
 ///     ImsConfig::new("client-id")
-///         .client_secret("secret")
-///         .scopes(["openid", "AdobeID", "frame.s2s.all"]),
+///         .with_client_secret("secret")
+///         .with_scopes(["openid", "AdobeID", "frame.s2s.all"]),
 /// )?;
 /// let bearer = s2s.access_token().await?; // cached; renewed before expiry
 /// # let _ = bearer;
@@ -475,7 +475,7 @@ impl AccessTokenSource for ServerToServer {
 /// use frameio_kit::auth::{ImsConfig, WebAppFlow};
 ///
 /// # async fn demo() -> Result<(), frameio_kit::auth::AuthError> {
-/// let flow = WebAppFlow::new(ImsConfig::new("client-id").client_secret("secret"))?;
+/// let flow = WebAppFlow::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
 /// let redirect = "https://example.com/auth/callback";
 /// let url = flow.authorization_url(redirect, "opaque-state")?;
 /// // …send the user to `url`; IMS redirects back with ?code=…&state=…

@@ -22,7 +22,7 @@
 //! use frameio_kit::auth::{AuthError, ImsConfig, ServerToServer};
 //!
 //! # async fn demo() -> Result<(), AuthError> {
-//! let s2s = ServerToServer::new(ImsConfig::new("client-id").client_secret("secret"))?;
+//! let s2s = ServerToServer::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
 //! match s2s.access_token().await {
 //!     Ok(bearer) => { let _ = bearer; }
 //!     Err(AuthError::RateLimited { retry_after }) => { let _ = retry_after; }
