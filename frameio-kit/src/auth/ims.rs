@@ -71,7 +71,7 @@ impl fmt::Debug for ImsConfig {
 
 impl ImsConfig {
     /// Settings for `client_id` with the default scopes, host and refresh buffer, and no
-    /// secret (a public, single-page-app client until [`client_secret`](Self::client_secret)).
+    /// secret (a public, single-page-app client until [`with_client_secret`](Self::with_client_secret)).
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
