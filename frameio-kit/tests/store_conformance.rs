@@ -359,6 +359,24 @@ mod redis_engine {
         }
     }
 
+    /// Removes every key under `prefix` so test runs leave nothing behind.
+    async fn cleanup(url: &str, prefix: &str) {
+        let client = redis::Client::open(url).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            let _: i64 = redis::cmd("DEL")
+                .arg(keys)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+
     #[tokio::test]
     async fn redis_engine() {
         let Some(url) = url() else { return };
@@ -374,6 +392,7 @@ mod redis_engine {
                 .with_prefix(format!("{prefix}:b:")),
         );
         conformance(store, other).await;
+        cleanup(&url, &prefix).await;
     }
 
     #[tokio::test]
@@ -391,6 +410,7 @@ mod redis_engine {
                 .with_prefix(format!("{prefix}:b:")),
         );
         encrypted_conformance(store, other).await;
+        cleanup(&url, &prefix).await;
     }
 }
 

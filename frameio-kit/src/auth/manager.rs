@@ -60,6 +60,11 @@ struct Inner {
 ///
 /// Cloning is cheap and clones share the cache.
 ///
+/// With a store, the token lives under `ims:token:{key}` (sealed with the [`KeyRing`]) and
+/// the refresh lock under `ims:refresh-lock:{key}` (a random owner id, expiring after
+/// [`lock_ttl`](Self::lock_ttl)); the store adds its own prefix. A cached token that is not
+/// yet due for refresh is used without reading the store.
+///
 /// When a refresh fails with [`AuthError::RefreshTokenInvalid`] the token is forgotten
 /// (and deleted from the store): the user must sign in again. When it fails for a
 /// transient reason (network, 429, 5xx, lock timeout) and the current access token has not
@@ -353,7 +358,11 @@ impl TokenManager {
         }
         let base = stored.as_ref().or(current);
         let token = self.fetch(base).await?;
-        save(p, &token).await?;
+        if let Err(err) = save(p, &token).await {
+            // The new token (and a rotated refresh token) is still good here: keep using it
+            // and try to save it again at the next refresh.
+            tracing::error!(error = %err, "could not save the refreshed token to the store");
+        }
         Ok(token)
     }
 }
