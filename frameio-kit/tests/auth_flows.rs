@@ -433,3 +433,78 @@ async fn server_to_server_shared_through_a_store() {
     assert_eq!(ta.unwrap(), tb.unwrap());
     assert_eq!(ims.token_requests("client_credentials"), 1);
 }
+
+/// Two instances with ten callers each, sharing `store`: exactly one refresh reaches IMS.
+async fn one_refresh_across_instances(store: Arc<dyn Store>) {
+    let ims = MockIms::start().await;
+    let keys = KeyRing::single(EncryptionKey::generate());
+    let user = format!("user-{}", uuid::Uuid::new_v4().simple());
+    let instance = || {
+        TokenManager::persistent(
+            ImsClient::new(config(&ims)).unwrap(),
+            Arc::clone(&store),
+            keys.clone(),
+            &user,
+        )
+    };
+    let (a, b) = (instance(), instance());
+    ims.set_expires_in(60);
+    a.set_token(user_token(&ims).await).await.unwrap();
+    ims.set_expires_in(3600);
+    ims.set_delay(Duration::from_millis(150));
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let m = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { m.access_token().await }));
+    }
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.unwrap().unwrap());
+    }
+    assert_eq!(ims.token_requests("refresh_token"), 1);
+    assert!(tokens.iter().all(|t| t == &tokens[0]));
+    a.sign_out().await.unwrap();
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn one_refresh_across_instances_with_sqlite() {
+    let dir = std::env::temp_dir().join(format!("fk-auth-{}", uuid::Uuid::new_v4().simple()));
+    let store = Arc::new(frameio_kit::store::SqliteStore::new(dir.join("tokens.db")));
+    one_refresh_across_instances(store).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn one_refresh_across_instances_with_redis() {
+    let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_REDIS_URL") else {
+        eprintln!("FRAMEIO_KIT_TEST_REDIS_URL is unset: skipping");
+        return;
+    };
+    let prefix = format!("fk-test-auth-{}:", uuid::Uuid::new_v4().simple());
+    let store = frameio_kit::store::RedisStore::new(&url)
+        .unwrap()
+        .with_prefix(prefix);
+    one_refresh_across_instances(Arc::new(store)).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn one_refresh_across_instances_with_postgres() {
+    let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_POSTGRES_URL") else {
+        eprintln!("FRAMEIO_KIT_TEST_POSTGRES_URL is unset: skipping");
+        return;
+    };
+    let table = format!("fk_test_auth_{}", uuid::Uuid::new_v4().simple());
+    let store = frameio_kit::store::PostgresStore::new(&url)
+        .unwrap()
+        .with_table(&table)
+        .unwrap();
+    one_refresh_across_instances(Arc::new(store)).await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+}
