@@ -508,3 +508,54 @@ async fn one_refresh_across_instances_with_postgres() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_token_without_refresh_token_is_used_until_it_expires() {
+    let ims = MockIms::start().await;
+    let client = ImsClient::new(config(&ims)).unwrap();
+    let lasting = Token::new("short-lived", None, Duration::from_secs(100), vec![]);
+    let manager = TokenManager::new(client.clone(), lasting);
+    assert_eq!(manager.access_token().await.unwrap(), "short-lived");
+    let expired = Token::new("gone", None, Duration::ZERO, vec![]);
+    let manager = TokenManager::new(client, expired);
+    assert!(matches!(
+        manager.access_token().await,
+        Err(AuthError::SignInRequired)
+    ));
+    assert!(ims.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_invalid_refresh_token_is_removed_from_the_store() {
+    let ims = MockIms::start().await;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let manager = TokenManager::persistent(
+        ImsClient::new(config(&ims)).unwrap(),
+        Arc::clone(&store),
+        KeyRing::single(EncryptionKey::generate()),
+        "user-3",
+    );
+    ims.set_expires_in(0);
+    manager.set_token(user_token(&ims).await).await.unwrap();
+    assert!(store.get("ims:token:user-3").await.unwrap().is_some());
+    ims.expire_refresh_tokens();
+    let err = manager.access_token().await.unwrap_err();
+    assert!(
+        matches!(err, AuthError::RefreshTokenInvalid { .. }),
+        "{err:?}"
+    );
+    assert_eq!(store.get("ims:token:user-3").await.unwrap(), None);
+    assert!(
+        store
+            .get("ims:refresh-lock:user-3")
+            .await
+            .unwrap()
+            .is_none(),
+        "lock released"
+    );
+    assert!(matches!(
+        manager.access_token().await,
+        Err(AuthError::SignInRequired)
+    ));
+    assert_eq!(ims.token_requests("refresh_token"), 1);
+}

@@ -66,7 +66,8 @@ struct Inner {
 /// yet due for refresh is used without reading the store.
 ///
 /// When a refresh fails with [`AuthError::RefreshTokenInvalid`] the token is forgotten
-/// (and deleted from the store): the user must sign in again. When it fails for a
+/// (and deleted from the store): the user must sign in again. A user token without a
+/// refresh token is used until it expires, then [`AuthError::SignInRequired`] is returned. When it fails for a
 /// transient reason (network, 429, 5xx, lock timeout) and the current access token has not
 /// expired yet, that token is returned and the refresh is retried on the next call.
 ///
@@ -272,6 +273,19 @@ impl TokenManager {
             *cached = stored;
         }
         let current = cached.clone();
+        if inner.source == Source::User
+            && let Some(token) = current.as_ref().filter(|t| t.refresh_token().is_none())
+        {
+            // Nothing to refresh with: use the token while it lasts, then ask for a sign-in.
+            if !token.is_expired() {
+                return Ok(token.access_token().to_owned());
+            }
+            *cached = None;
+            if let Some(p) = &inner.persist {
+                delete_if_unchanged(p, token).await?;
+            }
+            return Err(AuthError::SignInRequired);
+        }
         let result = match &inner.persist {
             None => self.fetch(current.as_ref()).await,
             Some(p) => self.fetch_shared(p, current.as_ref()).await,
@@ -283,10 +297,8 @@ impl TokenManager {
                 Ok(access)
             }
             Err(err) if err.requires_sign_in() => {
+                // With a store, `refresh_locked` already removed the dead token there.
                 *cached = None;
-                if let Some(p) = &inner.persist {
-                    p.tokens.delete(&p.token_key).await?;
-                }
                 Err(err)
             }
             Err(err) => match current.filter(|t| !t.is_expired()) {
@@ -357,7 +369,24 @@ impl TokenManager {
             return Ok(token.clone());
         }
         let base = stored.as_ref().or(current);
-        let token = self.fetch(base).await?;
+        let token = match self.fetch(base).await {
+            Ok(token) => token,
+            Err(err) if err.requires_sign_in() => {
+                // If another instance stored a new token meanwhile (its lock expired during a
+                // slow refresh), use it; otherwise remove the dead token, unless it changed.
+                if let Some(newer) = load(p)
+                    .await?
+                    .filter(|t| !t.needs_refresh(self.inner.buffer) && Some(t) != base)
+                {
+                    return Ok(newer);
+                }
+                if let Some(base) = base {
+                    delete_if_unchanged(p, base).await?;
+                }
+                return Err(err);
+            }
+            Err(err) => return Err(err),
+        };
         if let Err(err) = save(p, &token).await {
             // The new token (and a rotated refresh token) is still good here: keep using it
             // and try to save it again at the next refresh.
@@ -378,6 +407,14 @@ async fn load(p: &Persist) -> Result<Option<Token>, AuthError> {
             AuthError::InvalidResponse(format!("stored token cannot be read: {err}"))
         }),
     }
+}
+
+/// Deletes the stored token only if it is still `token` (compare-and-delete).
+async fn delete_if_unchanged(p: &Persist, token: &Token) -> Result<(), AuthError> {
+    let bytes = serde_json::to_vec(token)
+        .map_err(|err| AuthError::InvalidResponse(format!("token cannot be serialized: {err}")))?;
+    p.tokens.delete_if_equals(&p.token_key, &bytes).await?;
+    Ok(())
 }
 
 async fn save(p: &Persist, token: &Token) -> Result<(), AuthError> {
