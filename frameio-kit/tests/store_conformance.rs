@@ -506,3 +506,21 @@ mod postgres_engine {
         drop_table(&url, &table).await;
     }
 }
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_debug_hides_the_password() {
+    let store =
+        frameio_kit::store::PostgresStore::new("postgres://app:hunter2secret@127.0.0.1:1/db")
+            .unwrap();
+    let text = format!("{store:?}");
+    assert!(!text.contains("hunter2secret"), "{text}");
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn redis_debug_hides_the_password() {
+    let store = frameio_kit::store::RedisStore::new("redis://:hunter2secret@127.0.0.1:1/").unwrap();
+    let text = format!("{store:?}");
+    assert!(!text.contains("hunter2secret"), "{text}");
+}

@@ -124,6 +124,12 @@ pub fn generate_key() -> String {
 
 /// An ordered set of keys: the first encrypts, all of them decrypt.
 ///
+/// Values are sealed with AES-256-GCM under a fresh random 96-bit nonce as
+/// `version (1 byte) ‖ key id (4 bytes) ‖ nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)`.
+/// The key id (the first four bytes of a SHA-256 over the key) selects the decryption key;
+/// the caller's `context` (the store key, for [`EncryptedStore`]) is authenticated as
+/// associated data, so a sealed value copied elsewhere does not open.
+///
 /// To rotate, put the new key first and keep the old ones after it until every stored
 /// value has been rewritten.
 ///
@@ -201,9 +207,9 @@ impl KeyRing {
         self.keys.iter().map(EncryptionKey::id).collect()
     }
 
-    fn primary(&self) -> &EncryptionKey {
-        // `new` and `single` guarantee at least one key.
-        &self.keys[0]
+    fn primary(&self) -> Result<&EncryptionKey, CryptoError> {
+        // `new` and `single` guarantee at least one key; stay panic-free regardless.
+        self.keys.first().ok_or(CryptoError::NoKey)
     }
 
     /// Seals `plaintext` with the first key; `context` (for example the store key) must be
@@ -213,7 +219,7 @@ impl KeyRing {
     ///
     /// [`CryptoError::EncryptionFailed`] if the cipher refuses the input.
     pub fn encrypt(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let key = self.primary();
+        let key = self.primary()?;
         let cipher = Aes256Gcm::new_from_slice(&key.bytes)
             .map_err(|_| CryptoError::InvalidKey("must be 32 bytes"))?;
         let nonce_bytes: [u8; NONCE_LEN] = rand::random();
@@ -313,6 +319,15 @@ impl EncryptedStore {
     /// Wraps `inner`, sealing values with `keys`.
     pub fn new(inner: Arc<dyn Store>, keys: KeyRing) -> Self {
         Self { inner, keys }
+    }
+
+    /// Wraps `inner` with the keys from [`ENCRYPTION_KEY_ENV`].
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`KeyRing::from_env`].
+    pub fn from_env(inner: Arc<dyn Store>) -> Result<Self, CryptoError> {
+        Ok(Self::new(inner, KeyRing::from_env()?))
     }
 
     /// The wrapped store (values there are sealed).

@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use sqlx::{
     AssertSqlSafe, Row,
-    postgres::{PgPool, PgPoolOptions},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
 };
 use tokio::sync::OnceCell;
 
@@ -29,16 +29,25 @@ const NOW_MS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct PostgresStore {
-    pool: PgPool,
+    options: Option<PgConnectOptions>,
+    pool: OnceCell<PgPool>,
     prefix: String,
     table: String,
     ready: OnceCell<()>,
     sql: Statements,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The pool's connect options hold the password: show only table and prefix.
+        f.debug_struct("PostgresStore")
+            .field("table", &self.table)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Statements {
     create: Arc<str>,
     get: Arc<str>,
@@ -94,16 +103,18 @@ impl PostgresStore {
     ///
     /// [`StoreError::Database`] when the URL cannot be parsed.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(5)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy(url)?;
-        Ok(Self::from_pool(pool))
+        let options: PgConnectOptions = url.parse()?;
+        Ok(Self::build(Some(options), OnceCell::new()))
     }
 
     /// A store on an existing connection pool.
     pub fn from_pool(pool: PgPool) -> Self {
+        Self::build(None, OnceCell::new_with(Some(pool)))
+    }
+
+    fn build(options: Option<PgConnectOptions>, pool: OnceCell<PgPool>) -> Self {
         Self {
+            options,
             pool,
             prefix: DEFAULT_PREFIX.to_owned(),
             table: DEFAULT_TABLE.to_owned(),
@@ -143,20 +154,34 @@ impl PostgresStore {
     }
 
     async fn pool(&self) -> Result<&PgPool, StoreError> {
+        let pool = self
+            .pool
+            .get_or_try_init(|| async {
+                let options = self.options.clone().ok_or_else(|| {
+                    StoreError::Config("postgres store has neither a pool nor a url".into())
+                })?;
+                Ok::<_, StoreError>(
+                    PgPoolOptions::new()
+                        .max_connections(5)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy_with(options),
+                )
+            })
+            .await?;
         self.ready
             .get_or_try_init(|| async {
                 // Two instances creating the table at once can race inside PostgreSQL's
                 // catalog; the loser sees a unique violation and simply tries again.
-                let first = sqlx::query(q(&self.sql.create)).execute(&self.pool).await;
+                let first = sqlx::query(q(&self.sql.create)).execute(pool).await;
                 if first.is_err() {
-                    sqlx::query(q(&self.sql.create)).execute(&self.pool).await?;
+                    sqlx::query(q(&self.sql.create)).execute(pool).await?;
                 }
-                let _ = sqlx::query(q(&self.sql.purge)).execute(&self.pool).await?;
+                sqlx::query(q(&self.sql.purge)).execute(pool).await?;
                 tracing::debug!(table = %self.table, "postgres store ready");
                 Ok::<_, StoreError>(())
             })
             .await?;
-        Ok(&self.pool)
+        Ok(pool)
     }
 
     fn key(&self, key: &str) -> String {
