@@ -163,7 +163,7 @@ impl PostgresStore {
                 Ok::<_, StoreError>(
                     PgPoolOptions::new()
                         .max_connections(5)
-                        .acquire_timeout(Duration::from_secs(10))
+                        .acquire_timeout(Duration::from_secs(5))
                         .connect_lazy_with(options),
                 )
             })
@@ -172,9 +172,12 @@ impl PostgresStore {
             .get_or_try_init(|| async {
                 // Two instances creating the table at once can race inside PostgreSQL's
                 // catalog; the loser sees a unique violation and simply tries again.
-                let first = sqlx::query(q(&self.sql.create)).execute(pool).await;
-                if first.is_err() {
-                    sqlx::query(q(&self.sql.create)).execute(pool).await?;
+                match sqlx::query(q(&self.sql.create)).execute(pool).await {
+                    Ok(_) => {}
+                    Err(sqlx::Error::Database(_)) => {
+                        sqlx::query(q(&self.sql.create)).execute(pool).await?;
+                    }
+                    Err(err) => return Err(err.into()),
                 }
                 sqlx::query(q(&self.sql.purge)).execute(pool).await?;
                 tracing::debug!(table = %self.table, "postgres store ready");
