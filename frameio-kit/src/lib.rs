@@ -7,6 +7,8 @@
 extern crate self as frameio_kit;
 
 pub mod app;
+#[cfg(feature = "auth")]
+pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod dispatch;
@@ -17,6 +19,7 @@ pub mod response;
 pub mod secret;
 pub mod server;
 pub mod signature;
+pub mod store;
 
 pub use app::App;
 pub use error::{BoxError, ConfigurationError, StartupError, StartupProblem};
