@@ -104,11 +104,9 @@ impl fmt::Debug for Signer {
 
 impl Signer {
     fn sign(&self, body: Vec<u8>) -> SignedRequest {
-        let event_type = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
-            v.get("type")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+        let event_type = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned));
         let secret = event_type
             .and_then(|t| self.per_event.get(&t))
             .unwrap_or(&self.default);

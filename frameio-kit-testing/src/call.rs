@@ -88,7 +88,10 @@ pub fn find_handler(name: &str) -> Result<Handler, TestError> {
             });
         }
     }
-    if let Some(handler) = handlers.iter().find(|h| h.events().iter().any(|e| e == name)) {
+    if let Some(handler) = handlers
+        .iter()
+        .find(|h| h.events().iter().any(|e| e == name))
+    {
         return Ok(handler.clone());
     }
     let registered: Vec<&str> = handlers.iter().map(Handler::function).collect();
@@ -185,8 +188,8 @@ impl HandlerCall {
         let json = self.event?;
         let event = match handler.kind() {
             HandlerKind::Action => {
-                let mut event: ActionEvent = serde_json::from_value(json)
-                    .map_err(|source| TestError::InvalidEvent {
+                let mut event: ActionEvent =
+                    serde_json::from_value(json).map_err(|source| TestError::InvalidEvent {
                         kind: "action",
                         source,
                     })?;
@@ -194,8 +197,8 @@ impl HandlerCall {
                 DeliveryEvent::Action(event)
             }
             _ => {
-                let mut event: WebhookEvent = serde_json::from_value(json)
-                    .map_err(|source| TestError::InvalidEvent {
+                let mut event: WebhookEvent =
+                    serde_json::from_value(json).map_err(|source| TestError::InvalidEvent {
                         kind: "webhook",
                         source,
                     })?;
