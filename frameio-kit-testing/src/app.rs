@@ -268,6 +268,13 @@ impl TestApp {
         self.configure("state", |app| app.state(value))
     }
 
+    /// Shares a value that is already behind an `Arc` (passed to [`App::state_arc`]): keep a
+    /// clone to look at what the handlers did.
+    #[must_use]
+    pub fn state_arc<T: Send + Sync + 'static>(self, value: Arc<T>) -> Self {
+        self.configure("state_arc", |app| app.state_arc(value))
+    }
+
     /// Changes anything else on the `App` before it is built (path, body limit, tolerance…).
     ///
     /// ```

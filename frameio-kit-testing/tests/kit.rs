@@ -307,7 +307,7 @@ async fn configuration_problems_are_errors_not_panics() {
 #[tokio::test]
 async fn state_reaches_the_handlers() -> Result<(), TestError> {
     let seen = std::sync::Arc::new(Seen::default());
-    let app = TestApp::from_registry().app(|app| app.state_arc(seen.clone()));
+    let app = TestApp::from_registry().state_arc(seen.clone());
     for _ in 0..3 {
         app.deliver(webhook_event("file.ready")).await?.assert_ok();
     }
