@@ -386,13 +386,14 @@ impl TestApp {
     /// or [`block_on`]).
     pub async fn serve(&self) -> Result<TestServer, TestError> {
         let shared = self.shared()?;
+        let client = reqwest::Client::builder().build()?;
         let running = shared.service.start(("127.0.0.1", 0))?;
         let url: Arc<str> = running.url().into();
         Ok(TestServer {
             running: Some(running),
             transport: Transport::Http {
                 shared,
-                client: reqwest::Client::new(),
+                client,
                 url,
             },
         })
@@ -400,7 +401,8 @@ impl TestApp {
 }
 
 /// A [`TestApp`] served over HTTP on `127.0.0.1` (see [`TestApp::serve`]). It stops when
-/// [`stop`](Self::stop) is called or when the runtime that started it ends.
+/// [`stop`](Self::stop) is called; dropped inside a tokio runtime, it is stopped in the
+/// background.
 ///
 /// ```
 /// use frameio_kit::{App, Handler, WebhookEvent};
@@ -472,6 +474,18 @@ impl TestServer {
         match self.running.take() {
             Some(running) => Ok(running.stop(false).await?),
             None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = running.stop(false).await;
+            });
         }
     }
 }
