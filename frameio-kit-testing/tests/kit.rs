@@ -1,6 +1,7 @@
 //! The testing kit against real handlers: registered with the macros in this file, and built
 //! by hand with the `App` builder.
 
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use frameio_kit::prelude::*;
@@ -438,4 +439,24 @@ async fn annotated_handlers_stay_plain_async_functions() {
         .await
         .unwrap();
     assert_eq!(message.description, "Hi u3");
+}
+
+#[tokio::test]
+async fn test_apps_and_their_futures_can_cross_threads() -> Result<(), TestError> {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let app = std::sync::Arc::new(app());
+    send_sync(&*app);
+    let task = {
+        let app = std::sync::Arc::clone(&app);
+        tokio::spawn(async move { app.deliver(action_event("greet")).await })
+    };
+    let reply = task.await.expect("the task ran")?;
+    send_sync(&reply);
+    send_sync(&app.deliver(action_event("survey")).await?.form()?);
+    let call = tokio::spawn(call_handler("greet", action_event("greet")).into_future());
+    assert!(matches!(
+        call.await.expect("the task ran")?,
+        ActionResponse::Message(_)
+    ));
+    Ok(())
 }
