@@ -351,6 +351,11 @@ impl TestApp {
         Ok(self.shared()?.service.clone())
     }
 
+    #[cfg(test)]
+    pub(crate) fn transport(&self) -> Result<Transport, TestError> {
+        Ok(Transport::InProcess(self.shared()?))
+    }
+
     /// The signed request [`deliver`](Self::deliver) would send for this event (to send it
     /// with your own HTTP client, or to spoil it first).
     pub fn sign(&self, event: impl EventBody) -> Result<SignedRequest, TestError> {

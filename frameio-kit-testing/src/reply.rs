@@ -432,3 +432,68 @@ impl TestField {
         self.options.iter().map(|o| o.value.as_str()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::TestApp;
+    use frameio_kit::{App, Handler, WebhookEvent};
+    use serde_json::json;
+
+    async fn noop(_event: WebhookEvent) -> frameio_kit::Result<()> {
+        Ok(())
+    }
+
+    fn reply(status: u16, content_type: &str, body: &str) -> TestReply {
+        let app = TestApp::new(App::new().handler(Handler::webhook(["x.y"], noop).secret("s")));
+        let transport = app.transport().expect("the app builds");
+        TestReply::new(
+            status,
+            content_type.to_owned(),
+            Bytes::from(body.to_owned()),
+            None,
+            transport,
+        )
+    }
+
+    #[test]
+    fn long_bodies_are_cut_in_error_messages() {
+        let long = "é".repeat(500);
+        let err = reply(500, "text/plain", &long).message().unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("expected a Message, but the reply is 500 text/plain: "));
+        assert!(text.ends_with("…\""), "{text}");
+        assert!(text.chars().count() < 300, "{text}");
+    }
+
+    #[test]
+    fn only_a_200_json_object_is_an_answer() {
+        let body = r#"{"title":"t","description":"d"}"#;
+        assert!(reply(200, "application/json", body).message().is_ok());
+        assert!(reply(201, "application/json", body).message().is_err());
+        assert!(reply(200, "text/plain", body).message().is_err());
+        assert!(reply(200, "application/json", "[1]").message().is_err());
+        let weird = r#"{"title":"t","fields":"nope"}"#;
+        assert!(reply(200, "application/json", weird).form().is_err());
+    }
+
+    #[test]
+    fn fields_are_read_as_sent() {
+        let body = json!({"title": "T", "description": "D", "fields": [
+            {"label": "C", "name": "c", "type": "select",
+             "options": [{"name": "A", "value": "a"}], "value": "a"},
+            {"label": "L", "name": "l", "type": "link", "value": "https://x"},
+            "not a field"
+        ]});
+        let form = reply(200, "application/json", &body.to_string())
+            .form()
+            .unwrap();
+        assert_eq!(form.fields.len(), 2);
+        assert_eq!(
+            form.field("c").unwrap().options,
+            [SelectOption::new("A", "a")]
+        );
+        // No delivery behind this reply: a submission cannot be built.
+        assert!(form.submission(json!({})).is_err());
+    }
+}
