@@ -6,16 +6,16 @@
 //! `client_credentials`) and `POST /ims/revoke`. Outcomes are programmable (failures,
 //! delays, `expires_in`, expired refresh tokens) and every request is recorded.
 //!
-//! ```no_run
+//! ```
 //! use frameio_kit_testing::MockIms;
 //!
-//! # async fn demo() {
+//! # frameio_kit_testing::block_on(async {
 //! let ims = MockIms::start().await;
 //! let base = ims.base_url(); // point ImsConfig::ims_base_url here
 //! // …exercise the code under test…
-//! assert_eq!(ims.token_requests("refresh_token"), 1);
+//! assert_eq!(ims.token_requests("refresh_token"), 0);
 //! # let _ = base;
-//! # }
+//! # }).unwrap();
 //! ```
 
 use std::{
