@@ -228,6 +228,8 @@ impl App {
 
     /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
     /// reported at once, each naming the handler at fault.
+    // `mut` is needed only to add the API client built from the environment.
+    #[cfg_attr(not(feature = "client"), allow(unused_mut))]
     pub fn build(mut self) -> Result<Service, StartupError> {
         let mut problems = Vec::new();
         #[cfg(feature = "client")]

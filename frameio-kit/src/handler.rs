@@ -271,7 +271,7 @@ pub type ArgCheck = fn(&StartupContext<'_>) -> Result<(), String>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a frameio-kit handler argument",
     label = "not a handler argument",
-    note = "handler arguments implement `frameio_kit::FromDelivery`: the event (`WebhookEvent` for webhooks, `ActionEvent` for actions), `State<T>`, `Headers`, or your own type"
+    note = "handler arguments implement `frameio_kit::FromDelivery`: the event (`WebhookEvent` for webhooks, `ActionEvent` for actions), `State<T>`, `Headers`, the API `Client`, or your own type"
 )]
 pub trait FromDelivery: Sized + Send + 'static {
     /// Builds the argument for one delivery.
