@@ -6,9 +6,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
+use crate::dispatch::{Clock, Dispatcher, Route, RouteSecrets, SystemClock, not_available_reply};
 use crate::error::{StartupError, StartupProblem};
 use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
+use crate::middleware::{ErasedMiddleware, Middleware};
+use crate::secret::{SecretResolver, SecretSource, SharedResolver};
 use crate::server::Service;
 use crate::signature::{DEFAULT_TOLERANCE, SigningKey};
 
@@ -45,6 +47,8 @@ pub struct App {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) workers: Option<usize>,
     pub(crate) shutdown_timeout: Duration,
+    middleware: Vec<Arc<dyn ErasedMiddleware>>,
+    resolver: Option<SharedResolver>,
     env: EnvLookup,
 }
 
@@ -67,6 +71,8 @@ impl fmt::Debug for App {
             .field("path", &self.path)
             .field("body_limit", &self.body_limit)
             .field("tolerance", &self.tolerance)
+            .field("middleware", &self.middleware.len())
+            .field("secret_resolver", &self.resolver.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +91,8 @@ impl App {
             clock: Arc::new(SystemClock),
             workers: None,
             shutdown_timeout: Duration::from_secs(30),
+            middleware: Vec::new(),
+            resolver: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -106,6 +114,23 @@ impl App {
     #[must_use]
     pub fn handlers(mut self, handlers: impl IntoIterator<Item = Handler>) -> Self {
         self.handlers.extend(handlers);
+        self
+    }
+
+    /// Adds a middleware (see [`middleware`](crate::middleware)). The first added is the
+    /// outermost: it sees each delivery first and its answer last.
+    #[must_use]
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
+    /// Resolves the secret of every handler that has no explicit secret nor resolver of its
+    /// own, for each delivery (see [`secret`](crate::secret)). With it, `WEBHOOK_SECRET` and
+    /// `CUSTOM_ACTION_SECRET` are not consulted.
+    #[must_use]
+    pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
+        self.resolver = Some(SharedResolver(Arc::new(resolver)));
         self
     }
 
@@ -295,19 +320,37 @@ impl App {
                     handler_problem(problem);
                 }
             }
-            let keys: Option<Arc<[SigningKey]>> = match handler
-                .secret
-                .resolve(handler.kind, &|name| self.read_env(name))
-            {
-                Ok(secrets) => Some(
-                    secrets
-                        .iter()
-                        .map(|s| SigningKey::new(s.expose()))
-                        .collect(),
-                ),
-                Err(problem) => {
-                    handler_problem(problem);
+            let secrets = match (&handler.secret, &self.resolver) {
+                (SecretSource::Resolver(resolver), _) | (SecretSource::Default, Some(resolver)) => {
+                    Some(RouteSecrets::Dynamic(resolver.clone()))
+                }
+                (source, _) => match source.resolve(handler.kind, &|name| self.read_env(name)) {
+                    Ok(secrets) => Some(RouteSecrets::Static(
+                        secrets
+                            .iter()
+                            .map(|s| SigningKey::new(s.expose()))
+                            .collect(),
+                    )),
+                    Err(problem) => {
+                        handler_problem(problem);
+                        None
+                    }
+                },
+            };
+            let filter = match (&handler.resource_types, handler.kind) {
+                (None, _) => None,
+                (Some(_), HandlerKind::Webhook) => {
+                    handler_problem(
+                        "restricts resource types, which only actions can do".to_owned(),
+                    );
                     None
+                }
+                (Some(types), HandlerKind::Action) if types.is_empty() => {
+                    handler_problem("restricts resource types to an empty list".to_owned());
+                    None
+                }
+                (Some(types), HandlerKind::Action) => {
+                    Some((types.clone(), not_available_reply(types)))
                 }
             };
             for event in &handler.events {
@@ -319,13 +362,14 @@ impl App {
                     continue;
                 }
                 claims.entry(event.as_str()).or_default().push(function);
-                if let Some(keys) = &keys {
+                if let Some(secrets) = &secrets {
                     routes
                         .entry(event.clone().into_boxed_str())
                         .or_insert_with(|| {
                             Arc::new(Route {
                                 handler: handler.clone(),
-                                keys: Arc::clone(keys),
+                                secrets: secrets.clone(),
+                                filter: filter.clone(),
                             })
                         });
                 }
@@ -349,6 +393,7 @@ impl App {
             self.tolerance,
             Arc::clone(&self.clock),
             Arc::new(self.data),
+            self.middleware.into(),
         );
         Ok(Service::new(
             Arc::new(dispatcher),

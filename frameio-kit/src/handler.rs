@@ -39,9 +39,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::error::BoxError;
-use crate::event::{ActionEvent, WebhookEvent};
+use crate::event::{ActionEvent, Resource, ResourceType, WebhookEvent};
 use crate::response::{ActionResponse, Form, Message};
-use crate::secret::{Secret, SecretSource};
+use crate::secret::{FnResolver, ResolverFn, Secret, SecretResolver, SecretSource, SharedResolver};
 
 /// A boxed, sendable future (what erased handlers return).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -225,9 +225,68 @@ impl Delivery {
 
     /// The event type of the delivery.
     pub fn event_type(&self) -> &str {
-        match &self.event {
-            DeliveryEvent::Webhook(e) => &e.event_type,
-            DeliveryEvent::Action(e) => &e.event_type,
+        self.event.event_type()
+    }
+
+    /// Whether this is a webhook or a custom action delivery.
+    pub fn kind(&self) -> HandlerKind {
+        self.event.kind()
+    }
+
+    /// The account id, whatever the kind of delivery.
+    pub fn account_id(&self) -> &str {
+        self.event.account_id()
+    }
+
+    /// The id of the user behind the delivery.
+    pub fn user_id(&self) -> &str {
+        self.event.user_id()
+    }
+
+    /// The resource the delivery is about.
+    pub fn resource(&self) -> &Resource {
+        self.event.resource()
+    }
+}
+
+impl DeliveryEvent {
+    /// The event type.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Self::Webhook(e) => &e.event_type,
+            Self::Action(e) => &e.event_type,
+        }
+    }
+
+    /// Whether this is a webhook or a custom action event.
+    pub fn kind(&self) -> HandlerKind {
+        match self {
+            Self::Webhook(_) => HandlerKind::Webhook,
+            Self::Action(_) => HandlerKind::Action,
+        }
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        match self {
+            Self::Webhook(e) => e.account_id(),
+            Self::Action(e) => e.account_id(),
+        }
+    }
+
+    /// The id of the user behind the event.
+    pub fn user_id(&self) -> &str {
+        match self {
+            Self::Webhook(e) => e.user_id(),
+            Self::Action(e) => e.user_id(),
+        }
+    }
+
+    /// The resource the event is about.
+    pub fn resource(&self) -> &Resource {
+        match self {
+            Self::Webhook(e) => &e.resource,
+            Self::Action(e) => &e.resource,
         }
     }
 }
@@ -488,6 +547,7 @@ pub struct Handler {
     pub(crate) name: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) secret: SecretSource,
+    pub(crate) resource_types: Option<Vec<ResourceType>>,
     pub(crate) checks: Vec<ArgCheck>,
     pub(crate) call: ErasedCall,
 }
@@ -508,6 +568,7 @@ impl Handler {
             name: None,
             description: None,
             secret: SecretSource::Default,
+            resource_types: None,
             checks: F::checks(),
             call: function.erase(),
         }
@@ -525,6 +586,7 @@ impl Handler {
             name: None,
             description: None,
             secret: SecretSource::Default,
+            resource_types: None,
             checks: F::checks(),
             call: function.erase(),
         }
@@ -564,6 +626,32 @@ impl Handler {
     pub fn secret_env(mut self, variable: impl Into<String>) -> Self {
         self.secret = SecretSource::Env(variable.into());
         self
+    }
+
+    /// Resolves this handler's secret for each delivery (see [`secret`](crate::secret) for the
+    /// order of sources). Only the resolver method matching the handler's kind is called.
+    #[must_use]
+    pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
+        self.secret = SecretSource::Resolver(SharedResolver(Arc::new(resolver)));
+        self
+    }
+
+    /// Restricts an action to these resource types. A click on any other type is answered
+    /// with a Message saying which types the action is for, without running middleware or
+    /// the handler. Actions only; the list may not be empty.
+    #[must_use]
+    pub fn resource_types<I, T>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<ResourceType>,
+    {
+        self.resource_types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The resource types an action is restricted to, if any.
+    pub fn allowed_resource_types(&self) -> Option<&[ResourceType]> {
+        self.resource_types.as_deref()
     }
 
     /// The name shown in logs and start-up errors (for macro handlers, `module::function`).
@@ -612,10 +700,16 @@ impl Handler {
             function: reg.function.to_owned(),
             name: reg.name.map(str::to_owned),
             description: reg.description.map(str::to_owned),
-            secret: match reg.secret_env {
-                Some(variable) => SecretSource::Env(variable.to_owned()),
-                None => SecretSource::Default,
+            secret: match (reg.secret_env, reg.resolver) {
+                (Some(variable), _) => SecretSource::Env(variable.to_owned()),
+                (None, Some(resolver)) => {
+                    SecretSource::Resolver(SharedResolver(Arc::new(FnResolver(resolver))))
+                }
+                (None, None) => SecretSource::Default,
             },
+            resource_types: reg
+                .resource_types
+                .map(|types| types.iter().map(|t| ResourceType::from(*t)).collect()),
             checks: reg.checks.to_vec(),
             call: Arc::new(move |delivery| call(delivery)),
         }
@@ -630,6 +724,7 @@ impl fmt::Debug for Handler {
             .field("function", &self.function)
             .field("name", &self.name)
             .field("secret", &self.secret)
+            .field("resource_types", &self.resource_types)
             .finish_non_exhaustive()
     }
 }
@@ -733,6 +828,8 @@ pub struct Registration {
     name: Option<&'static str>,
     description: Option<&'static str>,
     secret_env: Option<&'static str>,
+    resolver: Option<ResolverFn>,
+    resource_types: Option<&'static [&'static str]>,
     checks: &'static [ArgCheck],
     call: fn(Delivery) -> BoxFuture<'static, HandlerResult>,
 }
@@ -752,6 +849,8 @@ impl Registration {
             name: None,
             description: None,
             secret_env: None,
+            resolver: None,
+            resource_types: None,
             checks,
             call,
         }
@@ -771,6 +870,8 @@ impl Registration {
             name: None,
             description: None,
             secret_env: None,
+            resolver: None,
+            resource_types: None,
             checks,
             call,
         }
@@ -786,6 +887,18 @@ impl Registration {
     /// Reads the secret from this environment variable.
     pub const fn secret_env(mut self, variable: &'static str) -> Self {
         self.secret_env = Some(variable);
+        self
+    }
+
+    /// Resolves the secret for each delivery with this function.
+    pub const fn secret_resolver(mut self, resolver: ResolverFn) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Restricts the action to these resource types (wire names).
+    pub const fn resource_types(mut self, types: &'static [&'static str]) -> Self {
+        self.resource_types = Some(types);
         self
     }
 }
