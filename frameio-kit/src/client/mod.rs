@@ -109,15 +109,22 @@
 //! to a cap.
 
 pub mod accounts;
+pub mod collections;
 pub mod comments;
 pub mod custom_actions;
 mod error;
 mod extract;
 pub mod files;
 pub mod folders;
+pub mod groups;
+pub mod metadata;
+pub mod metadata_fields;
 pub mod models;
 mod pager;
+pub mod permissions;
 pub mod projects;
+pub mod search;
+pub mod shares;
 pub mod transfer;
 mod transport;
 pub mod users;
@@ -126,13 +133,20 @@ pub mod webhooks;
 pub mod workspaces;
 
 pub use accounts::Accounts;
+pub use collections::Collections;
 pub use comments::Comments;
 pub use custom_actions::CustomActions;
 pub use error::{ApiError, ApiErrorKind, ClientError, ErrorObject, ErrorSource, TokenError};
 pub use files::Files;
 pub use folders::Folders;
+pub use groups::Groups;
+pub use metadata::Metadata;
+pub use metadata_fields::MetadataFields;
 pub use pager::{Page, Pager};
+pub use permissions::Permissions;
 pub use projects::Projects;
+pub use search::Search;
+pub use shares::Shares;
 pub use transport::{
     AccessToken, ApiRequest, BoxFuture, Client, ClientBuilder, DEFAULT_BASE_URL, Response,
     RetryPolicy, TokenProvider, USER_AGENT_VALUE,
@@ -209,6 +223,55 @@ impl Client {
     /// Custom action endpoints.
     pub fn custom_actions(&self) -> CustomActions {
         CustomActions {
+            client: self.clone(),
+        }
+    }
+
+    /// Share endpoints: review links, their assets, reviewers and activity.
+    pub fn shares(&self) -> Shares {
+        Shares {
+            client: self.clone(),
+        }
+    }
+
+    /// Collection endpoints.
+    pub fn collections(&self) -> Collections {
+        Collections {
+            client: self.clone(),
+        }
+    }
+
+    /// Metadata value endpoints (values of files).
+    pub fn metadata(&self) -> Metadata {
+        Metadata {
+            client: self.clone(),
+        }
+    }
+
+    /// Metadata field definition endpoints.
+    pub fn metadata_fields(&self) -> MetadataFields {
+        MetadataFields {
+            client: self.clone(),
+        }
+    }
+
+    /// Permission endpoints: user roles on the account, workspaces, projects and folders.
+    pub fn permissions(&self) -> Permissions {
+        Permissions {
+            client: self.clone(),
+        }
+    }
+
+    /// User group endpoints.
+    pub fn groups(&self) -> Groups {
+        Groups {
+            client: self.clone(),
+        }
+    }
+
+    /// The search endpoint.
+    pub fn search(&self) -> Search {
+        Search {
             client: self.clone(),
         }
     }

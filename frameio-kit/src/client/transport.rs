@@ -533,6 +533,15 @@ impl RequestSpec {
         self
     }
 
+    /// Send `body` as the JSON body as it is, without the `data` wrapper.
+    pub(crate) fn json_body<B: Serialize>(mut self, body: &B) -> Self {
+        match serde_json::to_value(body) {
+            Ok(value) => self.body = Some(value),
+            Err(e) => self.body_error = Some(e.to_string()),
+        }
+        self
+    }
+
     pub(crate) fn set_query(&mut self, key: &str, value: String) {
         self.query.retain(|(k, _)| k != key);
         self.query.push((key.to_owned(), value));
