@@ -481,7 +481,10 @@ pub struct MetadataFields {
 }
 
 pub(crate) fn all(account_id: &str) -> String {
-    format!("/v4/accounts/{}/metadata/field_definitions", seg(account_id))
+    format!(
+        "/v4/accounts/{}/metadata/field_definitions",
+        seg(account_id)
+    )
 }
 
 pub(crate) fn one(account_id: &str, field_definition_id: &str) -> String {

@@ -113,6 +113,7 @@ pub mod collections;
 pub mod comments;
 pub mod custom_actions;
 mod error;
+pub mod experimental;
 mod extract;
 pub mod files;
 pub mod folders;
@@ -137,6 +138,7 @@ pub use collections::Collections;
 pub use comments::Comments;
 pub use custom_actions::CustomActions;
 pub use error::{ApiError, ApiErrorKind, ClientError, ErrorObject, ErrorSource, TokenError};
+pub use experimental::Experimental;
 pub use files::Files;
 pub use folders::Folders;
 pub use groups::Groups;
@@ -265,6 +267,14 @@ impl Client {
     /// User group endpoints.
     pub fn groups(&self) -> Groups {
         Groups {
+            client: self.clone(),
+        }
+    }
+
+    /// The experimental API: every request made through it sends
+    /// `api-version: experimental`. See [`experimental`] for what it offers.
+    pub fn experimental(&self) -> Experimental {
+        Experimental {
             client: self.clone(),
         }
     }

@@ -525,10 +525,7 @@ impl Shares {
     pub fn assets(&self, account_id: &str, share_id: &str) -> Pager<Asset> {
         Pager::new(
             &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/assets", one(account_id, share_id)),
-            ),
+            RequestSpec::new(Method::GET, format!("{}/assets", one(account_id, share_id))),
         )
     }
 
@@ -541,8 +538,11 @@ impl Shares {
     ) -> ApiRequest<ShareAssetChange> {
         ApiRequest::json(
             &self.client,
-            RequestSpec::new(Method::POST, format!("{}/assets", one(account_id, share_id)))
-                .data(&AddAssetBody { asset_id }),
+            RequestSpec::new(
+                Method::POST,
+                format!("{}/assets", one(account_id, share_id)),
+            )
+            .data(&AddAssetBody { asset_id }),
         )
     }
 

@@ -589,6 +589,13 @@ pub(crate) fn decode_data<T: DeserializeOwned>(raw: &RawResponse) -> Result<T, C
         })
 }
 
+pub(crate) fn decode_whole<T: DeserializeOwned>(raw: &RawResponse) -> Result<T, ClientError> {
+    serde_json::from_slice::<T>(&raw.body).map_err(|source| ClientError::Decode {
+        status: raw.status,
+        source,
+    })
+}
+
 pub(crate) fn decode_unit(_raw: &RawResponse) -> Result<(), ClientError> {
     Ok(())
 }
@@ -622,6 +629,18 @@ impl<T: DeserializeOwned> ApiRequest<T> {
             client: client.clone(),
             spec,
             decode: decode_data::<T>,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: DeserializeOwned> ApiRequest<T> {
+    /// A request whose whole response body (not only `data`) decodes to `T`.
+    pub(crate) fn whole(client: &Client, spec: RequestSpec) -> Self {
+        Self {
+            client: client.clone(),
+            spec,
+            decode: decode_whole::<T>,
             _marker: PhantomData,
         }
     }
