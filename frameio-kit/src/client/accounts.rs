@@ -73,7 +73,6 @@ pub struct AuditLog {
 
 /// Filters of [`Accounts::audit_logs`], sent as `filters[<name>]=<value>` query parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct AuditLogFilters {
     /// Event type (e.g. `file_deleted`, `share_created`).
     pub event_type: Option<String>,
