@@ -361,6 +361,10 @@ impl Client {
     }
 }
 
+/// The environment variable a client is built from at start-up when a handler takes
+/// [`Client`] and [`App::client`](crate::App::client) was not called.
+pub const TOKEN_ENV: &str = "FRAMEIO_TOKEN";
+
 #[cfg(test)]
 mod tests {
     use super::Client;
@@ -371,7 +375,3 @@ mod tests {
         assert_send_sync::<Client>();
     }
 }
-
-/// The environment variable a client is built from at start-up when a handler takes
-/// [`Client`] and [`App::client`](crate::App::client) was not called.
-pub const TOKEN_ENV: &str = "FRAMEIO_TOKEN";
