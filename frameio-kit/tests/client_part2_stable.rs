@@ -767,3 +767,29 @@ async fn audit_log_filters_use_bracket_keys_and_version_header() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_mock_search_route_refuses_a_wrapped_body() {
+    let mock = MockFrameio::start().await.expect("mock");
+    mock.on(Method::POST, "/v4/accounts/a1/search")
+        .unwrapped_body()
+        .respond(200, json!({"data": [], "links": {}}));
+    let http = reqwest::Client::new();
+    let url = format!("{}/v4/accounts/a1/search", mock.base_url());
+    let wrapped = http
+        .post(&url)
+        .bearer_auth(mock.token())
+        .json(&json!({"data": {"engine": "lexical", "query": "x"}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(wrapped.status().as_u16(), 422);
+    let plain = http
+        .post(&url)
+        .bearer_auth(mock.token())
+        .json(&json!({"engine": "lexical", "query": "x"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(plain.status().as_u16(), 200);
+}
