@@ -735,10 +735,10 @@ async fn audit_log_filters_use_bracket_keys_and_version_header() {
     let c = client(&mock);
     mock.on(Method::GET, "/v4/accounts/a1/audit_logs").respond(
         200,
-        json!({"data": [{"account_id": "a1", "event_type": "file_deleted"}], "links": {}}),
+        json!({"data": [{"account_id": "a1", "event_type": "asset_deleted"}], "links": {}}),
     );
     let filters = AuditLogFilters {
-        event_type: Some("file_deleted".into()),
+        event_type: Some("asset_deleted".into()),
         project_id: Some("p1".into()),
         from_date: Some("2026-01-01".into()),
         ..Default::default()
@@ -751,7 +751,7 @@ async fn audit_log_filters_use_bracket_keys_and_version_header() {
         .collect_all()
         .await
         .expect("logs");
-    assert_eq!(logs[0].event_type, "file_deleted");
+    assert_eq!(logs[0].event_type, "asset_deleted");
     let r = mock
         .requests_to(Method::GET, "/v4/accounts/a1/audit_logs")
         .pop()
@@ -761,7 +761,7 @@ async fn audit_log_filters_use_bracket_keys_and_version_header() {
         q(&r),
         [
             ("include", "user"),
-            ("filters[event_type]", "file_deleted"),
+            ("filters[event_type]", "asset_deleted"),
             ("filters[project_id]", "p1"),
             ("filters[from_date]", "2026-01-01"),
         ]

@@ -51,7 +51,7 @@ pub struct Account {
 pub struct AuditLog {
     /// Account id.
     pub account_id: String,
-    /// What happened (e.g. `file.deleted`).
+    /// What happened (e.g. `asset_deleted`).
     pub event_type: String,
     /// When it happened.
     pub inserted_at: Option<String>,
@@ -74,7 +74,7 @@ pub struct AuditLog {
 /// Filters of [`Accounts::audit_logs`], sent as `filters[<name>]=<value>` query parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditLogFilters {
-    /// Event type (e.g. `file_deleted`, `share_created`).
+    /// Event type (e.g. `asset_deleted`, `share_created`).
     pub event_type: Option<String>,
     /// Resource type (e.g. `asset`, `project`, `share`).
     pub resource_type: Option<String>,
@@ -134,7 +134,7 @@ impl Accounts {
 
     /// `GET /v4/accounts/{account_id}/audit_logs` (sent with `api-version: 4.0`). Filters go
     /// through [`Pager::filters`](Pager#method.filters) or [`Pager::param`] (e.g.
-    /// `.param("filters[event_type]", "file_deleted")`).
+    /// `.param("filters[event_type]", "asset_deleted")`).
     pub fn audit_logs(&self, account_id: &str) -> Pager<AuditLog> {
         let mut spec = RequestSpec::new(
             Method::GET,
