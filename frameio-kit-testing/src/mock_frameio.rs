@@ -6,7 +6,8 @@
 //!   (the last one repeats), paginated lists with `links.next`, and routes that require
 //!   `api-version: experimental`. Every API request must carry `Authorization: Bearer <token>`
 //!   with the configured token (else 401), and a `POST`/`PATCH`/`PUT` JSON body must be
-//!   wrapped as `{"data": …}` (else 422). An unmatched route answers 404. Error bodies use
+//!   wrapped as `{"data": …}` (else 422), except on routes marked
+//!   [`unwrapped_body`](RouteBuilder::unwrapped_body). An unmatched route answers 404. Error bodies use
 //!   Frame.io's `{"errors": [{"title", "detail", "source": {"pointer"}}]}` shape.
 //! - **A presigned upload host**: `PUT /upload/{name}` (see [`MockFrameio::upload_url`])
 //!   stores the bytes and rejects any request that carries an `Authorization` header.
@@ -159,6 +160,7 @@ struct Route {
     method: Method,
     pattern: Vec<String>,
     experimental: bool,
+    unwrapped_body: bool,
     queue: VecDeque<MockResponse>,
     list: Option<PagedList>,
 }
@@ -276,6 +278,7 @@ impl MockFrameio {
             method,
             pattern,
             experimental: false,
+            unwrapped_body: false,
             queue: VecDeque::new(),
             list: None,
         });
@@ -319,6 +322,7 @@ impl MockFrameio {
                 .map(str::to_owned)
                 .collect(),
             experimental: false,
+            unwrapped_body: false,
             queue: VecDeque::new(),
             list: None,
         };
@@ -391,6 +395,12 @@ impl RouteBuilder<'_> {
     /// Require `api-version: experimental` on this route (else 400).
     pub fn experimental(self) -> Self {
         self.with_route(|r| r.experimental = true)
+    }
+
+    /// This route takes a JSON body that is *not* wrapped in `data` (like `POST …/search`):
+    /// a body with a top-level `data` member is rejected with 422 instead.
+    pub fn unwrapped_body(self) -> Self {
+        self.with_route(|r| r.unwrapped_body = true)
     }
 }
 
@@ -490,7 +500,18 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
             .json()
             .and_then(|v| v.as_object().map(|o| o.contains_key("data")))
             .unwrap_or(false);
-        if !wrapped {
+        let unwrapped_route = route_index.is_some_and(|i| st.routes[i].unwrapped_body);
+        if unwrapped_route && (wrapped || recorded.json().is_none()) {
+            return json_response(
+                422,
+                error_body(
+                    "Invalid request",
+                    "this endpoint takes a JSON body that is not wrapped in {\"data\": ...}",
+                    None,
+                ),
+            );
+        }
+        if !wrapped && !unwrapped_route {
             return json_response(
                 422,
                 error_body(

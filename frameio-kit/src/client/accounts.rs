@@ -51,7 +51,7 @@ pub struct Account {
 pub struct AuditLog {
     /// Account id.
     pub account_id: String,
-    /// What happened (e.g. `file.deleted`).
+    /// What happened (e.g. `asset_deleted`).
     pub event_type: String,
     /// When it happened.
     pub inserted_at: Option<String>,
@@ -71,6 +71,52 @@ pub struct AuditLog {
     pub workspace_id: Option<String>,
 }
 
+/// Filters of [`Accounts::audit_logs`], sent as `filters[<name>]=<value>` query parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogFilters {
+    /// Event type (e.g. `asset_deleted`, `share_created`).
+    pub event_type: Option<String>,
+    /// Resource type (e.g. `asset`, `project`, `share`).
+    pub resource_type: Option<String>,
+    /// Resource id.
+    pub resource_id: Option<String>,
+    /// Acting user id.
+    pub user_id: Option<String>,
+    /// Project id.
+    pub project_id: Option<String>,
+    /// Workspace id.
+    pub workspace_id: Option<String>,
+    /// Client IP address (IPv4 or IPv6).
+    pub ip_address: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub from_date: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    pub to_date: Option<String>,
+}
+
+impl Pager<AuditLog> {
+    /// Set every filter of `filters` that is `Some` as `filters[<name>]=<value>`.
+    pub fn filters(mut self, filters: &AuditLogFilters) -> Self {
+        let pairs = [
+            ("event_type", &filters.event_type),
+            ("resource_type", &filters.resource_type),
+            ("resource_id", &filters.resource_id),
+            ("user_id", &filters.user_id),
+            ("project_id", &filters.project_id),
+            ("workspace_id", &filters.workspace_id),
+            ("ip_address", &filters.ip_address),
+            ("from_date", &filters.from_date),
+            ("to_date", &filters.to_date),
+        ];
+        for (name, value) in pairs {
+            if let Some(v) = value {
+                self = self.param(&format!("filters[{name}]"), v);
+            }
+        }
+        self
+    }
+}
+
 /// Account endpoints; see [`Client::accounts`].
 #[derive(Debug, Clone)]
 pub struct Accounts {
@@ -87,7 +133,8 @@ impl Accounts {
     }
 
     /// `GET /v4/accounts/{account_id}/audit_logs` (sent with `api-version: 4.0`). Filters go
-    /// through [`Pager::param`] (e.g. `.param("filters[event_type]", "file.deleted")`).
+    /// through [`Pager::filters`](Pager#method.filters) or [`Pager::param`] (e.g.
+    /// `.param("filters[event_type]", "asset_deleted")`).
     pub fn audit_logs(&self, account_id: &str) -> Pager<AuditLog> {
         let mut spec = RequestSpec::new(
             Method::GET,

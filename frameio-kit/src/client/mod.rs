@@ -32,12 +32,14 @@
 //!
 //! # Endpoint coverage
 //!
-//! All paths start with `/v4/accounts/{account_id}` unless shown otherwise.
+//! Every endpoint of the Frame.io v4 API as published in the official SDKs: the 98 stable
+//! endpoints below, then the 26 that exist only in the experimental API. All paths start
+//! with `/v4/accounts/{account_id}` unless shown otherwise.
 //!
 //! | group | method | endpoint | Rust |
 //! |---|---|---|---|
 //! | accounts | GET | `/v4/accounts` | [`Accounts::list`] |
-//! | accounts | GET | `…/audit_logs` | [`Accounts::audit_logs`] |
+//! | accounts | GET | `…/audit_logs` (`api-version: 4.0`, `filters[…]`) | [`Accounts::audit_logs`] |
 //! | users | GET | `/v4/me` | [`Users::me`] |
 //! | users | GET | `…/users` | [`Users::list`] |
 //! | workspaces | GET | `…/workspaces` | [`Workspaces::list`] |
@@ -100,6 +102,78 @@
 //! | custom actions | GET | `…/actions/{id}` | [`CustomActions::show`] |
 //! | custom actions | PATCH | `…/actions/{id}` | [`CustomActions::update`] |
 //! | custom actions | DELETE | `…/actions/{id}` | [`CustomActions::delete`] |
+//! | shares | GET | `…/projects/{id}/shares` | [`Shares::list`] |
+//! | shares | POST | `…/projects/{id}/shares` | [`Shares::create`] |
+//! | shares | GET | `…/shares/{id}` | [`Shares::show`] |
+//! | shares | PATCH | `…/shares/{id}` | [`Shares::update`] |
+//! | shares | DELETE | `…/shares/{id}` | [`Shares::delete`] |
+//! | shares | GET | `…/shares/{id}/assets` | [`Shares::assets`] |
+//! | shares | POST | `…/shares/{id}/assets` | [`Shares::add_asset`] |
+//! | shares | DELETE | `…/shares/{id}/assets/{id}` | [`Shares::remove_asset`] |
+//! | shares | GET | `…/shares/{id}/reviewers` | [`Shares::reviewers`] |
+//! | shares | POST | `…/shares/{id}/reviewers` | [`Shares::add_reviewers`] |
+//! | shares | DELETE | `…/shares/{id}/reviewers` | [`Shares::remove_reviewers`] |
+//! | shares | GET | `…/shares/{id}/activities` | [`Shares::activities`] |
+//! | collections | GET | `…/projects/{id}/collections` | [`Collections::list`] |
+//! | collections | GET | `…/collections/{id}` | [`Collections::show`] |
+//! | metadata | GET | `…/files/{id}/metadata` | [`Metadata::show`] |
+//! | metadata | PATCH | `…/projects/{id}/metadata/values` | [`Metadata::bulk_update`] |
+//! | metadata fields | GET | `…/metadata/field_definitions` | [`MetadataFields::list`] |
+//! | metadata fields | POST | `…/metadata/field_definitions` | [`MetadataFields::create`] |
+//! | metadata fields | PATCH | `…/metadata/field_definitions/{id}` | [`MetadataFields::update`] |
+//! | metadata fields | DELETE | `…/metadata/field_definitions/{id}` | [`MetadataFields::delete`] |
+//! | account permissions | PATCH | `…/users/{id}` | [`Permissions::update_account_role`] |
+//! | workspace permissions | GET | `…/workspaces/{id}/users` | [`Permissions::workspace_users`] |
+//! | workspace permissions | PATCH | `…/workspaces/{id}/users/{id}` | [`Permissions::update_workspace_role`] |
+//! | workspace permissions | DELETE | `…/workspaces/{id}/users/{id}` | [`Permissions::remove_workspace_user`] |
+//! | project permissions | GET | `…/projects/{id}/users` | [`Permissions::project_users`] |
+//! | project permissions | PATCH | `…/projects/{id}/users/{id}` | [`Permissions::update_project_role`] |
+//! | project permissions | DELETE | `…/projects/{id}/users/{id}` | [`Permissions::remove_project_user`] |
+//! | folder permissions | GET | `…/folders/{id}/users` | [`Permissions::folder_users`] |
+//! | folder permissions | PATCH | `…/folders/{id}/users/{id}` | [`Permissions::update_folder_role`] |
+//! | folder permissions | DELETE | `…/folders/{id}/users/{id}` | [`Permissions::remove_folder_user`] |
+//! | groups | GET | `…/groups` | [`Groups::list`] |
+//! | groups | POST | `…/groups` | [`Groups::create`] |
+//! | groups | GET | `…/groups/{id}` | [`Groups::show`] |
+//! | groups | PATCH | `…/groups/{id}` | [`Groups::update`] |
+//! | search | POST | `…/search` (body not wrapped in `data`) | [`Search::search`] |
+//!
+//! ## Experimental endpoints
+//!
+//! Only in the experimental API; reached through [`Client::experimental`], which sends
+//! `api-version: experimental` with every request (module [`experimental`]).
+//!
+//! | group | method | endpoint | Rust |
+//! |---|---|---|---|
+//! | accounts | GET | `/v4/accounts/{account_id}` | [`experimental::Accounts::show`] |
+//! | users | GET | `…/users/{id}` | [`experimental::Accounts::user`] |
+//! | users | GET | `…/users/{id}/memberships` | [`experimental::Accounts::user_memberships`] |
+//! | files | POST | `…/files/bulk_get` | [`experimental::Files::bulk_get`] |
+//! | files | PATCH | `…/files/{id}/restore` | [`experimental::Files::restore`] |
+//! | folders | PATCH | `…/folders/{id}/restore` | [`experimental::Folders::restore`] |
+//! | version stacks | PATCH | `…/version_stacks/{id}/restore` | [`experimental::VersionStacks::restore`] |
+//! | version stacks | PATCH | `…/version_stacks/{id}/versions` | [`experimental::VersionStacks::reorder`] |
+//! | groups | DELETE | `…/groups/{id}` | [`experimental::Groups::delete`] |
+//! | groups | GET | `…/groups/{id}/users` | [`experimental::Groups::members`] |
+//! | groups | POST | `…/groups/{id}/users` | [`experimental::Groups::add_members`] |
+//! | groups | DELETE | `…/groups/{id}/users/{id}` | [`experimental::Groups::remove_member`] |
+//! | groups | GET | `…/adobe_groups` | [`experimental::Groups::adobe_groups`] |
+//! | groups | POST | `…/adobe_groups` | [`experimental::Groups::add_adobe_group`] |
+//! | metadata | PATCH | `…/files/{id}/metadata` | [`experimental::Metadata::update`] |
+//! | metadata fields | GET | `…/metadata/field_definitions/{id}` | [`experimental::Metadata::field_definition`] |
+//! | workspace permissions | GET | `…/workspaces/{id}/groups` | [`experimental::Permissions::workspace_groups`] |
+//! | workspace permissions | PATCH | `…/workspaces/{id}/groups/{id}` | [`experimental::Permissions::update_workspace_group_role`] |
+//! | workspace permissions | DELETE | `…/workspaces/{id}/groups/{id}` | [`experimental::Permissions::remove_workspace_group`] |
+//! | project permissions | GET | `…/projects/{id}/groups` | [`experimental::Permissions::project_groups`] |
+//! | project permissions | PATCH | `…/projects/{id}/groups/{id}` | [`experimental::Permissions::update_project_group_role`] |
+//! | project permissions | DELETE | `…/projects/{id}/groups/{id}` | [`experimental::Permissions::remove_project_group`] |
+//! | session watermark templates | GET | `…/session_watermark_templates` | [`experimental::SessionWatermarkTemplates::list`] |
+//! | session watermark templates | POST | `…/session_watermark_templates` | [`experimental::SessionWatermarkTemplates::create`] |
+//! | session watermark templates | GET | `…/session_watermark_templates/{id}` | [`experimental::SessionWatermarkTemplates::show`] |
+//! | session watermark templates | PATCH | `…/session_watermark_templates/{id}` | [`experimental::SessionWatermarkTemplates::update`] |
+//!
+//! Any stable request can also be sent with the header through
+//! [`ApiRequest::experimental`] / [`Pager::experimental`].
 //!
 //! # Retries
 //!
@@ -109,15 +183,23 @@
 //! to a cap.
 
 pub mod accounts;
+pub mod collections;
 pub mod comments;
 pub mod custom_actions;
 mod error;
+pub mod experimental;
 mod extract;
 pub mod files;
 pub mod folders;
+pub mod groups;
+pub mod metadata;
+pub mod metadata_fields;
 pub mod models;
 mod pager;
+pub mod permissions;
 pub mod projects;
+pub mod search;
+pub mod shares;
 pub mod transfer;
 mod transport;
 pub mod users;
@@ -126,13 +208,21 @@ pub mod webhooks;
 pub mod workspaces;
 
 pub use accounts::Accounts;
+pub use collections::Collections;
 pub use comments::Comments;
 pub use custom_actions::CustomActions;
 pub use error::{ApiError, ApiErrorKind, ClientError, ErrorObject, ErrorSource, TokenError};
+pub use experimental::Experimental;
 pub use files::Files;
 pub use folders::Folders;
+pub use groups::Groups;
+pub use metadata::Metadata;
+pub use metadata_fields::MetadataFields;
 pub use pager::{Page, Pager};
+pub use permissions::Permissions;
 pub use projects::Projects;
+pub use search::Search;
+pub use shares::Shares;
 pub use transport::{
     AccessToken, ApiRequest, BoxFuture, Client, ClientBuilder, DEFAULT_BASE_URL, Response,
     RetryPolicy, TokenProvider, USER_AGENT_VALUE,
@@ -209,6 +299,63 @@ impl Client {
     /// Custom action endpoints.
     pub fn custom_actions(&self) -> CustomActions {
         CustomActions {
+            client: self.clone(),
+        }
+    }
+
+    /// Share endpoints: review links, their assets, reviewers and activity.
+    pub fn shares(&self) -> Shares {
+        Shares {
+            client: self.clone(),
+        }
+    }
+
+    /// Collection endpoints.
+    pub fn collections(&self) -> Collections {
+        Collections {
+            client: self.clone(),
+        }
+    }
+
+    /// Metadata value endpoints (values of files).
+    pub fn metadata(&self) -> Metadata {
+        Metadata {
+            client: self.clone(),
+        }
+    }
+
+    /// Metadata field definition endpoints.
+    pub fn metadata_fields(&self) -> MetadataFields {
+        MetadataFields {
+            client: self.clone(),
+        }
+    }
+
+    /// Permission endpoints: user roles on the account, workspaces, projects and folders.
+    pub fn permissions(&self) -> Permissions {
+        Permissions {
+            client: self.clone(),
+        }
+    }
+
+    /// User group endpoints.
+    pub fn groups(&self) -> Groups {
+        Groups {
+            client: self.clone(),
+        }
+    }
+
+    /// The experimental API: every request made through it sends
+    /// `api-version: experimental`. See [`experimental`] for what it offers.
+    pub fn experimental(&self) -> Experimental {
+        Experimental {
+            client: self.clone(),
+        }
+    }
+
+    /// The search endpoint.
+    pub fn search(&self) -> Search {
+        Search {
             client: self.clone(),
         }
     }

@@ -39,6 +39,8 @@ pub struct Project {
     pub id: String,
     /// Name.
     pub name: String,
+    /// Description (collection and search results include it).
+    pub description: Option<String>,
     /// Workspace id.
     pub workspace_id: String,
     /// Id of the project's root folder.

@@ -533,6 +533,15 @@ impl RequestSpec {
         self
     }
 
+    /// Send `body` as the JSON body as it is, without the `data` wrapper.
+    pub(crate) fn json_body<B: Serialize>(mut self, body: &B) -> Self {
+        match serde_json::to_value(body) {
+            Ok(value) => self.body = Some(value),
+            Err(e) => self.body_error = Some(e.to_string()),
+        }
+        self
+    }
+
     pub(crate) fn set_query(&mut self, key: &str, value: String) {
         self.query.retain(|(k, _)| k != key);
         self.query.push((key.to_owned(), value));
@@ -580,6 +589,13 @@ pub(crate) fn decode_data<T: DeserializeOwned>(raw: &RawResponse) -> Result<T, C
         })
 }
 
+pub(crate) fn decode_whole<T: DeserializeOwned>(raw: &RawResponse) -> Result<T, ClientError> {
+    serde_json::from_slice::<T>(&raw.body).map_err(|source| ClientError::Decode {
+        status: raw.status,
+        source,
+    })
+}
+
 pub(crate) fn decode_unit(_raw: &RawResponse) -> Result<(), ClientError> {
     Ok(())
 }
@@ -613,6 +629,18 @@ impl<T: DeserializeOwned> ApiRequest<T> {
             client: client.clone(),
             spec,
             decode: decode_data::<T>,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: DeserializeOwned> ApiRequest<T> {
+    /// A request whose whole response body (not only `data`) decodes to `T`.
+    pub(crate) fn whole(client: &Client, spec: RequestSpec) -> Self {
+        Self {
+            client: client.clone(),
+            spec,
+            decode: decode_whole::<T>,
             _marker: PhantomData,
         }
     }
