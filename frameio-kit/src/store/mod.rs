@@ -8,8 +8,8 @@
 //! |---|---|---|
 //! | [`MemoryStore`] | always | process-local, for tests and single-instance development |
 //! | [`SqliteStore`] | `sqlite` (default) | embedded file database, created on first use |
-//! | [`RedisStore`] | `redis` | native TTL, shared between instances |
-//! | [`PostgresStore`] | `postgres` | table created on first use, shared between instances |
+//! | `RedisStore` | `redis` | native TTL, shared between instances |
+//! | `PostgresStore` | `postgres` | table created on first use, shared between instances |
 //!
 //! Every engine namespaces its keys with a configurable prefix (default [`DEFAULT_PREFIX`]),
 //! honours time-to-live values (an expired value is never returned) and implements the two
