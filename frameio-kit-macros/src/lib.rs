@@ -46,6 +46,7 @@ impl Kind {
 enum Arg {
     Event(LitStr),
     Named(syn::Ident, syn::Expr),
+    Flag(syn::Ident),
 }
 
 impl Parse for Arg {
@@ -61,6 +62,9 @@ impl Parse for Arg {
                 syn::Error::new(err.span(), "expected an event type string or `key = value`")
             })?
         };
+        if input.is_empty() || input.peek(Token![,]) {
+            return Ok(Arg::Flag(key));
+        }
         input.parse::<Token![=]>()?;
         Ok(Arg::Named(key, input.parse()?))
     }
@@ -85,6 +89,7 @@ struct Config {
     secret_env: Option<LitStr>,
     secret: Option<syn::Path>,
     resource_types: Option<Vec<LitStr>>,
+    require_user_auth: bool,
     krate: syn::Path,
 }
 
@@ -149,6 +154,7 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
         secret_env: None,
         secret: None,
         resource_types: None,
+        require_user_auth: false,
         krate: syn::parse_quote!(::frameio_kit),
     };
     let parsed = match syn::parse2::<Args>(args) {
@@ -174,6 +180,24 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
                 continue;
             }
             Arg::Named(key, value) => (key, value),
+            Arg::Flag(flag) if kind == Kind::Action && flag == "require_user_auth" => {
+                if config.require_user_auth {
+                    errors.push(flag.span(), "duplicate argument `require_user_auth`");
+                }
+                config.require_user_auth = true;
+                continue;
+            }
+            Arg::Flag(flag) if flag == "require_user_auth" => {
+                errors.push(
+                    flag.span(),
+                    "`require_user_auth` is for #[action]: webhooks have no user to sign in",
+                );
+                continue;
+            }
+            Arg::Flag(flag) => {
+                errors.push(flag.span(), format!("`{flag}` needs a value: `{flag} = …`"));
+                continue;
+            }
         };
         let name = key.to_string();
         let known = match kind {
@@ -185,6 +209,7 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
                 "secret_env",
                 "secret",
                 "resource_types",
+                "require_user_auth",
                 "crate",
             ][..],
         };
@@ -192,7 +217,7 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
             let expected = match kind {
                 Kind::Webhook => "expected event type strings, `secret_env`, `secret` or `crate`",
                 Kind::Action => {
-                    "expected `event`, `name`, `description`, `secret_env`, `secret`, `resource_types` or `crate`"
+                    "expected `event`, `name`, `description`, `secret_env`, `secret`, `resource_types`, `require_user_auth` or `crate`"
                 }
             };
             errors.push(
@@ -254,6 +279,10 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
                     "`resource_types` takes a list, e.g. `resource_types = [\"file\", \"version_stack\"]`",
                 ),
             },
+            "require_user_auth" => errors.push(
+                value.span(),
+                "`require_user_auth` is a flag: write it without a value",
+            ),
             "crate" => match as_str(&value).map(|lit| lit.parse::<syn::Path>()) {
                 Some(Ok(path)) => config.krate = path,
                 _ => errors.push(value.span(), "`crate` takes a path in a string, e.g. `crate = \"fk\"`"),
@@ -431,6 +460,9 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
         .secret_env
         .as_ref()
         .map(|env| quote!(.secret_env(#env)));
+    let require_user_auth = config
+        .require_user_auth
+        .then(|| quote!(.require_user_auth()));
     let resource_types = config
         .resource_types
         .as_ref()
@@ -489,6 +521,7 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
                 #secret_env
                 #resolver
                 #resource_types
+                #require_user_auth
             }
         };
     }

@@ -43,9 +43,11 @@ use crate::signing::SignedRequest;
 /// [`TestApp::secret`].
 pub const TEST_SECRET: &str = "frameio-kit-test-secret";
 
-/// An environment stand-in for [`App::env_lookup`]: every variable (`WEBHOOK_SECRET`,
-/// `CUSTOM_ACTION_SECRET`, any `secret_env` name) reads as [`TEST_SECRET`], except `HOST` and
-/// `PORT`, which read as unset.
+/// An environment stand-in for [`App::env_lookup`]: every secret variable (`WEBHOOK_SECRET`,
+/// `CUSTOM_ACTION_SECRET`, any `secret_env` name) reads as [`TEST_SECRET`]. Server and
+/// framework settings read as unset: `HOST`, `PORT`, `FRAMEIO_TOKEN` (configure a client
+/// against `MockFrameio` with `App::client` instead) and every `FRAMEIO_KIT_*` variable
+/// (encryption keys, store paths).
 ///
 /// ```
 /// use frameio_kit::App;
@@ -55,6 +57,7 @@ pub const TEST_SECRET: &str = "frameio-kit-test-secret";
 /// # let _ = app;
 /// assert_eq!(test_env("CUSTOM_ACTION_SECRET").as_deref(), Some(TEST_SECRET));
 /// assert_eq!(test_env("PORT"), None);
+/// assert_eq!(test_env("FRAMEIO_KIT_ENCRYPTION_KEY"), None);
 /// ```
 pub fn test_env(name: &str) -> Option<String> {
     env_with_secret(TEST_SECRET)(name)
@@ -63,7 +66,8 @@ pub fn test_env(name: &str) -> Option<String> {
 fn env_with_secret(secret: &str) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
     let secret = secret.to_owned();
     move |name| match name {
-        "HOST" | "PORT" => None,
+        "HOST" | "PORT" | "FRAMEIO_TOKEN" => None,
+        _ if name.starts_with("FRAMEIO_KIT_") => None,
         _ => Some(secret.clone()),
     }
 }

@@ -180,9 +180,20 @@ impl Route {
     }
 }
 
+/// Decides whether a bearer token (other than the configured one) is accepted.
+#[derive(Clone)]
+struct TokenCheck(Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for TokenCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCheck")
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     token: String,
+    extra_tokens: Option<TokenCheck>,
     routes: Vec<Route>,
     requests: Vec<RecordedRequest>,
     uploads: HashMap<String, Bytes>,
@@ -258,6 +269,13 @@ impl MockFrameio {
     /// `http://127.0.0.1:<port>`, to use as the client's base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Also accepts every bearer token `check` approves — for example the access tokens a
+    /// `MockIms` issued (`move |t| ims.is_access_token_valid(t)`), so user tokens obtained
+    /// through a sign-in work against this mock like against Frame.io.
+    pub fn accept_tokens(&self, check: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        lock(&self.state).extra_tokens = Some(TokenCheck(Arc::new(check)));
     }
 
     /// The bearer token the mock accepts.
@@ -488,7 +506,16 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
     }
 
     let expected = format!("Bearer {}", st.token);
-    if recorded.header("authorization") != Some(expected.as_str()) {
+    let presented = recorded.header("authorization");
+    let accepted = presented == Some(expected.as_str())
+        || match (
+            &st.extra_tokens,
+            presented.and_then(|h| h.strip_prefix("Bearer ")),
+        ) {
+            (Some(check), Some(token)) => (check.0)(token),
+            _ => false,
+        };
+    if !accepted {
         return json_response(
             401,
             error_body("Unauthorized", "missing or invalid bearer token", None),

@@ -49,6 +49,8 @@ pub struct App {
     pub(crate) shutdown_timeout: Duration,
     middleware: Vec<Arc<dyn ErasedMiddleware>>,
     resolver: Option<SharedResolver>,
+    #[cfg(feature = "auth")]
+    user_auth: Option<crate::auth::UserAuthBuilder>,
     env: EnvLookup,
 }
 
@@ -93,6 +95,8 @@ impl App {
             shutdown_timeout: Duration::from_secs(30),
             middleware: Vec::new(),
             resolver: None,
+            #[cfg(feature = "auth")]
+            user_auth: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -131,6 +135,19 @@ impl App {
     #[must_use]
     pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
         self.resolver = Some(SharedResolver(Arc::new(resolver)));
+        self
+    }
+
+    /// Enables user sign-in for actions marked `require_user_auth` and the [`UserToken`] /
+    /// [`UserClient`] extractors, and serves `GET /auth/login` and `GET /auth/callback`
+    /// (see [`auth::signin`](crate::auth::signin)).
+    ///
+    /// [`UserToken`]: crate::auth::UserToken
+    /// [`UserClient`]: crate::auth::UserClient
+    #[cfg(feature = "auth")]
+    #[must_use]
+    pub fn user_auth(mut self, config: crate::auth::UserAuthBuilder) -> Self {
+        self.user_auth = Some(config);
         self
     }
 
@@ -271,6 +288,26 @@ impl App {
                 ))),
             }
         }
+        #[cfg(feature = "auth")]
+        let user_auth = match self.user_auth.take() {
+            None => None,
+            Some(config) => match config.finish(&|name| self.read_env(name)) {
+                Ok(auth) => {
+                    self.data.insert(Arc::new(auth.clone()));
+                    Some(auth)
+                }
+                Err(problem) => {
+                    problems.push(StartupProblem::Config(problem));
+                    None
+                }
+            },
+        };
+        #[cfg(feature = "auth")]
+        let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = user_auth
+            .clone()
+            .map(|auth| Arc::new(auth) as Arc<dyn crate::dispatch::SignInGate>);
+        #[cfg(not(feature = "auth"))]
+        let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = None;
         if self.handlers.is_empty() {
             problems.push(StartupProblem::NoHandlers);
         }
@@ -337,6 +374,23 @@ impl App {
                     }
                 },
             };
+            let gate = match (handler.require_user_auth, handler.kind, &sign_in) {
+                (false, _, _) => None,
+                (true, HandlerKind::Webhook, _) => {
+                    handler_problem("requires user sign-in, which only actions can do".to_owned());
+                    None
+                }
+                (true, HandlerKind::Action, None) => {
+                    handler_problem(if cfg!(feature = "auth") {
+                        "requires user sign-in, but sign-in is not configured (call `App::user_auth`)"
+                            .to_owned()
+                    } else {
+                        "requires user sign-in, which needs the `auth` feature".to_owned()
+                    });
+                    None
+                }
+                (true, HandlerKind::Action, Some(gate)) => Some(Arc::clone(gate)),
+            };
             let filter = match (&handler.resource_types, handler.kind) {
                 (None, _) => None,
                 (Some(_), HandlerKind::Webhook) => {
@@ -370,6 +424,7 @@ impl App {
                                 handler: handler.clone(),
                                 secrets: secrets.clone(),
                                 filter: filter.clone(),
+                                sign_in: gate.clone(),
                             })
                         });
                 }
@@ -395,12 +450,18 @@ impl App {
             Arc::new(self.data),
             self.middleware.into(),
         );
-        Ok(Service::new(
+        #[allow(unused_mut)]
+        let mut service = Service::new(
             Arc::new(dispatcher),
             self.path,
             self.body_limit,
             handler_count,
-        ))
+        );
+        #[cfg(feature = "auth")]
+        if let Some(auth) = user_auth {
+            service = service.with_user_auth(auth);
+        }
+        Ok(service)
     }
 
     /// Validates, binds and serves until SIGINT or SIGTERM, then shuts down gracefully

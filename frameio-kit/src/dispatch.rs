@@ -15,6 +15,7 @@
 //! | secret | a resolver fails or returns no secret | 503 | `Configuration error.` |
 //! | verify | signature missing or wrong, timestamp outside the window | 401 | `Invalid signature.` |
 //! | filter | action restricted to other resource types | 200 | Message `Action Not Available` |
+//! | sign-in | action requires user sign-in and the user has none | 200 | Form `Authentication Required` |
 //! | handler | middleware or handler fails with a [`ConfigurationError`] | 503 | `Configuration error.` |
 //! | handler | fails otherwise, or panics | 500 | `Internal Server Error` |
 //! | reply | action returns a Message or Form | 200 | its JSON |
@@ -146,6 +147,28 @@ impl fmt::Debug for Reply {
 
 const OK: &str = "OK";
 
+/// What the sign-in step decided for an action that requires a signed-in user.
+pub(crate) enum GateOutcome {
+    /// Go on; the value is left in the delivery's extensions for the extractors.
+    Proceed(Box<dyn std::any::Any + Send + Sync>),
+    /// Answer this instead (the sign-in Form).
+    Answer(crate::response::ActionResponse),
+}
+
+/// The user sign-in step (protocol.md §3 row 9), provided by the `auth` module.
+pub(crate) trait SignInGate: Send + Sync + 'static {
+    fn check<'a>(
+        &'a self,
+        event: &'a ActionEvent,
+        headers: &'a Headers,
+    ) -> crate::handler::BoxFuture<'a, Result<GateOutcome, BoxError>>;
+}
+
+/// Displays an error and its sources on one line.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    ErrorChain(error).to_string()
+}
+
 /// Where a route's signing keys come from.
 #[derive(Debug, Clone)]
 pub(crate) enum RouteSecrets {
@@ -156,12 +179,24 @@ pub(crate) enum RouteSecrets {
 }
 
 /// One routed handler with its secrets prepared.
-#[derive(Debug)]
 pub(crate) struct Route {
     pub(crate) handler: Handler,
     pub(crate) secrets: RouteSecrets,
     /// The allowed resource types and the answer for any other type.
     pub(crate) filter: Option<(Vec<ResourceType>, Bytes)>,
+    /// The sign-in step, for actions that require a signed-in user.
+    pub(crate) sign_in: Option<Arc<dyn SignInGate>>,
+}
+
+impl fmt::Debug for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Route")
+            .field("handler", &self.handler)
+            .field("secrets", &self.secrets)
+            .field("filter", &self.filter.as_ref().map(|(types, _)| types))
+            .field("sign_in", &self.sign_in.is_some())
+            .finish()
+    }
 }
 
 /// The answer to an action used on a resource type it is not for.
@@ -430,9 +465,50 @@ impl Dispatcher {
             );
         }
 
-        // User sign-in plugs in here.
-        // 8. Run the handler; a panic costs this delivery a 500, not the server.
-        let delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        // 8. Actions that need the user's own Adobe token: sign in first.
+        let mut extension = None;
+        if let (Some(gate), DeliveryEvent::Action(action)) = (&route.sign_in, &event) {
+            match AssertUnwindSafe(gate.check(action, &headers))
+                .catch_unwind()
+                .await
+            {
+                Ok(Ok(GateOutcome::Proceed(value))) => extension = Some(value),
+                Ok(Ok(GateOutcome::Answer(answer))) => {
+                    return match answer.to_json() {
+                        Ok(Some(json)) => (Reply::json(json), None),
+                        Ok(None) => (Reply::text(200, OK), None),
+                        Err(err) => (
+                            Reply::text(500, "Internal Server Error"),
+                            Some(Failure::Response(err)),
+                        ),
+                    };
+                }
+                Ok(Err(err)) if ConfigurationError::is_in(err.as_ref()) => {
+                    return (
+                        Reply::text(503, "Configuration error."),
+                        Some(Failure::Handler(err)),
+                    );
+                }
+                Ok(Err(err)) => {
+                    return (
+                        Reply::text(500, "Internal Server Error"),
+                        Some(Failure::Handler(err)),
+                    );
+                }
+                Err(panic) => {
+                    return (
+                        Reply::text(500, "Internal Server Error"),
+                        Some(Failure::Panic(panic_message(panic.as_ref()))),
+                    );
+                }
+            }
+        }
+
+        // 9. Run middleware and the handler; a panic costs this delivery a 500, not the server.
+        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        if let Some(extension) = extension {
+            delivery.set_extension_boxed(extension);
+        }
         let outcome = AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
             .catch_unwind()
             .await;
@@ -458,7 +534,7 @@ impl Dispatcher {
             }
         };
 
-        // 9. Answer.
+        // 10. Answer.
         if route.handler.kind == HandlerKind::Webhook {
             return (Reply::text(200, OK), None);
         }

@@ -191,11 +191,22 @@ impl fmt::Debug for AppData {
 
 /// Everything a handler argument can be built from: the verified event, the request headers
 /// and the application's shared values.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Delivery {
     event: DeliveryEvent,
     headers: Headers,
     data: Arc<AppData>,
+    extension: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("event", &self.event)
+            .field("headers", &self.headers)
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Delivery {
@@ -205,7 +216,17 @@ impl Delivery {
             event,
             headers,
             data,
+            extension: None,
         }
+    }
+
+    /// The value an earlier pipeline step left for the extractors (the signed-in user).
+    pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extension.as_deref()?.downcast_ref::<T>()
+    }
+
+    pub(crate) fn set_extension_boxed(&mut self, value: Box<dyn Any + Send + Sync>) {
+        self.extension = Some(Arc::from(value));
     }
 
     /// The verified event.
@@ -548,6 +569,7 @@ pub struct Handler {
     pub(crate) description: Option<String>,
     pub(crate) secret: SecretSource,
     pub(crate) resource_types: Option<Vec<ResourceType>>,
+    pub(crate) require_user_auth: bool,
     pub(crate) checks: Vec<ArgCheck>,
     pub(crate) call: ErasedCall,
 }
@@ -569,6 +591,7 @@ impl Handler {
             description: None,
             secret: SecretSource::Default,
             resource_types: None,
+            require_user_auth: false,
             checks: F::checks(),
             call: function.erase(),
         }
@@ -587,6 +610,7 @@ impl Handler {
             description: None,
             secret: SecretSource::Default,
             resource_types: None,
+            require_user_auth: false,
             checks: F::checks(),
             call: function.erase(),
         }
@@ -647,6 +671,19 @@ impl Handler {
     {
         self.resource_types = Some(types.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// Runs this action only for users who signed in with Adobe: others get the sign-in Form
+    /// first (see [`auth::signin`](crate::auth)). Needs [`App::user_auth`](crate::App::user_auth).
+    #[must_use]
+    pub fn require_user_auth(mut self) -> Self {
+        self.require_user_auth = true;
+        self
+    }
+
+    /// `true` when the action requires a signed-in user.
+    pub fn requires_user_auth(&self) -> bool {
+        self.require_user_auth
     }
 
     /// The resource types an action is restricted to, if any.
@@ -710,6 +747,7 @@ impl Handler {
             resource_types: reg
                 .resource_types
                 .map(|types| types.iter().map(|t| ResourceType::from(*t)).collect()),
+            require_user_auth: reg.require_user_auth,
             checks: reg.checks.to_vec(),
             call: Arc::new(move |delivery| call(delivery)),
         }
@@ -725,6 +763,7 @@ impl fmt::Debug for Handler {
             .field("name", &self.name)
             .field("secret", &self.secret)
             .field("resource_types", &self.resource_types)
+            .field("require_user_auth", &self.require_user_auth)
             .finish_non_exhaustive()
     }
 }
@@ -830,6 +869,7 @@ pub struct Registration {
     secret_env: Option<&'static str>,
     resolver: Option<ResolverFn>,
     resource_types: Option<&'static [&'static str]>,
+    require_user_auth: bool,
     checks: &'static [ArgCheck],
     call: fn(Delivery) -> BoxFuture<'static, HandlerResult>,
 }
@@ -851,6 +891,7 @@ impl Registration {
             secret_env: None,
             resolver: None,
             resource_types: None,
+            require_user_auth: false,
             checks,
             call,
         }
@@ -872,6 +913,7 @@ impl Registration {
             secret_env: None,
             resolver: None,
             resource_types: None,
+            require_user_auth: false,
             checks,
             call,
         }
@@ -893,6 +935,12 @@ impl Registration {
     /// Resolves the secret for each delivery with this function.
     pub const fn secret_resolver(mut self, resolver: ResolverFn) -> Self {
         self.resolver = Some(resolver);
+        self
+    }
+
+    /// Requires a signed-in user.
+    pub const fn require_user_auth(mut self) -> Self {
+        self.require_user_auth = true;
         self
     }
 

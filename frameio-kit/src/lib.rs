@@ -85,6 +85,7 @@ pub use frameio_kit_macros::webhook;
 /// | `secret_env = "NAME"` | read the signing secret from `NAME` at start-up instead of `CUSTOM_ACTION_SECRET` |
 /// | `secret = path::to::resolver` | resolve the secret per delivery: `async fn(&ActionEvent) -> Result<S, E>` with `S: Into<Secrets>` |
 /// | `resource_types = ["file", …]` | only offer the action on these types (`file`, `folder`, `version_stack`); other clicks get an "Action Not Available" message |
+/// | `require_user_auth` | run only for users signed in with Adobe; others get a sign-in Form first (needs [`App::user_auth`]) |
 /// | `crate = "path"` | where frameio-kit is, if you renamed the dependency |
 ///
 /// The function must be a free `async fn` whose arguments implement [`FromDelivery`] (the first

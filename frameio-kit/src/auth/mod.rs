@@ -38,6 +38,7 @@ use crate::store::StoreError;
 
 mod ims;
 mod manager;
+pub mod signin;
 mod token;
 
 pub use ims::{
@@ -47,6 +48,9 @@ pub use ims::{
 pub use manager::{
     AccessTokenSource, DEFAULT_LOCK_TTL, ServerToServer, SpaFlow, TokenManager, WebAppFlow,
 };
+#[cfg(feature = "client")]
+pub use signin::UserClient;
+pub use signin::{AuthPage, CALLBACK_PATH, LOGIN_PATH, UserAuth, UserAuthBuilder, UserToken};
 pub use token::{DEFAULT_EXPIRES_IN, Token};
 
 /// Errors from IMS flows and the token manager. Never contains a token or secret.

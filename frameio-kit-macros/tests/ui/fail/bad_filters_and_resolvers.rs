@@ -34,4 +34,19 @@ async fn literal_secret(_event: ActionEvent) -> Result<()> {
     Ok(())
 }
 
+#[webhook("file.created", require_user_auth)]
+async fn webhook_sign_in(_event: WebhookEvent) -> Result<()> {
+    Ok(())
+}
+
+#[action(event = "f", name = "F", require_user_auth = true)]
+async fn flag_with_value(_event: ActionEvent) -> Result<()> {
+    Ok(())
+}
+
+#[action(event = "g", name = "G", description)]
+async fn key_without_value(_event: ActionEvent) -> Result<()> {
+    Ok(())
+}
+
 fn main() {}

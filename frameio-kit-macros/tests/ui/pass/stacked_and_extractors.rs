@@ -13,7 +13,14 @@ async fn tag(_event: ActionEvent, _db: State<Db>) -> Result<Option<Message>, Str
     Ok(None)
 }
 
+#[action(event = "private", name = "Private", require_user_auth, resource_types = ["file"])]
+async fn private(_event: ActionEvent, _token: frameio_kit::auth::UserToken) -> Result<()> {
+    Ok(())
+}
+
 fn main() {
     let handlers = frameio_kit::handler::registered();
-    assert_eq!(handlers.len(), 3);
+    assert_eq!(handlers.len(), 4);
+    let private = handlers.iter().find(|h| h.events() == ["private"]).unwrap();
+    assert!(private.requires_user_auth());
 }
