@@ -148,6 +148,7 @@ impl fmt::Debug for Reply {
 const OK: &str = "OK";
 
 /// What the sign-in step decided for an action that requires a signed-in user.
+#[cfg_attr(not(feature = "auth"), allow(dead_code))]
 pub(crate) enum GateOutcome {
     /// Go on; the value is left in the delivery's extensions for the extractors.
     Proceed(Box<dyn std::any::Any + Send + Sync>),
@@ -165,6 +166,7 @@ pub(crate) trait SignInGate: Send + Sync + 'static {
 }
 
 /// Displays an error and its sources on one line.
+#[cfg(feature = "auth")]
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     ErrorChain(error).to_string()
 }

@@ -221,6 +221,7 @@ impl Delivery {
     }
 
     /// The value an earlier pipeline step left for the extractors (the signed-in user).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
     pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.extension.as_deref()?.downcast_ref::<T>()
     }

@@ -474,3 +474,37 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
 }
 
 use frameio_kit::BoxError;
+
+#[tokio::test]
+async fn any_ims_flow_can_feed_the_api_client() {
+    use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+    use frameio_kit::client::Client;
+
+    let ims = Arc::new(MockIms::start().await);
+    let api = MockFrameio::start().await.unwrap();
+    let issued = Arc::clone(&ims);
+    api.accept_tokens(move |token| issued.is_access_token_valid(token));
+    api.on(Method::GET, "/v4/me").respond_data(
+        200,
+        json!({"id": "svc", "name": "Service", "email": "svc@example.com"}),
+    );
+    let s2s = ServerToServer::new(
+        ImsConfig::new(CLIENT_ID)
+            .with_client_secret(CLIENT_SECRET)
+            .with_ims_base_url(ims.base_url()),
+    )
+    .unwrap();
+    let client = Client::builder()
+        .base_url(api.base_url())
+        .token_provider(ImsTokens(s2s))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(client.users().me().await.unwrap().name, "Service");
+    }
+    assert_eq!(
+        ims.token_requests("client_credentials"),
+        1,
+        "the token is cached"
+    );
+}

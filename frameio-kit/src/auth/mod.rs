@@ -53,6 +53,38 @@ pub use signin::UserClient;
 pub use signin::{AuthPage, CALLBACK_PATH, LOGIN_PATH, UserAuth, UserAuthBuilder, UserToken};
 pub use token::{DEFAULT_EXPIRES_IN, Token};
 
+/// Makes any IMS flow (or a [`TokenManager`]) the token provider of a Frame.io API client.
+///
+/// ```no_run
+/// use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+/// use frameio_kit::client::Client;
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let s2s = ServerToServer::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
+/// let client = Client::builder().token_provider(ImsTokens(s2s)).build()?;
+/// # let _ = client;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct ImsTokens<S>(pub S);
+
+#[cfg(feature = "client")]
+impl<S: AccessTokenSource + 'static> crate::client::TokenProvider for ImsTokens<S> {
+    fn token(
+        &self,
+    ) -> crate::client::BoxFuture<'_, Result<crate::client::AccessToken, crate::client::TokenError>>
+    {
+        Box::pin(async move {
+            self.0
+                .access_token()
+                .await
+                .map(crate::client::AccessToken::new)
+                .map_err(|err| crate::client::TokenError::with_source("no IMS access token", err))
+        })
+    }
+}
+
 /// Errors from IMS flows and the token manager. Never contains a token or secret.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -701,27 +701,6 @@ impl std::ops::Deref for UserClient {
 }
 
 #[cfg(feature = "client")]
-struct ManagerTokens(TokenManager);
-
-#[cfg(feature = "client")]
-impl crate::client::TokenProvider for ManagerTokens {
-    fn token(
-        &self,
-    ) -> crate::client::BoxFuture<'_, Result<crate::client::AccessToken, crate::client::TokenError>>
-    {
-        Box::pin(async move {
-            self.0
-                .access_token()
-                .await
-                .map(crate::client::AccessToken::new)
-                .map_err(|err| {
-                    crate::client::TokenError::with_source("user token unavailable", err)
-                })
-        })
-    }
-}
-
-#[cfg(feature = "client")]
 impl FromDelivery for UserClient {
     async fn from_delivery(delivery: &Delivery) -> Result<Self, BoxError> {
         let token = UserToken::from_delivery(delivery).await?;
@@ -731,7 +710,7 @@ impl FromDelivery for UserClient {
             .ok_or_else(|| ConfigurationError::new("user sign-in is not configured"))?;
         let client = crate::client::Client::builder()
             .base_url(auth.inner.api_base_url.clone())
-            .token_provider(ManagerTokens(token.manager))
+            .token_provider(super::ImsTokens(token.manager))
             .build()?;
         Ok(UserClient(client))
     }
