@@ -1,8 +1,6 @@
 //! Every endpoint of the client against the mock: method, path, query and body shape.
 #![cfg(feature = "client")]
 
-use std::future::Future;
-
 use frameio_kit::client::comments::{
     Anchor, AttachmentInput, CommentTimestamp, CreateComment, UpdateComment,
 };
@@ -17,61 +15,14 @@ use frameio_kit::client::users::AccountRole;
 use frameio_kit::client::version_stacks::CreateVersionStack;
 use frameio_kit::client::webhooks::{CreateWebhook, UpdateWebhook};
 use frameio_kit::client::workspaces::WorkspaceParams;
-use frameio_kit::client::{Client, ClientError, RetryPolicy};
 use frameio_kit_testing::mock_frameio::{Method, MockFrameio, MockResponse, RecordedRequest};
 use serde_json::{Value, json};
 
-fn client(mock: &MockFrameio) -> Client {
-    Client::builder()
-        .token(mock.token())
-        .base_url(mock.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
-/// Program `method path` with `resp`, run `call`, and return the single request it made.
-async fn run<T, F>(
-    mock: &MockFrameio,
-    method: Method,
-    path: &str,
-    resp: MockResponse,
-    call: F,
-) -> (T, RecordedRequest)
-where
-    F: Future<Output = Result<T, ClientError>>,
-{
-    mock.on(method.clone(), path).respond_with(resp);
-    mock.clear_requests();
-    let out = call
-        .await
-        .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
-    let reqs = mock.requests();
-    assert_eq!(reqs.len(), 1, "{method} {path}: {reqs:?}");
-    let r = reqs.into_iter().next().expect("one request");
-    assert_eq!(r.method, method, "{path}");
-    assert_eq!(r.path, path);
-    assert_eq!(r.header("authorization"), Some("Bearer test-token"));
-    assert!(
-        r.header("user-agent")
-            .is_some_and(|ua| ua.starts_with("frameio-kit-rust/"))
-    );
-    (out, r)
-}
+mod support;
+use support::{client, list, q, run};
 
 fn obj(id: &str) -> MockResponse {
     MockResponse::data(200, json!({ "id": id, "name": "n" }))
-}
-
-fn list(items: Value) -> MockResponse {
-    MockResponse::json(200, json!({ "data": items, "links": { "next": null } }))
-}
-
-fn q(r: &RecordedRequest) -> Vec<(&str, &str)> {
-    r.query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
 }
 
 fn body(r: &RecordedRequest) -> Value {

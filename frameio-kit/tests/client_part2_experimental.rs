@@ -2,8 +2,6 @@
 //! `.experimental()`, so the mock answers 400 unless `api-version: experimental` is sent.
 #![cfg(feature = "client")]
 
-use std::future::Future;
-
 use frameio_kit::client::experimental::{
     CreateWatermarkTemplate, DataPoint, DataPointType, FontSize, GridPosition, MembershipType,
     MoveTo, ReorderVersions, UpdateWatermarkTemplate, WatermarkBlock,
@@ -14,51 +12,11 @@ use frameio_kit::client::metadata_fields::FieldConfig;
 use frameio_kit::client::models::AssetType;
 use frameio_kit::client::permissions::Role;
 use frameio_kit::client::users::AccountRole;
-use frameio_kit::client::{Client, ClientError, RetryPolicy};
 use frameio_kit_testing::mock_frameio::{Method, MockFrameio, MockResponse, RecordedRequest};
 use serde_json::{Value, json};
 
-fn client(mock: &MockFrameio) -> Client {
-    Client::builder()
-        .token(mock.token())
-        .base_url(mock.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
-/// Program the experimental route `method path` with `resp`, run `call`, and return its
-/// output and the single request it made.
-async fn run<T, F>(
-    mock: &MockFrameio,
-    method: Method,
-    path: &str,
-    resp: MockResponse,
-    call: F,
-) -> (T, RecordedRequest)
-where
-    F: Future<Output = Result<T, ClientError>>,
-{
-    mock.on(method.clone(), path)
-        .experimental()
-        .respond_with(resp);
-    mock.clear_requests();
-    let out = call
-        .await
-        .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
-    let reqs = mock.requests();
-    assert_eq!(reqs.len(), 1, "{method} {path}: {reqs:?}");
-    let r = reqs.into_iter().next().expect("one request");
-    assert_eq!(r.method, method, "{path}");
-    assert_eq!(r.path, path);
-    assert_eq!(r.header("authorization"), Some("Bearer test-token"));
-    assert_eq!(r.header("api-version"), Some("experimental"));
-    (out, r)
-}
-
-fn data(v: Value) -> MockResponse {
-    MockResponse::data(200, v)
-}
+mod support;
+use support::{client, data, run_experimental as run};
 
 fn list(items: Value) -> MockResponse {
     MockResponse::json(200, json!({ "data": items, "links": { "next": null } }))

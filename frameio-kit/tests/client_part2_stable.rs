@@ -1,8 +1,6 @@
 //! Part 2 stable endpoints against the mock: method, path, query and body shape of each.
 #![cfg(feature = "client")]
 
-use std::future::Future;
-
 use frameio_kit::client::accounts::AuditLogFilters;
 use frameio_kit::client::groups::{CreateGroup, GroupSource, SyncStatus, UpdateGroup};
 use frameio_kit::client::metadata::{BulkUpdateMetadata, MetadataValue};
@@ -17,60 +15,11 @@ use frameio_kit::client::shares::{
     AddReviewers, CreateShare, Reviewers, ShareAccess, ShareActivityType, ShareLayout, UpdateShare,
 };
 use frameio_kit::client::users::AccountRole;
-use frameio_kit::client::{Client, ClientError, RetryPolicy};
 use frameio_kit_testing::mock_frameio::{Method, MockFrameio, MockResponse, RecordedRequest};
 use serde_json::{Value, json};
 
-fn client(mock: &MockFrameio) -> Client {
-    Client::builder()
-        .token(mock.token())
-        .base_url(mock.base_url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
-/// Program `method path` with `resp`, run `call`, and return its output and the single
-/// request it made, checking the common headers (and that no `api-version` is sent).
-async fn run<T, F>(
-    mock: &MockFrameio,
-    method: Method,
-    path: &str,
-    resp: MockResponse,
-    call: F,
-) -> (T, RecordedRequest)
-where
-    F: Future<Output = Result<T, ClientError>>,
-{
-    mock.on(method.clone(), path).respond_with(resp);
-    mock.clear_requests();
-    let out = call
-        .await
-        .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
-    let reqs = mock.requests();
-    assert_eq!(reqs.len(), 1, "{method} {path}: {reqs:?}");
-    let r = reqs.into_iter().next().expect("one request");
-    assert_eq!(r.method, method, "{path}");
-    assert_eq!(r.path, path);
-    assert_eq!(r.header("authorization"), Some("Bearer test-token"));
-    assert_eq!(r.header("api-version"), None, "{method} {path}");
-    (out, r)
-}
-
-fn data(v: Value) -> MockResponse {
-    MockResponse::data(200, v)
-}
-
-fn list(items: Value) -> MockResponse {
-    MockResponse::json(200, json!({ "data": items, "links": { "next": null } }))
-}
-
-fn q(r: &RecordedRequest) -> Vec<(&str, &str)> {
-    r.query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
-}
+mod support;
+use support::{client, data, list, q, run};
 
 fn body(r: &RecordedRequest) -> Value {
     r.json().unwrap_or(Value::Null)

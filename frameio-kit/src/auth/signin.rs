@@ -26,7 +26,8 @@
 //!
 //! #[action(event = "whoami", name = "Who am I?", require_user_auth)]
 //! async fn whoami(_event: ActionEvent, token: UserToken) -> Result<Message> {
-//!     Ok(Message::new("Signed in", format!("token expires in {:?}", token.expires_in())))
+//!     // Call any Adobe API as the user with `token.access_token()`.
+//!     Ok(Message::new("Signed in", format!("{} bytes of token", token.access_token().len())))
 //! }
 //!
 //! fn main() -> std::io::Result<()> {
@@ -633,15 +634,6 @@ impl UserToken {
     /// The user's token manager (refresh, export, sign-out).
     pub fn manager(&self) -> &TokenManager {
         &self.manager
-    }
-
-    /// How long until the token expires, as last stored.
-    pub fn expires_in(&self) -> Option<Duration> {
-        // The manager caches the token it refreshed; read it without a network call.
-        futures_util::FutureExt::now_or_never(self.manager.token())
-            .and_then(Result::ok)
-            .flatten()
-            .map(|t| t.expires_in())
     }
 }
 
