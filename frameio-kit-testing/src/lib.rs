@@ -1,6 +1,42 @@
-//! Test helpers for [frameio-kit](https://docs.rs/frameio-kit) integrations.
+//! Test helpers for [frameio-kit](https://docs.rs/frameio-kit) integrations: test handlers the
+//! way Frame.io calls them, without a Frame.io account, environment variables or a network.
 //!
-//! Use this crate from `tests/` and from your own crate's dev-dependencies.
+//! | need | use |
+//! |---|---|
+//! | realistic events | [`webhook_event`], [`action_event`] (fresh UUIDs, every field overridable) |
+//! | run them through the real pipeline, signed for you | [`TestApp`] (in-process, or over HTTP with [`TestApp::serve`]) |
+//! | read answers | [`TestReply`]: `message()`, `form()`, `assert_status(…)`; [`TestForm::submit`] for the follow-up delivery |
+//! | call one handler without HTTP | [`call_handler`] |
+//! | signatures and broken ones | [`SignedRequest`] (`stale`, `future`, `wrong_secret`, `tampered`) |
+//! | the Frame.io API and Adobe IMS | [`MockFrameio`], [`MockIms`]: real local HTTP servers |
+//! | plain `#[test]` functions | [`block_on`] |
+//!
+//! **The linking rule:** handlers register at link time and rustc drops crates nothing refers
+//! to, so start every test file with `use my_app as _;`. The full guide is `docs/testing.md`
+//! in the repository.
+//!
+//! ```standalone_crate
+//! use frameio_kit::prelude::*;
+//! use frameio_kit_testing::{TestApp, action_event, block_on};
+//!
+//! #[action(event = "rename", name = "Rename")]
+//! async fn rename(event: ActionEvent) -> Result<ActionResponse> {
+//!     if let Some(name) = event.field_str("name") {
+//!         return Ok(Message::new("Renamed", name.to_uppercase()).into());
+//!     }
+//!     Ok(Form::new("Rename", "New name?").field(TextField::new("Name", "name")).into())
+//! }
+//!
+//! block_on(async {
+//!     let app = TestApp::from_registry();
+//!     let form = app.deliver(action_event("rename")).await?.form()?;
+//!     let done = form.submit(serde_json::json!({"name": "final cut"})).await?.message()?;
+//!     assert_eq!(done.description, "FINAL CUT");
+//!     Ok::<_, frameio_kit_testing::TestError>(())
+//! })
+//! .unwrap()
+//! .unwrap();
+//! ```
 
 #![doc(test(attr(deny(warnings))))]
 
