@@ -768,6 +768,94 @@ mod tests {
         assert!(!p.html.contains("http"), "no external assets");
     }
 
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        let mut headers = Headers::new();
+        for (name, value) in pairs {
+            headers.insert(name, value.as_bytes());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_public_url_is_configured_or_inferred_from_forwarding_headers() {
+        let auth = UserAuth::builder("id", "secret")
+            .memory_store()
+            .encryption_keys(KeyRing::single(EncryptionKey::generate()))
+            .finish(&|_| None)
+            .unwrap();
+        let base =
+            |pairs: &[(&str, &str)]| auth.base_url(&headers(pairs)).map_err(|e| e.to_string());
+        assert_eq!(
+            base(&[("host", "127.0.0.1:8000")]).unwrap(),
+            "http://127.0.0.1:8000"
+        );
+        assert_eq!(
+            base(&[
+                ("host", "10.0.0.5:8000"),
+                ("x-forwarded-host", "hooks.example.com, proxy.internal"),
+                ("x-forwarded-proto", "https"),
+            ])
+            .unwrap(),
+            "https://hooks.example.com"
+        );
+        // Behind a proxy that forwards the host, plain http is not assumed.
+        assert_eq!(
+            base(&[("x-forwarded-host", "hooks.example.com")]).unwrap(),
+            "https://hooks.example.com"
+        );
+        assert!(base(&[]).unwrap_err().contains("no Host header"));
+        assert!(
+            base(&[("host", "evil.com/path?x=")])
+                .unwrap_err()
+                .contains("not a host name")
+        );
+
+        let configured = UserAuth::builder("id", "secret")
+            .memory_store()
+            .public_base_url("https://fixed.example.com/")
+            .finish(&|_| None)
+            .unwrap();
+        assert_eq!(
+            configured.base_url(&headers(&[("host", "other")])).unwrap(),
+            "https://fixed.example.com"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_are_refused() {
+        let err = UserAuth::builder("", "secret")
+            .memory_store()
+            .finish(&|_| None)
+            .unwrap_err();
+        assert!(err.contains("client id"), "{err}");
+    }
+
+    #[test]
+    fn sealed_links_round_trip_and_resist_tampering() {
+        let auth = UserAuth::builder("id", "secret")
+            .memory_store()
+            .encryption_keys(KeyRing::single(EncryptionKey::generate()))
+            .finish(&|_| None)
+            .unwrap();
+        let event: ActionEvent = serde_json::from_value(serde_json::json!({
+            "account_id": "a", "action_id": "b", "interaction_id": "i-1",
+            "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
+            "type": "t", "user": {"id": "u-1"}, "workspace": {"id": "w"}
+        }))
+        .unwrap();
+        let link = auth.seal(LOGIN_PURPOSE, &event).unwrap();
+        assert_eq!(auth.open(LOGIN_PURPOSE, &link).unwrap(), event);
+        // A login link is not a state, and vice versa.
+        assert!(auth.open(STATE_PURPOSE, &link).is_err());
+        let mut bytes = URL_SAFE_NO_PAD.decode(&link).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert!(
+            auth.open(LOGIN_PURPOSE, &URL_SAFE_NO_PAD.encode(bytes))
+                .is_err()
+        );
+    }
+
     #[test]
     fn query_params_are_decoded() {
         assert_eq!(query_param("a=1&t=x%2By&b", "t").as_deref(), Some("x+y"));
