@@ -570,3 +570,39 @@ async fn graceful_stop_finishes_in_flight_deliveries() {
     let (status, _, body) = in_flight.await.unwrap();
     assert_eq!((status, body.as_str()), (200, "OK"));
 }
+
+#[actix_web::test]
+async fn mounts_into_an_existing_actix_web_app() {
+    use frameio_kit::actix_web::{self, test, web};
+
+    let service = App::new()
+        .path("/frameio")
+        .handler(Handler::webhook(["file.ready"], on_ready).secret(WEBHOOK_SECRET))
+        .state(Calls::default())
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        actix_web::App::new()
+            .configure(|cfg| service.configure(cfg))
+            .route("/", web::get().to(|| async { "my own page" })),
+    )
+    .await;
+
+    let own = test::call_and_read_body(&app, test::TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(own, "my own page");
+
+    let request = webhook("file.ready");
+    let mut delivery = test::TestRequest::post()
+        .uri("/frameio")
+        .set_payload(request.body().to_vec());
+    for (name, value) in request.header_pairs() {
+        delivery = delivery.insert_header((name, value));
+    }
+    let response = test::call_service(&app, delivery.to_request()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(test::read_body(response).await, "OK");
+
+    let health =
+        test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+    assert_eq!(health.status().as_u16(), 200);
+}
