@@ -17,6 +17,7 @@ THREADS=${THREADS:-2}           # wrk threads
 WORKERS=${WORKERS:-2}           # server worker threads (the same for both servers)
 REQUESTS=${REQUESTS:-50000}     # distinct signed deliveries (1 in 4 is an action click)
 ROUNDS=${ROUNDS:-1}             # rounds; the server order alternates between rounds
+SERVERS=${SERVERS:-"kit-server bare-server"}  # which servers, in the first round's order
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -53,6 +54,9 @@ post() {
   printf ' %s' "$(cat "$OUT/answer")"
 }
 
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 run_one() { # run_one SERVER ROUND
   local server=$1 round=$2 port requests result hwm
   port=$("$BIN/bench-gen" free-port)
@@ -75,15 +79,23 @@ run_one() { # run_one SERVER ROUND
     BENCH_REQUESTS=$requests wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" \
       -s bench/requests.lua "http://127.0.0.1:$port/" -- "$THREADS" >/dev/null
   fi
-  local load
+  local load cpu_before cpu_after
   load=$(cut -d' ' -f1 /proc/loadavg)
+  cpu_before=$(cpu_ticks "$server_pid")
   BENCH_REQUESTS=$requests wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s bench/requests.lua "http://127.0.0.1:$port/" -- "$THREADS" >"$OUT/wrk-$server-$round.txt"
   hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")
+  cpu_after=$(cpu_ticks "$server_pid")
   stop_server
   result=$(grep '^BENCH ' "$OUT/wrk-$server-$round.txt") || {
     echo "no result from wrk:" >&2; cat "$OUT/wrk-$server-$round.txt" >&2; exit 1; }
-  echo "$server round=$round load1=$load peak_rss_kib=$hwm ${result#BENCH }" | tee -a "$OUT/results.txt"
+  local requests_done cpu_us
+  requests_done=$(sed 's/.* requests=\([0-9]*\) .*/\1/' <<<"$result")
+  # Server CPU time (user + system) per request: far less sensitive to other load than req/s.
+  cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests_done" \
+    'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+  echo "$server round=$round load1=$load peak_rss_kib=$hwm cpu_us_per_req=$cpu_us ${result#BENCH }" |
+    tee -a "$OUT/results.txt"
   if ! grep -q ' non2xx=0 connect_err=0 read_err=0 write_err=0 timeouts=0' <<<"$result"; then
     echo "warning: $server had failed requests (see above)" >&2
   fi
@@ -92,7 +104,8 @@ run_one() { # run_one SERVER ROUND
 : >"$OUT/results.txt"
 echo "== $(date -u +%FT%TZ) $(nproc) cpus, load: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $WORKERS workers, $REQUESTS deliveries" >&2
 for round in $(seq "$ROUNDS"); do
-  if (( round % 2 )); then order="kit-server bare-server"; else order="bare-server kit-server"; fi
+  order=$SERVERS
+  (( round % 2 )) || order=$(tr ' ' '\n' <<<"$SERVERS" | tac | tr '\n' ' ')
   for server in $order; do run_one "$server" "$round"; done
 done
 
@@ -105,15 +118,18 @@ awk '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   { s = $1; rps[s] = rps[s] " " field("rps"); p50[s] = p50[s] " " field("p50_us")
-    p99[s] = p99[s] " " field("p99_us"); rss[s] = rss[s] " " field("peak_rss_kib") }
+    p99[s] = p99[s] " " field("p99_us"); rss[s] = rss[s] " " field("peak_rss_kib")
+    cpu[s] = cpu[s] " " field("cpu_us_per_req") }
   END {
-    printf "\n%-12s %12s %10s %10s %14s\n", "server", "requests/s", "p50 (us)", "p99 (us)", "peak RSS (MiB)"
+    printf "\n%-12s %12s %10s %10s %14s %16s\n", "server", "requests/s", "p50 (us)", "p99 (us)", "peak RSS (MiB)", "CPU us/request"
     for (s in rps) {
       m_rps[s] = median(rps[s]); m_p50[s] = median(p50[s]); m_p99[s] = median(p99[s]); m_rss[s] = median(rss[s])
-      printf "%-12s %12.0f %10.0f %10.0f %14.1f\n", s, m_rps[s], m_p50[s], m_p99[s], m_rss[s] / 1024
+      m_cpu[s] = median(cpu[s])
+      printf "%-12s %12.0f %10.0f %10.0f %14.1f %16.2f\n", s, m_rps[s], m_p50[s], m_p99[s], m_rss[s] / 1024, m_cpu[s]
     }
     k = "kit-server"; b = "bare-server"
-    printf "\nkit/bare: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2); kit peak RSS %.1f MiB (target <= 20)\n",
-      m_rps[k] / m_rps[b], m_p99[k] / m_p99[b], m_rss[k] / 1024
+    if (!(k in rps) || !(b in rps)) exit
+    printf "\nkit/bare: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2), CPU/request %.3f; kit peak RSS %.1f MiB (target <= 20)\n",
+      m_rps[k] / m_rps[b], m_p99[k] / m_p99[b], m_cpu[k] / m_cpu[b], m_rss[k] / 1024
   }' "$OUT/results.txt"
 echo "(raw: $OUT/results.txt, $OUT/wrk-*.txt)"
