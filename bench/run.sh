@@ -7,8 +7,9 @@
 # 127.0.0.1, starts the server (RUST_LOG=warn, WORKERS workers), checks one webhook and one
 # action answer, writes REQUESTS freshly signed deliveries, warms up, loads it with
 # `wrk -tTHREADS -cCONNECTIONS -dDURATION` cycling through the deliveries (bench/requests.lua),
-# reads the peak RSS (VmHWM) and stops the server by PID. Prints requests/s, p50/p99 latency,
-# peak RSS per run, then the medians over the rounds and the kit/bare ratios.
+# reads the peak RSS (VmHWM) and the server's CPU time, and stops the server by PID. Prints
+# requests/s, p50/p99 latency, peak RSS and CPU us/request per run, then the medians over the
+# rounds, the kit/bare ratio of each round (two runs back to back) and their median.
 # Not part of `cargo test`. Settings (environment):
 DURATION=${DURATION:-15}        # seconds of measured load per run
 WARMUP=${WARMUP:-3}             # seconds of unmeasured load before it
@@ -117,7 +118,9 @@ awk '
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  { s = $1; rps[s] = rps[s] " " field("rps"); p50[s] = p50[s] " " field("p50_us")
+  { s = $1; r = field("round"); rounds[r] = 1
+    round_rps[s, r] = field("rps"); round_p99[s, r] = field("p99_us"); round_cpu[s, r] = field("cpu_us_per_req")
+    rps[s] = rps[s] " " field("rps"); p50[s] = p50[s] " " field("p50_us")
     p99[s] = p99[s] " " field("p99_us"); rss[s] = rss[s] " " field("peak_rss_kib")
     cpu[s] = cpu[s] " " field("cpu_us_per_req") }
   END {
@@ -129,7 +132,16 @@ awk '
     }
     k = "kit-server"; b = "bare-server"
     if (!(k in rps) || !(b in rps)) exit
-    printf "\nkit/bare: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2), CPU/request %.3f; kit peak RSS %.1f MiB (target <= 20)\n",
+    # Paired: each round compares two runs made one after the other, under similar load.
+    for (r in rounds) if ((k, r) in round_rps && (b, r) in round_rps) {
+      pr_rps = pr_rps " " round_rps[k, r] / round_rps[b, r]; pr_p99 = pr_p99 " " round_p99[k, r] / round_p99[b, r]
+      pr_cpu = pr_cpu " " round_cpu[k, r] / round_cpu[b, r]
+      printf "round %s kit/bare: throughput %.3f, p99 %.3f, CPU/request %.3f\n", r,
+        round_rps[k, r] / round_rps[b, r], round_p99[k, r] / round_p99[b, r], round_cpu[k, r] / round_cpu[b, r]
+    }
+    printf "\nkit/bare, median of the rounds'"'"' ratios: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2), CPU/request %.3f\n",
+      median(pr_rps), median(pr_p99), median(pr_cpu)
+    printf "\nratio of the medians: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2), CPU/request %.3f; kit peak RSS %.1f MiB (target <= 20)\n",
       m_rps[k] / m_rps[b], m_p99[k] / m_p99[b], m_cpu[k] / m_cpu[b], m_rss[k] / 1024
   }' "$OUT/results.txt"
 echo "(raw: $OUT/results.txt, $OUT/wrk-*.txt)"
