@@ -141,7 +141,7 @@ awk '
     }
     printf "\nkit/bare, median of the rounds'"'"' ratios: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2), CPU/request %.3f\n",
       median(pr_rps), median(pr_p99), median(pr_cpu)
-    printf "\nratio of the medians: throughput %.3f (target >= 0.9), p99 %.3f (target <= 1.2), CPU/request %.3f; kit peak RSS %.1f MiB (target <= 20)\n",
+    printf "kit/bare, ratio of the medians:         throughput %.3f, p99 %.3f, CPU/request %.3f\nkit peak RSS %.1f MiB (target <= 20)\n",
       m_rps[k] / m_rps[b], m_p99[k] / m_p99[b], m_cpu[k] / m_cpu[b], m_rss[k] / 1024
   }' "$OUT/results.txt"
 echo "(raw: $OUT/results.txt, $OUT/wrk-*.txt)"
