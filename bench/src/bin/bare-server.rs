@@ -183,3 +183,46 @@ async fn main() -> std::io::Result<()> {
     .run()
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_signatures_like_frameio_kit() {
+        let key = <Hmac<Sha256> as KeyInit>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+        let body = frameio_kit_bench::delivery(0).body;
+        let good =
+            frameio_kit::signature::sign(WEBHOOK_SECRET.as_bytes(), "1700000000", body.as_bytes());
+        assert!(signature_matches(
+            &key,
+            "1700000000",
+            body.as_bytes(),
+            good.as_bytes()
+        ));
+        assert!(!signature_matches(
+            &key,
+            "1700000001",
+            body.as_bytes(),
+            good.as_bytes()
+        ));
+        assert!(!signature_matches(
+            &key,
+            "1700000000",
+            b"{}",
+            good.as_bytes()
+        ));
+        assert!(!signature_matches(
+            &key,
+            "1700000000",
+            body.as_bytes(),
+            good.to_uppercase().as_bytes()
+        ));
+        assert!(!signature_matches(
+            &key,
+            "1700000000",
+            body.as_bytes(),
+            &good.as_bytes()[..66]
+        ));
+    }
+}
