@@ -17,7 +17,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}           # wrk threads
 WORKERS=${WORKERS:-2}           # server worker threads (the same for both servers)
 REQUESTS=${REQUESTS:-50000}     # distinct signed deliveries (1 in 4 is an action click)
-ROUNDS=${ROUNDS:-1}             # rounds; the server order alternates between rounds
+ROUNDS=${ROUNDS:-3}             # rounds; the server order alternates between rounds
 SERVERS=${SERVERS:-"kit-server bare-server"}  # which servers, in the first round's order
 set -euo pipefail
 
