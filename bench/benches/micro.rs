@@ -76,7 +76,7 @@ fn bench_overheads(c: &mut Criterion) {
     let signature = SigningKey::new(d.secret).sign(&timestamp, d.body.as_bytes());
     let wire: [(&str, &[u8]); 6] = [
         ("host", b"127.0.0.1:8000"),
-        ("content-length", b"283"),
+        ("content-length", b"315"),
         ("content-type", b"application/json"),
         ("user-agent", b"Frame.io V4 API"),
         ("x-frameio-request-timestamp", timestamp.as_bytes()),
