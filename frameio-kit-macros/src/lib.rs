@@ -42,10 +42,11 @@ impl Kind {
     }
 }
 
-/// One attribute argument: a bare string (an event type) or `key = "value"`.
+/// One attribute argument: a bare string (an event type) or `key = value`.
 enum Arg {
     Event(LitStr),
-    Named(syn::Ident, LitStr),
+    Named(syn::Ident, syn::Expr),
+    Flag(syn::Ident),
 }
 
 impl Parse for Arg {
@@ -58,17 +59,14 @@ impl Parse for Arg {
             syn::Ident::new("crate", token.span)
         } else {
             input.parse().map_err(|err| {
-                syn::Error::new(
-                    err.span(),
-                    "expected an event type string or `key = \"value\"`",
-                )
+                syn::Error::new(err.span(), "expected an event type string or `key = value`")
             })?
         };
+        if input.is_empty() || input.peek(Token![,]) {
+            return Ok(Arg::Flag(key));
+        }
         input.parse::<Token![=]>()?;
-        let value: LitStr = input.parse().map_err(|err| {
-            syn::Error::new(err.span(), format!("`{key}` takes a string literal"))
-        })?;
-        Ok(Arg::Named(key, value))
+        Ok(Arg::Named(key, input.parse()?))
     }
 }
 
@@ -80,13 +78,29 @@ impl Parse for Args {
     }
 }
 
+/// The resource types an action can be restricted to.
+const RESOURCE_TYPES: &[&str] = &["file", "folder", "version_stack"];
+
 /// What the attribute said, once checked.
 struct Config {
     events: Vec<LitStr>,
     name: Option<LitStr>,
     description: Option<LitStr>,
     secret_env: Option<LitStr>,
+    secret: Option<syn::Path>,
+    resource_types: Option<Vec<LitStr>>,
+    require_user_auth: bool,
     krate: syn::Path,
+}
+
+fn as_str(value: &syn::Expr) -> Option<LitStr> {
+    match value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Some(lit.clone()),
+        _ => None,
+    }
 }
 
 /// Collects every error instead of stopping at the first.
@@ -138,6 +152,9 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
         name: None,
         description: None,
         secret_env: None,
+        secret: None,
+        resource_types: None,
+        require_user_auth: false,
         krate: syn::parse_quote!(::frameio_kit),
     };
     let parsed = match syn::parse2::<Args>(args) {
@@ -148,51 +165,140 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
         }
     };
     let mut event_key: Option<LitStr> = None;
+    let mut seen: Vec<String> = Vec::new();
     for arg in parsed.0 {
-        match arg {
-            Arg::Event(lit) if kind == Kind::Webhook => config.events.push(lit),
-            Arg::Event(lit) => errors.push(
-                lit.span(),
-                "#[action] takes `event = \"key\"`, not a bare string",
-            ),
-            Arg::Named(key, value) => {
-                let slot = match (kind, key.to_string().as_str()) {
-                    (Kind::Action, "event") => &mut event_key,
-                    (Kind::Action, "name") => &mut config.name,
-                    (Kind::Action, "description") => &mut config.description,
-                    (_, "secret_env") => &mut config.secret_env,
-                    (_, "crate") => {
-                        match value.parse::<syn::Path>() {
-                            Ok(path) => config.krate = path,
-                            Err(_) => errors.push(value.span(), "`crate` must be a path"),
-                        }
-                        continue;
-                    }
-                    (Kind::Webhook, other) => {
-                        errors.push(
-                            key.span(),
-                            format!(
-                                "unknown #[webhook] argument `{other}`; expected event type strings, `secret_env` or `crate`"
-                            ),
-                        );
-                        continue;
-                    }
-                    (Kind::Action, other) => {
-                        errors.push(
-                            key.span(),
-                            format!(
-                                "unknown #[action] argument `{other}`; expected `event`, `name`, `description`, `secret_env` or `crate`"
-                            ),
-                        );
-                        continue;
-                    }
-                };
-                if slot.is_some() {
-                    errors.push(key.span(), format!("duplicate argument `{key}`"));
-                } else {
-                    *slot = Some(value);
-                }
+        let (key, value) = match arg {
+            Arg::Event(lit) if kind == Kind::Webhook => {
+                config.events.push(lit);
+                continue;
             }
+            Arg::Event(lit) => {
+                errors.push(
+                    lit.span(),
+                    "#[action] takes `event = \"key\"`, not a bare string",
+                );
+                continue;
+            }
+            Arg::Named(key, value) => (key, value),
+            Arg::Flag(flag) if kind == Kind::Action && flag == "require_user_auth" => {
+                if config.require_user_auth {
+                    errors.push(flag.span(), "duplicate argument `require_user_auth`");
+                }
+                config.require_user_auth = true;
+                continue;
+            }
+            Arg::Flag(flag) if flag == "require_user_auth" => {
+                errors.push(
+                    flag.span(),
+                    "`require_user_auth` is for #[action]: webhooks have no user to sign in",
+                );
+                continue;
+            }
+            Arg::Flag(flag) => {
+                errors.push(flag.span(), format!("`{flag}` needs a value: `{flag} = …`"));
+                continue;
+            }
+        };
+        let name = key.to_string();
+        let known = match kind {
+            Kind::Webhook => &["secret_env", "secret", "crate"][..],
+            Kind::Action => &[
+                "event",
+                "name",
+                "description",
+                "secret_env",
+                "secret",
+                "resource_types",
+                "require_user_auth",
+                "crate",
+            ][..],
+        };
+        if !known.contains(&name.as_str()) {
+            let expected = match kind {
+                Kind::Webhook => "expected event type strings, `secret_env`, `secret` or `crate`",
+                Kind::Action => {
+                    "expected `event`, `name`, `description`, `secret_env`, `secret`, `resource_types`, `require_user_auth` or `crate`"
+                }
+            };
+            errors.push(
+                key.span(),
+                format!("unknown {} argument `{name}`; {expected}", kind.attr()),
+            );
+            continue;
+        }
+        if seen.contains(&name) {
+            errors.push(key.span(), format!("duplicate argument `{name}`"));
+            continue;
+        }
+        seen.push(name.clone());
+        match name.as_str() {
+            "secret" => match value {
+                syn::Expr::Path(path) if path.qself.is_none() => config.secret = Some(path.path),
+                other => errors.push(
+                    other.span(),
+                    "`secret` takes the path of an async resolver function, e.g. `secret = my_secret`",
+                ),
+            },
+            "resource_types" => match value {
+                syn::Expr::Array(array) => {
+                    let mut types = Vec::new();
+                    for element in &array.elems {
+                        match as_str(element) {
+                            Some(lit) if RESOURCE_TYPES.contains(&lit.value().as_str()) => {
+                                if types.iter().any(|t: &LitStr| t.value() == lit.value()) {
+                                    errors.push(
+                                        lit.span(),
+                                        format!("resource type \"{}\" is listed twice", lit.value()),
+                                    );
+                                }
+                                types.push(lit);
+                            }
+                            Some(lit) => errors.push(
+                                lit.span(),
+                                format!(
+                                    "unknown resource type \"{}\"; expected \"file\", \"folder\" or \"version_stack\"",
+                                    lit.value()
+                                ),
+                            ),
+                            None => errors.push(
+                                element.span(),
+                                "resource types are string literals, e.g. \"file\"",
+                            ),
+                        }
+                    }
+                    if array.elems.is_empty() {
+                        errors.push(
+                            array.span(),
+                            "`resource_types` cannot be empty; leave it out to allow every type",
+                        );
+                    }
+                    config.resource_types = Some(types);
+                }
+                other => errors.push(
+                    other.span(),
+                    "`resource_types` takes a list, e.g. `resource_types = [\"file\", \"version_stack\"]`",
+                ),
+            },
+            "require_user_auth" => errors.push(
+                value.span(),
+                "`require_user_auth` is a flag: write it without a value",
+            ),
+            "crate" => match as_str(&value).map(|lit| lit.parse::<syn::Path>()) {
+                Some(Ok(path)) => config.krate = path,
+                _ => errors.push(value.span(), "`crate` takes a path in a string, e.g. `crate = \"fk\"`"),
+            },
+            _ => match as_str(&value) {
+                Some(lit) => {
+                    let slot = match name.as_str() {
+                        "event" => &mut event_key,
+                        "name" => &mut config.name,
+                        "description" => &mut config.description,
+                        _ => &mut config.secret_env,
+                    };
+                    *slot = Some(lit);
+                }
+                None => errors.push(value.span(), format!("`{name}` takes a string literal")),
+            },
         }
     }
     if let Some(event) = event_key {
@@ -214,6 +320,9 @@ fn parse_config(kind: Kind, args: TokenStream2, errors: &mut Errors) -> Config {
         if value.is_empty() || value.contains('=') || value.contains('\0') {
             errors.push(env.span(), "`secret_env` must name an environment variable");
         }
+    }
+    if let (Some(env), Some(_)) = (&config.secret_env, &config.secret) {
+        errors.push(env.span(), "use either `secret_env` or `secret`, not both");
     }
     match kind {
         Kind::Webhook if config.events.is_empty() => errors.push(
@@ -351,6 +460,38 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
         .secret_env
         .as_ref()
         .map(|env| quote!(.secret_env(#env)));
+    let require_user_auth = config
+        .require_user_auth
+        .then(|| quote!(.require_user_auth()));
+    let resource_types = config
+        .resource_types
+        .as_ref()
+        .map(|types| quote!(.resource_types(&[#(#types),*])));
+    let (resolver_fn, resolver) = match &config.secret {
+        None => (quote!(), quote!()),
+        Some(path) => {
+            let event = match kind {
+                Kind::Webhook => quote!(#private::webhook_event),
+                Kind::Action => quote!(#private::action_event),
+            };
+            let call = quote_spanned! {path.span()=>
+                #private::resolved(#path(__frameio_kit_event).await)
+            };
+            (
+                quote! {
+                    fn __frameio_kit_secret(
+                        __frameio_kit_event: &#private::DeliveryEvent,
+                    ) -> #private::BoxFuture<'_, ::core::result::Result<#private::Secrets, #private::BoxError>> {
+                        ::std::boxed::Box::pin(async move {
+                            let __frameio_kit_event = #event(__frameio_kit_event)?;
+                            #call
+                        })
+                    }
+                },
+                quote!(.secret_resolver(__frameio_kit_secret)),
+            )
+        }
+    };
     let boxed = quote_spanned!(function.sig.ident.span()=> #private::boxed);
     let call = quote_spanned!(output_span=> #convert(#ident(#(#arg_names),*).await));
 
@@ -367,6 +508,8 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
                 })
             }
 
+            #resolver_fn
+
             #private::inventory::submit! {
                 #private::Registration::#constructor(
                     ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
@@ -376,6 +519,9 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
                 )
                 #describe
                 #secret_env
+                #resolver
+                #resource_types
+                #require_user_auth
             }
         };
     }

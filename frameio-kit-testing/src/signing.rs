@@ -38,6 +38,7 @@ pub struct SignedRequest {
     timestamp: String,
     signature: Option<String>,
     signed_body: Option<Vec<u8>>,
+    omitted: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for SignedRequest {
@@ -58,6 +59,7 @@ impl SignedRequest {
             timestamp: now().to_string(),
             signature: None,
             signed_body: None,
+            omitted: Vec::new(),
         }
     }
 
@@ -121,6 +123,20 @@ impl SignedRequest {
         self
     }
 
+    /// Sends no `X-Frameio-Signature` header (the receiver answers 401).
+    #[must_use]
+    pub fn without_signature(mut self) -> Self {
+        self.omitted.push(SIGNATURE_HEADER);
+        self
+    }
+
+    /// Sends no `X-Frameio-Request-Timestamp` header (the receiver answers 400).
+    #[must_use]
+    pub fn without_timestamp(mut self) -> Self {
+        self.omitted.push(TIMESTAMP_HEADER);
+        self
+    }
+
     /// The body that is sent.
     pub fn body(&self) -> &[u8] {
         &self.body
@@ -140,14 +156,17 @@ impl SignedRequest {
         frameio_kit::signature::sign(self.secret.as_bytes(), &self.timestamp, signed)
     }
 
-    /// Every header Frame.io sends, as `(name, value)` pairs.
+    /// Every header Frame.io sends, as `(name, value)` pairs, less any removed with
+    /// [`without_signature`](Self::without_signature) / [`without_timestamp`](Self::without_timestamp).
     pub fn header_pairs(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut pairs = vec![
             (TIMESTAMP_HEADER, self.timestamp.clone()),
             (SIGNATURE_HEADER, self.signature_header()),
             ("user-agent", "Frame.io V4 API".to_owned()),
             ("content-type", "application/json".to_owned()),
-        ]
+        ];
+        pairs.retain(|(name, _)| !self.omitted.contains(name));
+        pairs
     }
 
     /// The headers as frameio-kit's [`Headers`], for in-process dispatch.
@@ -187,6 +206,22 @@ mod tests {
         let tampered = good.clone().tampered();
         assert_ne!(tampered.body(), good.body());
         assert!(!check(&tampered));
-        assert!(!check(&good.signature("v0=00")));
+        assert!(!check(&good.clone().signature("v0=00")));
+    }
+
+    #[test]
+    fn headers_can_be_left_out() {
+        let good = SignedRequest::new("s", "{}");
+        assert_eq!(good.header_pairs().len(), 4);
+        let bare = good.clone().without_signature().without_timestamp();
+        assert!(bare.headers().get(SIGNATURE_HEADER).is_none());
+        assert!(bare.headers().get(TIMESTAMP_HEADER).is_none());
+        assert_eq!(bare.headers().get("user-agent"), Some("Frame.io V4 API"));
+        assert_eq!(
+            sign("s", 1, b"{}"),
+            SignedRequest::new("s", "{}")
+                .timestamp(1)
+                .signature_header()
+        );
     }
 }

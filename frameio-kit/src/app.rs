@@ -6,9 +6,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::dispatch::{Clock, Dispatcher, Route, SystemClock};
+use crate::dispatch::{Clock, Dispatcher, Route, RouteSecrets, SystemClock, not_available_reply};
 use crate::error::{StartupError, StartupProblem};
 use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
+use crate::middleware::{ErasedMiddleware, Middleware};
+use crate::secret::{SecretResolver, SecretSource, SharedResolver};
 use crate::server::Service;
 use crate::signature::{DEFAULT_TOLERANCE, SigningKey};
 
@@ -45,6 +47,10 @@ pub struct App {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) workers: Option<usize>,
     pub(crate) shutdown_timeout: Duration,
+    middleware: Vec<Arc<dyn ErasedMiddleware>>,
+    resolver: Option<SharedResolver>,
+    #[cfg(feature = "auth")]
+    user_auth: Option<crate::auth::UserAuthBuilder>,
     env: EnvLookup,
 }
 
@@ -67,6 +73,8 @@ impl fmt::Debug for App {
             .field("path", &self.path)
             .field("body_limit", &self.body_limit)
             .field("tolerance", &self.tolerance)
+            .field("middleware", &self.middleware.len())
+            .field("secret_resolver", &self.resolver.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +93,10 @@ impl App {
             clock: Arc::new(SystemClock),
             workers: None,
             shutdown_timeout: Duration::from_secs(30),
+            middleware: Vec::new(),
+            resolver: None,
+            #[cfg(feature = "auth")]
+            user_auth: None,
             env: Arc::new(|name| std::env::var(name).ok()),
         }
     }
@@ -109,6 +121,36 @@ impl App {
         self
     }
 
+    /// Adds a middleware (see [`middleware`](crate::middleware)). The first added is the
+    /// outermost: it sees each delivery first and its answer last.
+    #[must_use]
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
+    /// Resolves the secret of every handler that has no explicit secret nor resolver of its
+    /// own, for each delivery (see [`secret`](crate::secret)). With it, `WEBHOOK_SECRET` and
+    /// `CUSTOM_ACTION_SECRET` are not consulted.
+    #[must_use]
+    pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
+        self.resolver = Some(SharedResolver(Arc::new(resolver)));
+        self
+    }
+
+    /// Enables user sign-in for actions marked `require_user_auth` and the [`UserToken`] /
+    /// [`UserClient`] extractors, and serves `GET /auth/login` and `GET /auth/callback`
+    /// (see [`auth::signin`](crate::auth::signin)).
+    ///
+    /// [`UserToken`]: crate::auth::UserToken
+    /// [`UserClient`]: crate::auth::UserClient
+    #[cfg(feature = "auth")]
+    #[must_use]
+    pub fn user_auth(mut self, config: crate::auth::UserAuthBuilder) -> Self {
+        self.user_auth = Some(config);
+        self
+    }
+
     /// Shares a value with every handler that takes [`State<T>`](crate::State).
     #[must_use]
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
@@ -120,6 +162,16 @@ impl App {
     #[must_use]
     pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
         self.data.insert(value);
+        self
+    }
+
+    /// The Frame.io API client handlers receive when they take
+    /// [`Client`](crate::client::Client) as an argument. Without it, a client is built from
+    /// `FRAMEIO_TOKEN` when that variable is set.
+    #[cfg(feature = "client")]
+    #[must_use]
+    pub fn client(mut self, client: crate::client::Client) -> Self {
+        self.data.insert(Arc::new(client));
         self
     }
 
@@ -218,8 +270,44 @@ impl App {
 
     /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
     /// reported at once, each naming the handler at fault.
-    pub fn build(self) -> Result<Service, StartupError> {
+    // `mut` is needed only to add the API client built from the environment.
+    #[cfg_attr(not(feature = "client"), allow(unused_mut))]
+    pub fn build(mut self) -> Result<Service, StartupError> {
         let mut problems = Vec::new();
+        #[cfg(feature = "client")]
+        if !self.data.contains::<crate::client::Client>()
+            && let Some(token) = self
+                .read_env(crate::client::TOKEN_ENV)
+                .filter(|t| !t.trim().is_empty())
+        {
+            match crate::client::Client::new(token) {
+                Ok(client) => self.data.insert(Arc::new(client)),
+                Err(err) => problems.push(StartupProblem::Config(format!(
+                    "cannot build the Frame.io API client from `{}`: {err}",
+                    crate::client::TOKEN_ENV
+                ))),
+            }
+        }
+        #[cfg(feature = "auth")]
+        let user_auth = match self.user_auth.take() {
+            None => None,
+            Some(config) => match config.finish(&|name| self.read_env(name)) {
+                Ok(auth) => {
+                    self.data.insert(Arc::new(auth.clone()));
+                    Some(auth)
+                }
+                Err(problem) => {
+                    problems.push(StartupProblem::Config(problem));
+                    None
+                }
+            },
+        };
+        #[cfg(feature = "auth")]
+        let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = user_auth
+            .clone()
+            .map(|auth| Arc::new(auth) as Arc<dyn crate::dispatch::SignInGate>);
+        #[cfg(not(feature = "auth"))]
+        let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = None;
         if self.handlers.is_empty() {
             problems.push(StartupProblem::NoHandlers);
         }
@@ -269,19 +357,54 @@ impl App {
                     handler_problem(problem);
                 }
             }
-            let keys: Option<Arc<[SigningKey]>> = match handler
-                .secret
-                .resolve(handler.kind, &|name| self.read_env(name))
-            {
-                Ok(secrets) => Some(
-                    secrets
-                        .iter()
-                        .map(|s| SigningKey::new(s.expose()))
-                        .collect(),
-                ),
-                Err(problem) => {
-                    handler_problem(problem);
+            let secrets = match (&handler.secret, &self.resolver) {
+                (SecretSource::Resolver(resolver), _) | (SecretSource::Default, Some(resolver)) => {
+                    Some(RouteSecrets::Dynamic(resolver.clone()))
+                }
+                (source, _) => match source.resolve(handler.kind, &|name| self.read_env(name)) {
+                    Ok(secrets) => Some(RouteSecrets::Static(
+                        secrets
+                            .iter()
+                            .map(|s| SigningKey::new(s.expose()))
+                            .collect(),
+                    )),
+                    Err(problem) => {
+                        handler_problem(problem);
+                        None
+                    }
+                },
+            };
+            let gate = match (handler.require_user_auth, handler.kind, &sign_in) {
+                (false, _, _) => None,
+                (true, HandlerKind::Webhook, _) => {
+                    handler_problem("requires user sign-in, which only actions can do".to_owned());
                     None
+                }
+                (true, HandlerKind::Action, None) => {
+                    handler_problem(if cfg!(feature = "auth") {
+                        "requires user sign-in, but sign-in is not configured (call `App::user_auth`)"
+                            .to_owned()
+                    } else {
+                        "requires user sign-in, which needs the `auth` feature".to_owned()
+                    });
+                    None
+                }
+                (true, HandlerKind::Action, Some(gate)) => Some(Arc::clone(gate)),
+            };
+            let filter = match (&handler.resource_types, handler.kind) {
+                (None, _) => None,
+                (Some(_), HandlerKind::Webhook) => {
+                    handler_problem(
+                        "restricts resource types, which only actions can do".to_owned(),
+                    );
+                    None
+                }
+                (Some(types), HandlerKind::Action) if types.is_empty() => {
+                    handler_problem("restricts resource types to an empty list".to_owned());
+                    None
+                }
+                (Some(types), HandlerKind::Action) => {
+                    Some((types.clone(), not_available_reply(types)))
                 }
             };
             for event in &handler.events {
@@ -293,13 +416,15 @@ impl App {
                     continue;
                 }
                 claims.entry(event.as_str()).or_default().push(function);
-                if let Some(keys) = &keys {
+                if let Some(secrets) = &secrets {
                     routes
                         .entry(event.clone().into_boxed_str())
                         .or_insert_with(|| {
                             Arc::new(Route {
                                 handler: handler.clone(),
-                                keys: Arc::clone(keys),
+                                secrets: secrets.clone(),
+                                filter: filter.clone(),
+                                sign_in: gate.clone(),
                             })
                         });
                 }
@@ -323,13 +448,20 @@ impl App {
             self.tolerance,
             Arc::clone(&self.clock),
             Arc::new(self.data),
+            self.middleware.into(),
         );
-        Ok(Service::new(
+        #[allow(unused_mut)]
+        let mut service = Service::new(
             Arc::new(dispatcher),
             self.path,
             self.body_limit,
             handler_count,
-        ))
+        );
+        #[cfg(feature = "auth")]
+        if let Some(auth) = user_auth {
+            service = service.with_user_auth(auth);
+        }
+        Ok(service)
     }
 
     /// Validates, binds and serves until SIGINT or SIGTERM, then shuts down gracefully

@@ -12,8 +12,11 @@
 //! | timestamp | header not an integer | 400 | `Invalid X-Frameio-Request-Timestamp header format` |
 //! | route | no handler for `type` | 404 | `No handler registered for event type '<type>'.` |
 //! | validate | payload does not fit the event model | 422 | `Payload validation error.` |
+//! | secret | a resolver fails or returns no secret | 503 | `Configuration error.` |
 //! | verify | signature missing or wrong, timestamp outside the window | 401 | `Invalid signature.` |
-//! | handler | fails with a [`ConfigurationError`] | 503 | `Configuration error.` |
+//! | filter | action restricted to other resource types | 200 | Message `Action Not Available` |
+//! | sign-in | action requires user sign-in and the user has none | 200 | Form `Authentication Required` |
+//! | handler | middleware or handler fails with a [`ConfigurationError`] | 503 | `Configuration error.` |
 //! | handler | fails otherwise, or panics | 500 | `Internal Server Error` |
 //! | reply | action returns a Message or Form | 200 | its JSON |
 //! | reply | webhook, or action returning nothing | 200 | `OK` |
@@ -34,8 +37,10 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{BoxError, ConfigurationError};
-use crate::event::{ActionEvent, WebhookEvent};
+use crate::event::{ActionEvent, ResourceType, WebhookEvent};
 use crate::handler::{AppData, Delivery, DeliveryEvent, Handler, HandlerKind, Headers};
+use crate::middleware::{Chain, Next};
+use crate::secret::SharedResolver;
 use crate::signature::{self, SIGNATURE_HEADER, SigningKey, TIMESTAMP_HEADER};
 
 /// The content type of plain-text answers.
@@ -142,11 +147,70 @@ impl fmt::Debug for Reply {
 
 const OK: &str = "OK";
 
+/// What the sign-in step decided for an action that requires a signed-in user.
+#[cfg_attr(not(feature = "auth"), allow(dead_code))]
+pub(crate) enum GateOutcome {
+    /// Go on; the value is left in the delivery's extensions for the extractors.
+    Proceed(Box<dyn std::any::Any + Send + Sync>),
+    /// Answer this instead (the sign-in Form).
+    Answer(crate::response::ActionResponse),
+}
+
+/// The user sign-in step (protocol.md §3 row 9), provided by the `auth` module.
+pub(crate) trait SignInGate: Send + Sync + 'static {
+    fn check<'a>(
+        &'a self,
+        event: &'a ActionEvent,
+        headers: &'a Headers,
+    ) -> crate::handler::BoxFuture<'a, Result<GateOutcome, BoxError>>;
+}
+
+/// Displays an error and its sources on one line.
+#[cfg(feature = "auth")]
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    ErrorChain(error).to_string()
+}
+
+/// Where a route's signing keys come from.
+#[derive(Debug, Clone)]
+pub(crate) enum RouteSecrets {
+    /// Resolved at start-up.
+    Static(Arc<[SigningKey]>),
+    /// Resolved for each delivery.
+    Dynamic(SharedResolver),
+}
+
 /// One routed handler with its secrets prepared.
-#[derive(Debug)]
 pub(crate) struct Route {
     pub(crate) handler: Handler,
-    pub(crate) keys: Arc<[SigningKey]>,
+    pub(crate) secrets: RouteSecrets,
+    /// The allowed resource types and the answer for any other type.
+    pub(crate) filter: Option<(Vec<ResourceType>, Bytes)>,
+    /// The sign-in step, for actions that require a signed-in user.
+    pub(crate) sign_in: Option<Arc<dyn SignInGate>>,
+}
+
+impl fmt::Debug for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Route")
+            .field("handler", &self.handler)
+            .field("secrets", &self.secrets)
+            .field("filter", &self.filter.as_ref().map(|(types, _)| types))
+            .field("sign_in", &self.sign_in.is_some())
+            .finish()
+    }
+}
+
+/// The answer to an action used on a resource type it is not for.
+pub(crate) fn not_available_reply(types: &[ResourceType]) -> Bytes {
+    let mut names: Vec<&str> = types.iter().map(ResourceType::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let message = crate::response::Message::new(
+        "Action Not Available",
+        format!("This action is only available for: {}.", names.join(", ")),
+    );
+    Bytes::from(serde_json::to_vec(&message).unwrap_or_default())
 }
 
 /// The configured pipeline. Built by [`App::build`](crate::App::build); cheap to share.
@@ -155,6 +219,7 @@ pub struct Dispatcher {
     tolerance: Duration,
     clock: Arc<dyn Clock>,
     data: Arc<AppData>,
+    middleware: Chain,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -164,6 +229,7 @@ impl fmt::Debug for Dispatcher {
         f.debug_struct("Dispatcher")
             .field("events", &events)
             .field("tolerance", &self.tolerance)
+            .field("middleware", &self.middleware.len())
             .finish_non_exhaustive()
     }
 }
@@ -171,6 +237,7 @@ impl fmt::Debug for Dispatcher {
 /// Why a delivery was refused or failed: logged, never sent.
 enum Failure {
     Rejected(&'static str),
+    Secret(String),
     Signature(signature::SignatureError),
     Invalid(serde_json::Error),
     Handler(BoxError),
@@ -182,6 +249,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Rejected(why) => f.write_str(why),
+            Self::Secret(why) => write!(f, "secret could not be resolved: {why}"),
             Self::Signature(err) => write!(f, "signature refused: {err}"),
             Self::Invalid(err) => write!(f, "payload does not fit the event model: {err}"),
             Self::Handler(err) => write!(f, "handler failed: {}", ErrorChain(err.as_ref())),
@@ -212,12 +280,14 @@ impl Dispatcher {
         tolerance: Duration,
         clock: Arc<dyn Clock>,
         data: Arc<AppData>,
+        middleware: Chain,
     ) -> Self {
         Self {
             routes,
             tolerance,
             clock,
             data,
+            middleware,
         }
     }
 
@@ -337,11 +407,44 @@ impl Dispatcher {
             }
         };
 
-        // 5. Secrets are resolved at start-up for every static source, so nothing can fail
-        //    here yet; dynamic resolvers plug in at this step.
+        // 5. The secret: prepared at start-up, or resolved now.
+        let resolved;
+        let keys: &[SigningKey] = match &route.secrets {
+            RouteSecrets::Static(keys) => keys,
+            RouteSecrets::Dynamic(resolver) => {
+                match AssertUnwindSafe(resolver.0.resolve(&event))
+                    .catch_unwind()
+                    .await
+                {
+                    Ok(Ok(secrets)) if !secrets.is_unusable() => {
+                        resolved = secrets
+                            .as_slice()
+                            .iter()
+                            .filter(|s| !s.expose().is_empty())
+                            .map(|s| SigningKey::new(s.expose()))
+                            .collect::<Vec<_>>();
+                        &resolved
+                    }
+                    outcome => {
+                        let why = match outcome {
+                            Ok(Ok(_)) => "the resolver returned no secret".to_owned(),
+                            Ok(Err(err)) => ErrorChain(err.as_ref()).to_string(),
+                            Err(panic) => {
+                                format!("the resolver panicked: {}", panic_message(panic.as_ref()))
+                            }
+                        };
+                        return (
+                            Reply::text(503, "Configuration error."),
+                            Some(Failure::Secret(why)),
+                        );
+                    }
+                }
+            }
+        };
+
         // 6. Verify the signature.
         if let Err(err) = signature::verify(
-            &route.keys,
+            keys,
             raw_timestamp,
             headers.get_bytes(SIGNATURE_HEADER),
             body,
@@ -354,10 +457,61 @@ impl Dispatcher {
             );
         }
 
-        // 7. Resource-type filters and user sign-in plug in here.
-        // 8. Run the handler; a panic costs this delivery a 500, not the server.
-        let delivery = Delivery::new(event, headers, Arc::clone(&self.data));
-        let outcome = AssertUnwindSafe(route.handler.call(delivery))
+        // 7. Resource-type filters answer without running middleware or the handler.
+        if let Some((allowed, answer)) = &route.filter
+            && !allowed.contains(&event.resource().resource_type)
+        {
+            return (
+                Reply::from_parts(200, APPLICATION_JSON, answer.clone()),
+                None,
+            );
+        }
+
+        // 8. Actions that need the user's own Adobe token: sign in first.
+        let mut extension = None;
+        if let (Some(gate), DeliveryEvent::Action(action)) = (&route.sign_in, &event) {
+            match AssertUnwindSafe(gate.check(action, &headers))
+                .catch_unwind()
+                .await
+            {
+                Ok(Ok(GateOutcome::Proceed(value))) => extension = Some(value),
+                Ok(Ok(GateOutcome::Answer(answer))) => {
+                    return match answer.to_json() {
+                        Ok(Some(json)) => (Reply::json(json), None),
+                        Ok(None) => (Reply::text(200, OK), None),
+                        Err(err) => (
+                            Reply::text(500, "Internal Server Error"),
+                            Some(Failure::Response(err)),
+                        ),
+                    };
+                }
+                Ok(Err(err)) if ConfigurationError::is_in(err.as_ref()) => {
+                    return (
+                        Reply::text(503, "Configuration error."),
+                        Some(Failure::Handler(err)),
+                    );
+                }
+                Ok(Err(err)) => {
+                    return (
+                        Reply::text(500, "Internal Server Error"),
+                        Some(Failure::Handler(err)),
+                    );
+                }
+                Err(panic) => {
+                    return (
+                        Reply::text(500, "Internal Server Error"),
+                        Some(Failure::Panic(panic_message(panic.as_ref()))),
+                    );
+                }
+            }
+        }
+
+        // 9. Run middleware and the handler; a panic costs this delivery a 500, not the server.
+        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        if let Some(extension) = extension {
+            delivery.set_extension_boxed(extension);
+        }
+        let outcome = AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
             .catch_unwind()
             .await;
         let answer = match outcome {
@@ -382,7 +536,7 @@ impl Dispatcher {
             }
         };
 
-        // 9. Answer.
+        // 10. Answer.
         if route.handler.kind == HandlerKind::Webhook {
             return (Reply::text(200, OK), None);
         }

@@ -39,9 +39,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::error::BoxError;
-use crate::event::{ActionEvent, WebhookEvent};
+use crate::event::{ActionEvent, Resource, ResourceType, WebhookEvent};
 use crate::response::{ActionResponse, Form, Message};
-use crate::secret::{Secret, SecretSource};
+use crate::secret::{FnResolver, ResolverFn, Secret, SecretResolver, SecretSource, SharedResolver};
 
 /// A boxed, sendable future (what erased handlers return).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -191,11 +191,22 @@ impl fmt::Debug for AppData {
 
 /// Everything a handler argument can be built from: the verified event, the request headers
 /// and the application's shared values.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Delivery {
     event: DeliveryEvent,
     headers: Headers,
     data: Arc<AppData>,
+    extension: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("event", &self.event)
+            .field("headers", &self.headers)
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Delivery {
@@ -205,7 +216,18 @@ impl Delivery {
             event,
             headers,
             data,
+            extension: None,
         }
+    }
+
+    /// The value an earlier pipeline step left for the extractors (the signed-in user).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extension.as_deref()?.downcast_ref::<T>()
+    }
+
+    pub(crate) fn set_extension_boxed(&mut self, value: Box<dyn Any + Send + Sync>) {
+        self.extension = Some(Arc::from(value));
     }
 
     /// The verified event.
@@ -225,9 +247,68 @@ impl Delivery {
 
     /// The event type of the delivery.
     pub fn event_type(&self) -> &str {
-        match &self.event {
-            DeliveryEvent::Webhook(e) => &e.event_type,
-            DeliveryEvent::Action(e) => &e.event_type,
+        self.event.event_type()
+    }
+
+    /// Whether this is a webhook or a custom action delivery.
+    pub fn kind(&self) -> HandlerKind {
+        self.event.kind()
+    }
+
+    /// The account id, whatever the kind of delivery.
+    pub fn account_id(&self) -> &str {
+        self.event.account_id()
+    }
+
+    /// The id of the user behind the delivery.
+    pub fn user_id(&self) -> &str {
+        self.event.user_id()
+    }
+
+    /// The resource the delivery is about.
+    pub fn resource(&self) -> &Resource {
+        self.event.resource()
+    }
+}
+
+impl DeliveryEvent {
+    /// The event type.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Self::Webhook(e) => &e.event_type,
+            Self::Action(e) => &e.event_type,
+        }
+    }
+
+    /// Whether this is a webhook or a custom action event.
+    pub fn kind(&self) -> HandlerKind {
+        match self {
+            Self::Webhook(_) => HandlerKind::Webhook,
+            Self::Action(_) => HandlerKind::Action,
+        }
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        match self {
+            Self::Webhook(e) => e.account_id(),
+            Self::Action(e) => e.account_id(),
+        }
+    }
+
+    /// The id of the user behind the event.
+    pub fn user_id(&self) -> &str {
+        match self {
+            Self::Webhook(e) => e.user_id(),
+            Self::Action(e) => e.user_id(),
+        }
+    }
+
+    /// The resource the event is about.
+    pub fn resource(&self) -> &Resource {
+        match self {
+            Self::Webhook(e) => &e.resource,
+            Self::Action(e) => &e.resource,
         }
     }
 }
@@ -271,7 +352,7 @@ pub type ArgCheck = fn(&StartupContext<'_>) -> Result<(), String>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a frameio-kit handler argument",
     label = "not a handler argument",
-    note = "handler arguments implement `frameio_kit::FromDelivery`: the event (`WebhookEvent` for webhooks, `ActionEvent` for actions), `State<T>`, `Headers`, or your own type"
+    note = "handler arguments implement `frameio_kit::FromDelivery`: the event (`WebhookEvent` for webhooks, `ActionEvent` for actions), `State<T>`, `Headers`, the API `Client`, or your own type"
 )]
 pub trait FromDelivery: Sized + Send + 'static {
     /// Builds the argument for one delivery.
@@ -488,6 +569,8 @@ pub struct Handler {
     pub(crate) name: Option<String>,
     pub(crate) description: Option<String>,
     pub(crate) secret: SecretSource,
+    pub(crate) resource_types: Option<Vec<ResourceType>>,
+    pub(crate) require_user_auth: bool,
     pub(crate) checks: Vec<ArgCheck>,
     pub(crate) call: ErasedCall,
 }
@@ -508,6 +591,8 @@ impl Handler {
             name: None,
             description: None,
             secret: SecretSource::Default,
+            resource_types: None,
+            require_user_auth: false,
             checks: F::checks(),
             call: function.erase(),
         }
@@ -525,6 +610,8 @@ impl Handler {
             name: None,
             description: None,
             secret: SecretSource::Default,
+            resource_types: None,
+            require_user_auth: false,
             checks: F::checks(),
             call: function.erase(),
         }
@@ -564,6 +651,45 @@ impl Handler {
     pub fn secret_env(mut self, variable: impl Into<String>) -> Self {
         self.secret = SecretSource::Env(variable.into());
         self
+    }
+
+    /// Resolves this handler's secret for each delivery (see [`secret`](crate::secret) for the
+    /// order of sources). Only the resolver method matching the handler's kind is called.
+    #[must_use]
+    pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
+        self.secret = SecretSource::Resolver(SharedResolver(Arc::new(resolver)));
+        self
+    }
+
+    /// Restricts an action to these resource types. A click on any other type is answered
+    /// with a Message saying which types the action is for, without running middleware or
+    /// the handler. Actions only; the list may not be empty.
+    #[must_use]
+    pub fn resource_types<I, T>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<ResourceType>,
+    {
+        self.resource_types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Runs this action only for users who signed in with Adobe: others get the sign-in Form
+    /// first (see [`auth::signin`](crate::auth)). Needs [`App::user_auth`](crate::App::user_auth).
+    #[must_use]
+    pub fn require_user_auth(mut self) -> Self {
+        self.require_user_auth = true;
+        self
+    }
+
+    /// `true` when the action requires a signed-in user.
+    pub fn requires_user_auth(&self) -> bool {
+        self.require_user_auth
+    }
+
+    /// The resource types an action is restricted to, if any.
+    pub fn allowed_resource_types(&self) -> Option<&[ResourceType]> {
+        self.resource_types.as_deref()
     }
 
     /// The name shown in logs and start-up errors (for macro handlers, `module::function`).
@@ -612,10 +738,17 @@ impl Handler {
             function: reg.function.to_owned(),
             name: reg.name.map(str::to_owned),
             description: reg.description.map(str::to_owned),
-            secret: match reg.secret_env {
-                Some(variable) => SecretSource::Env(variable.to_owned()),
-                None => SecretSource::Default,
+            secret: match (reg.secret_env, reg.resolver) {
+                (Some(variable), _) => SecretSource::Env(variable.to_owned()),
+                (None, Some(resolver)) => {
+                    SecretSource::Resolver(SharedResolver(Arc::new(FnResolver(resolver))))
+                }
+                (None, None) => SecretSource::Default,
             },
+            resource_types: reg
+                .resource_types
+                .map(|types| types.iter().map(|t| ResourceType::from(*t)).collect()),
+            require_user_auth: reg.require_user_auth,
             checks: reg.checks.to_vec(),
             call: Arc::new(move |delivery| call(delivery)),
         }
@@ -630,6 +763,8 @@ impl fmt::Debug for Handler {
             .field("function", &self.function)
             .field("name", &self.name)
             .field("secret", &self.secret)
+            .field("resource_types", &self.resource_types)
+            .field("require_user_auth", &self.require_user_auth)
             .finish_non_exhaustive()
     }
 }
@@ -733,6 +868,9 @@ pub struct Registration {
     name: Option<&'static str>,
     description: Option<&'static str>,
     secret_env: Option<&'static str>,
+    resolver: Option<ResolverFn>,
+    resource_types: Option<&'static [&'static str]>,
+    require_user_auth: bool,
     checks: &'static [ArgCheck],
     call: fn(Delivery) -> BoxFuture<'static, HandlerResult>,
 }
@@ -752,6 +890,9 @@ impl Registration {
             name: None,
             description: None,
             secret_env: None,
+            resolver: None,
+            resource_types: None,
+            require_user_auth: false,
             checks,
             call,
         }
@@ -771,6 +912,9 @@ impl Registration {
             name: None,
             description: None,
             secret_env: None,
+            resolver: None,
+            resource_types: None,
+            require_user_auth: false,
             checks,
             call,
         }
@@ -786,6 +930,24 @@ impl Registration {
     /// Reads the secret from this environment variable.
     pub const fn secret_env(mut self, variable: &'static str) -> Self {
         self.secret_env = Some(variable);
+        self
+    }
+
+    /// Resolves the secret for each delivery with this function.
+    pub const fn secret_resolver(mut self, resolver: ResolverFn) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Requires a signed-in user.
+    pub const fn require_user_auth(mut self) -> Self {
+        self.require_user_auth = true;
+        self
+    }
+
+    /// Restricts the action to these resource types (wire names).
+    pub const fn resource_types(mut self, types: &'static [&'static str]) -> Self {
+        self.resource_types = Some(types);
         self
     }
 }

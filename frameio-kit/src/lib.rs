@@ -7,14 +7,20 @@
 extern crate self as frameio_kit;
 
 pub mod app;
+#[cfg(feature = "auth")]
+pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod handler;
+pub mod middleware;
 pub mod response;
 pub mod secret;
 pub mod server;
 pub mod signature;
+pub mod store;
 
 pub use app::App;
 pub use error::{BoxError, ConfigurationError, StartupError, StartupProblem};
@@ -25,10 +31,12 @@ pub use handler::{
     ActionOutput, Delivery, DeliveryEvent, FromDelivery, Handler, HandlerKind, Headers, State,
     WebhookOutput,
 };
+pub use middleware::{Middleware, Next};
 pub use response::{
     ActionResponse, CheckboxField, Form, FormField, LinkField, Message, ResponseError, SelectField,
     SelectOption, TextField, TextareaField,
 };
+pub use secret::{Secret, SecretResolver, Secrets};
 pub use server::{RunningServer, Service};
 
 /// Registers an async function as the webhook handler for one or more event types.
@@ -49,6 +57,7 @@ pub use server::{RunningServer, Service};
 /// |---|---|
 /// | `"type"`, … | one or more event types (at least one); stack several `#[webhook]` to split them |
 /// | `secret_env = "NAME"` | read the signing secret from `NAME` at start-up instead of `WEBHOOK_SECRET` |
+/// | `secret = path::to::resolver` | resolve the secret per delivery: `async fn(&WebhookEvent) -> Result<S, E>` with `S: Into<Secrets>` |
 /// | `crate = "path"` | where frameio-kit is, if you renamed the dependency |
 ///
 /// The function must be a free `async fn` whose arguments implement
@@ -74,6 +83,9 @@ pub use frameio_kit_macros::webhook;
 /// | `name = "…"` | the name shown in the Frame.io menu (required) |
 /// | `description = "…"` | a longer description |
 /// | `secret_env = "NAME"` | read the signing secret from `NAME` at start-up instead of `CUSTOM_ACTION_SECRET` |
+/// | `secret = path::to::resolver` | resolve the secret per delivery: `async fn(&ActionEvent) -> Result<S, E>` with `S: Into<Secrets>` |
+/// | `resource_types = ["file", …]` | only offer the action on these types (`file`, `folder`, `version_stack`); other clicks get an "Action Not Available" message |
+/// | `require_user_auth` | run only for users signed in with Adobe; others get a sign-in Form first (needs [`App::user_auth`]) |
 /// | `crate = "path"` | where frameio-kit is, if you renamed the dependency |
 ///
 /// The function must be a free `async fn` whose arguments implement [`FromDelivery`] (the first
@@ -103,9 +115,9 @@ pub fn run() -> std::io::Result<()> {
 /// Everything a handler file usually needs: `use frameio_kit::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ActionEvent, ActionResponse, App, CheckboxField, ConfigurationError, Form, Handler,
-        Headers, LinkField, Message, Result, SelectField, State, TextField, TextareaField,
-        WebhookEvent, action, webhook,
+        ActionEvent, ActionResponse, App, CheckboxField, ConfigurationError, Delivery, Form,
+        Handler, Headers, LinkField, Message, Middleware, Next, Result, SelectField, State,
+        TextField, TextareaField, WebhookEvent, action, webhook,
     };
 }
 
@@ -115,13 +127,44 @@ pub use actix_web;
 /// Support for the attribute macros. **Not public API**: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::error::BoxError;
+    pub use crate::handler::DeliveryEvent;
     pub use crate::handler::{
         ArgCheck, BoxFuture, Delivery, FromDelivery, HandlerResult, Registration,
     };
     pub use crate::response::ActionResponse;
+    pub use crate::secret::Secrets;
     pub use inventory;
 
+    use crate::event::{ActionEvent, WebhookEvent};
     use crate::handler::{ActionOutput, WebhookOutput};
+
+    /// The webhook event a `secret = …` resolver of a webhook handler receives.
+    pub fn webhook_event(event: &DeliveryEvent) -> Result<&WebhookEvent, BoxError> {
+        match event {
+            DeliveryEvent::Webhook(event) => Ok(event),
+            DeliveryEvent::Action(_) => Err("a webhook secret resolver got an action event".into()),
+        }
+    }
+
+    /// The action event a `secret = …` resolver of an action handler receives.
+    pub fn action_event(event: &DeliveryEvent) -> Result<&ActionEvent, BoxError> {
+        match event {
+            DeliveryEvent::Action(event) => Ok(event),
+            DeliveryEvent::Webhook(_) => {
+                Err("an action secret resolver got a webhook event".into())
+            }
+        }
+    }
+
+    /// Converts what a `secret = …` resolver returned.
+    pub fn resolved<S, E>(result: Result<S, E>) -> Result<Secrets, BoxError>
+    where
+        S: Into<Secrets>,
+        E: Into<BoxError> + 'static,
+    {
+        result.map(Into::into).map_err(crate::error::box_error)
+    }
 
     /// Boxes a handler future, requiring it to be `Send`.
     pub fn boxed<F>(future: F) -> BoxFuture<'static, HandlerResult>

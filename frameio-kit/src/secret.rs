@@ -3,17 +3,49 @@
 //! Each Frame.io webhook and custom action has its own signing secret, shown once when it is
 //! created. A handler's secret is looked up in this order, first that applies:
 //!
-//! 1. a literal secret given to [`Handler::secret`](crate::Handler::secret) (tests and tools);
-//! 2. the environment variable named by `secret_env = "NAME"` on the macro, or
-//!    [`Handler::secret_env`](crate::Handler::secret_env);
-//! 3. `WEBHOOK_SECRET` for webhooks, `CUSTOM_ACTION_SECRET` for actions.
+//! 1. an explicit secret on the handler: a literal given to
+//!    [`Handler::secret`](crate::Handler::secret) (tests and tools), or the environment variable
+//!    named by `secret_env = "NAME"` / [`Handler::secret_env`](crate::Handler::secret_env);
+//! 2. a per-handler async resolver: `secret = path::to::async_fn` on the macro, or
+//!    [`Handler::secret_resolver`](crate::Handler::secret_resolver);
+//! 3. the app-level [`SecretResolver`] given to [`App::secret_resolver`](crate::App::secret_resolver);
+//! 4. `WEBHOOK_SECRET` for webhooks, `CUSTOM_ACTION_SECRET` for actions.
 //!
 //! Environment variables are read once, when the app starts; a handler with no usable source
-//! is a start-up error that names it, never a surprise at the first delivery.
+//! is a start-up error that names it, never a surprise at the first delivery. Resolvers run for
+//! each delivery, after the payload is parsed and **before** its signature is checked (the
+//! secret is what checks it), so they see unverified events: key them on ids, cache what they
+//! fetch, and trust nothing else in the event. A resolver that fails or returns no secret gets
+//! the delivery a `503 Configuration error.`; the reason goes to the log with the handler's
+//! name, never to the caller.
+//!
+//! ```
+//! use frameio_kit::secret::{SecretResolver, Secrets};
+//! use frameio_kit::{ActionEvent, BoxError, WebhookEvent};
+//!
+//! /// One signing secret per customer account, e.g. from a database.
+//! struct PerAccount(std::collections::HashMap<String, String>);
+//!
+//! impl SecretResolver for PerAccount {
+//!     async fn webhook_secret(&self, event: &WebhookEvent) -> Result<Secrets, BoxError> {
+//!         let secret = self.0.get(event.account_id()).ok_or("unknown account")?;
+//!         Ok(secret.clone().into())
+//!     }
+//!
+//!     async fn action_secret(&self, event: &ActionEvent) -> Result<Secrets, BoxError> {
+//!         let secret = self.0.get(event.account_id()).ok_or("unknown account")?;
+//!         Ok(secret.clone().into())
+//!     }
+//! }
+//! ```
 
 use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
 
-use crate::handler::HandlerKind;
+use crate::error::BoxError;
+use crate::event::{ActionEvent, WebhookEvent};
+use crate::handler::{BoxFuture, DeliveryEvent, HandlerKind};
 
 /// The environment variable webhooks fall back to.
 pub const WEBHOOK_SECRET_ENV: &str = "WEBHOOK_SECRET";
@@ -54,21 +86,136 @@ impl From<String> for Secret {
     }
 }
 
+/// The secrets a resolver accepts for one delivery: one, or several while rotating.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Secrets(Vec<Secret>);
+
+impl Secrets {
+    /// No secret: the delivery is answered `503 Configuration error.`.
+    pub fn none() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The secrets.
+    pub fn as_slice(&self) -> &[Secret] {
+        &self.0
+    }
+
+    /// `true` when there is no usable secret (none, or only empty strings).
+    pub fn is_unusable(&self) -> bool {
+        self.0.iter().all(|s| s.0.is_empty())
+    }
+}
+
+impl From<Secret> for Secrets {
+    fn from(secret: Secret) -> Self {
+        Self(vec![secret])
+    }
+}
+
+impl From<String> for Secrets {
+    fn from(secret: String) -> Self {
+        Self(vec![Secret(secret)])
+    }
+}
+
+impl From<&str> for Secrets {
+    fn from(secret: &str) -> Self {
+        Self(vec![Secret::new(secret)])
+    }
+}
+
+impl<T: Into<Secret>> From<Vec<T>> for Secrets {
+    fn from(secrets: Vec<T>) -> Self {
+        Self(secrets.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Secrets>> From<Option<T>> for Secrets {
+    fn from(secrets: Option<T>) -> Self {
+        secrets.map_or_else(Secrets::none, Into::into)
+    }
+}
+
+/// Finds the signing secret of each delivery at run time (for example per customer account,
+/// from a database). Register one for the whole app with
+/// [`App::secret_resolver`](crate::App::secret_resolver), or per handler with
+/// [`Handler::secret_resolver`](crate::Handler::secret_resolver).
+pub trait SecretResolver: Send + Sync + 'static {
+    /// The secret(s) for a webhook delivery.
+    fn webhook_secret(
+        &self,
+        event: &WebhookEvent,
+    ) -> impl Future<Output = Result<Secrets, BoxError>> + Send;
+
+    /// The secret(s) for a custom action delivery.
+    fn action_secret(
+        &self,
+        event: &ActionEvent,
+    ) -> impl Future<Output = Result<Secrets, BoxError>> + Send;
+}
+
+/// The object-safe form resolvers are stored as.
+pub(crate) trait ErasedResolver: Send + Sync + 'static {
+    fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>>;
+}
+
+impl<R: SecretResolver> ErasedResolver for R {
+    fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>> {
+        match event {
+            DeliveryEvent::Webhook(event) => Box::pin(self.webhook_secret(event)),
+            DeliveryEvent::Action(event) => Box::pin(self.action_secret(event)),
+        }
+    }
+}
+
+/// The per-handler resolver the `secret = path` macro argument generates. Not public API.
+#[doc(hidden)]
+pub type ResolverFn = for<'a> fn(&'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>>;
+
+pub(crate) struct FnResolver(pub(crate) ResolverFn);
+
+impl ErasedResolver for FnResolver {
+    fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>> {
+        (self.0)(event)
+    }
+}
+
+/// A resolver shared between handlers.
+#[derive(Clone)]
+pub(crate) struct SharedResolver(pub(crate) Arc<dyn ErasedResolver>);
+
+impl fmt::Debug for SharedResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretResolver")
+    }
+}
+
+impl PartialEq for SharedResolver {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedResolver {}
+
 /// Where a handler's secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SecretSource {
+pub(crate) enum SecretSource {
     /// Secrets given in code (several while rotating).
     Literal(Vec<Secret>),
     /// An environment variable read at start-up.
     Env(String),
-    /// `WEBHOOK_SECRET` or `CUSTOM_ACTION_SECRET`, by handler kind.
+    /// A per-handler resolver, run for each delivery.
+    Resolver(SharedResolver),
+    /// The app-level resolver if there is one, else `WEBHOOK_SECRET` or `CUSTOM_ACTION_SECRET`,
+    /// by handler kind.
     Default,
 }
 
 impl SecretSource {
     /// The environment variable a handler of this kind falls back to.
-    pub fn default_env(kind: HandlerKind) -> &'static str {
+    pub(crate) fn default_env(kind: HandlerKind) -> &'static str {
         match kind {
             HandlerKind::Webhook => WEBHOOK_SECRET_ENV,
             HandlerKind::Action => CUSTOM_ACTION_SECRET_ENV,
@@ -97,6 +244,7 @@ impl SecretSource {
             }
             Self::Literal(_) => Err("has an empty literal secret".to_owned()),
             Self::Env(variable) => from_env(variable, "has no secret"),
+            Self::Resolver(_) => Err("resolves its secret at run time".to_owned()),
             Self::Default => from_env(
                 Self::default_env(kind),
                 &format!(

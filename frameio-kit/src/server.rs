@@ -44,6 +44,8 @@ pub struct Service {
     path: Arc<str>,
     body_limit: usize,
     handler_count: usize,
+    #[cfg(feature = "auth")]
+    user_auth: Option<crate::auth::UserAuth>,
 }
 
 impl fmt::Debug for Service {
@@ -68,7 +70,21 @@ impl Service {
             path: path.into(),
             body_limit,
             handler_count,
+            #[cfg(feature = "auth")]
+            user_auth: None,
         }
+    }
+
+    #[cfg(feature = "auth")]
+    pub(crate) fn with_user_auth(mut self, auth: crate::auth::UserAuth) -> Self {
+        self.user_auth = Some(auth);
+        self
+    }
+
+    /// The user sign-in configuration, when [`App::user_auth`](crate::App::user_auth) was used.
+    #[cfg(feature = "auth")]
+    pub fn user_auth(&self) -> Option<&crate::auth::UserAuth> {
+        self.user_auth.as_ref()
     }
 
     /// How many handlers are served.
@@ -94,9 +110,30 @@ impl Service {
         self.dispatcher.dispatch(headers, body).await
     }
 
-    /// Mounts the receiver (`POST {path}`, other methods `405`) and `GET /health` into an
-    /// actix-web app.
+    /// Mounts the receiver (`POST {path}`, other methods `405`), `GET /health` and, with user
+    /// sign-in, `GET /auth/login` and `GET /auth/callback` into an actix-web app.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        #[cfg(feature = "auth")]
+        if let Some(auth) = &self.user_auth {
+            let login = auth.clone();
+            let callback = auth.clone();
+            cfg.route(
+                crate::auth::LOGIN_PATH,
+                web::get().to(move |req: HttpRequest| {
+                    let auth = login.clone();
+                    async move { auth_page(auth.login(req.query_string(), &headers_of(&req))) }
+                }),
+            )
+            .route(
+                crate::auth::CALLBACK_PATH,
+                web::get().to(move |req: HttpRequest| {
+                    let auth = callback.clone();
+                    async move {
+                        auth_page(auth.callback(req.query_string(), &headers_of(&req)).await)
+                    }
+                }),
+            );
+        }
         let dispatcher = Arc::clone(&self.dispatcher);
         let limit = self.body_limit;
         cfg.service(
@@ -288,11 +325,29 @@ async fn receive(
         (None, Some(chunk)) => chunk,
         (None, None) => Bytes::new(),
     };
+    to_response(dispatcher.dispatch(headers_of(&req), body).await)
+}
+
+fn headers_of(req: &HttpRequest) -> Headers {
     let mut headers = Headers::new();
     for (name, value) in req.headers() {
         headers.insert(name.as_str(), value.as_bytes());
     }
-    to_response(dispatcher.dispatch(headers, body).await)
+    headers
+}
+
+#[cfg(feature = "auth")]
+fn auth_page(page: crate::auth::AuthPage) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(page.status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(location) = page.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    response
+        .content_type("text/html; charset=utf-8")
+        .body(page.html)
 }
 
 fn payload_too_large() -> Reply {

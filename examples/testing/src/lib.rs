@@ -1,0 +1,88 @@
+//! A small integration written to be tested (see `docs/testing.md` and this crate's `tests/`).
+//!
+//! New files are queued for an English transcription when Frame.io says they are ready; the
+//! "Transcribe" action asks for a language with a form and queues the job on submit. Queued
+//! jobs live in [`Jobs`], shared with the handlers through `State`, so tests can look at them.
+
+use std::sync::Mutex;
+
+use frameio_kit::prelude::*;
+use serde::Deserialize;
+
+/// A transcription waiting to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The file to transcribe.
+    pub file_id: String,
+    /// The spoken language, e.g. `en`.
+    pub language: String,
+}
+
+/// The job queue the handlers share.
+#[derive(Debug, Default)]
+pub struct Jobs(Mutex<Vec<Job>>);
+
+impl Jobs {
+    /// Queues a job.
+    pub fn push(&self, job: Job) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(job);
+    }
+
+    /// Every queued job, oldest first.
+    pub fn all(&self) -> Vec<Job> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Queues an English transcription for every file that becomes ready; ignores folders.
+#[webhook("file.ready")]
+pub async fn queue_transcription(event: WebhookEvent, jobs: State<Jobs>) -> Result<()> {
+    if event.resource_type().as_str() == "file" {
+        jobs.push(Job {
+            file_id: event.resource_id().to_owned(),
+            language: "en".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// What the transcribe form submits.
+#[derive(Debug, Deserialize)]
+pub struct TranscribeForm {
+    /// The spoken language.
+    pub language: String,
+}
+
+/// Asks for a language, then queues the job. Reads its secret from `TRANSCRIBE_SECRET`.
+#[action(
+    event = "transcribe",
+    name = "Transcribe",
+    description = "Queue a transcription",
+    secret_env = "TRANSCRIBE_SECRET"
+)]
+pub async fn transcribe(event: ActionEvent, jobs: State<Jobs>) -> Result<ActionResponse> {
+    if event.resource_type().as_str() != "file" {
+        return Ok(Message::new("Not a file", "Only files can be transcribed.").into());
+    }
+    if !event.is_form_submit() {
+        let language = SelectField::new("Language", "language")
+            .option("English", "en")
+            .option("French", "fr")
+            .value("en");
+        return Ok(Form::new("Transcribe", "Which language is spoken?")
+            .field(language)
+            .into());
+    }
+    let form: TranscribeForm = event.form()?;
+    jobs.push(Job {
+        file_id: event.resource_id().to_owned(),
+        language: form.language.clone(),
+    });
+    Ok(Message::new("Queued", format!("Transcribing in {}.", form.language)).into())
+}

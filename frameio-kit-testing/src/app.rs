@@ -1,0 +1,500 @@
+//! [`TestApp`]: your handlers in-process (or on a local port), every delivery signed for you.
+//!
+//! ```
+//! use frameio_kit::{App, Handler, WebhookEvent};
+//! use frameio_kit_testing::{SignedRequest, TestApp, TestError, block_on, webhook_event};
+//!
+//! async fn on_ready(_event: WebhookEvent) -> frameio_kit::Result<()> {
+//!     Ok(())
+//! }
+//!
+//! # fn main() -> Result<(), TestError> {
+//! let app = TestApp::new(App::new().handler(Handler::webhook(["file.ready"], on_ready).secret("s")))
+//!     .secret("s");
+//! block_on(async {
+//!     app.deliver(webhook_event("file.ready")).await?.assert_ok().assert_text("OK");
+//!     // Every way a delivery can be refused, with the same helpers:
+//!     let forged = app.deliver_with(webhook_event("file.ready"), SignedRequest::wrong_secret).await?;
+//!     assert_eq!(forged.status(), 401);
+//!     let stale = app.deliver_with(webhook_event("file.ready"), SignedRequest::stale).await?;
+//!     assert_eq!(stale.status(), 401);
+//!     Ok(())
+//! })?
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use bytes::Bytes;
+use frameio_kit::dispatch::FixedClock;
+use frameio_kit::{App, RunningServer, Service};
+use serde_json::Value;
+
+use crate::error::TestError;
+use crate::event::EventBody;
+use crate::reply::TestReply;
+use crate::signing::SignedRequest;
+
+/// The secret a [`TestApp::from_registry`] app accepts and signs with, unless changed with
+/// [`TestApp::secret`].
+pub const TEST_SECRET: &str = "frameio-kit-test-secret";
+
+/// An environment stand-in for [`App::env_lookup`]: every secret variable (`WEBHOOK_SECRET`,
+/// `CUSTOM_ACTION_SECRET`, any `secret_env` name) reads as [`TEST_SECRET`]. Server and
+/// framework settings read as unset: `HOST`, `PORT`, `FRAMEIO_TOKEN` (configure a client
+/// against `MockFrameio` with `App::client` instead) and every `FRAMEIO_KIT_*` variable
+/// (encryption keys, store paths).
+///
+/// ```
+/// use frameio_kit::App;
+/// use frameio_kit_testing::{TEST_SECRET, test_env};
+///
+/// let app = App::new().env_lookup(test_env);
+/// # let _ = app;
+/// assert_eq!(test_env("CUSTOM_ACTION_SECRET").as_deref(), Some(TEST_SECRET));
+/// assert_eq!(test_env("PORT"), None);
+/// assert_eq!(test_env("FRAMEIO_KIT_ENCRYPTION_KEY"), None);
+/// ```
+pub fn test_env(name: &str) -> Option<String> {
+    env_with_secret(TEST_SECRET)(name)
+}
+
+fn env_with_secret(secret: &str) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let secret = secret.to_owned();
+    move |name| match name {
+        "HOST" | "PORT" | "FRAMEIO_TOKEN" => None,
+        _ if name.starts_with("FRAMEIO_KIT_") => None,
+        _ => Some(secret.clone()),
+    }
+}
+
+/// Runs a future (or a [`HandlerCall`](crate::HandlerCall)) to completion on a new current-thread tokio runtime, so plain `#[test]`
+/// functions can use the async helpers.
+///
+/// Returns the future's output, or [`TestError::Io`] if the runtime cannot be created; a test
+/// returning `Result<(), TestError>` can end with `block_on(async { …; Ok(()) })?`.
+///
+/// ```
+/// let answer = frameio_kit_testing::block_on(async { 6 * 7 }).unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+pub fn block_on<F: IntoFuture>(future: F) -> Result<F::Output, TestError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(future.into_future()))
+}
+
+/// Which secret signs which delivery, and at what time.
+#[derive(Clone)]
+pub(crate) struct Signer {
+    default: String,
+    per_event: HashMap<String, String>,
+    at: Option<i64>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("events_with_own_secret", &self.per_event.keys())
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    fn sign(&self, body: Vec<u8>) -> SignedRequest {
+        let event_type = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned));
+        let secret = event_type
+            .and_then(|t| self.per_event.get(&t))
+            .unwrap_or(&self.default);
+        let request = SignedRequest::new(secret.clone(), body);
+        match self.at {
+            Some(at) => request.timestamp(at),
+            None => request,
+        }
+    }
+}
+
+/// The built service with its signer: what replies and servers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    service: Service,
+    signer: Signer,
+}
+
+/// Where a delivery goes: the service in-process, or a served test app over HTTP.
+#[derive(Clone, Debug)]
+pub(crate) enum Transport {
+    InProcess(Arc<Shared>),
+    Http {
+        shared: Arc<Shared>,
+        client: reqwest::Client,
+        url: Arc<str>,
+    },
+}
+
+impl Transport {
+    fn shared(&self) -> &Shared {
+        match self {
+            Self::InProcess(shared) | Self::Http { shared, .. } => shared,
+        }
+    }
+
+    /// Signs and sends an event JSON.
+    pub(crate) async fn deliver_json(&self, event: Value) -> Result<TestReply, TestError> {
+        let request = self.shared().signer.sign(event.to_string().into_bytes());
+        self.send(&request).await
+    }
+
+    /// Sends a signed request as it is.
+    pub(crate) async fn send(&self, request: &SignedRequest) -> Result<TestReply, TestError> {
+        let event = serde_json::from_slice::<Value>(request.body()).ok();
+        match self {
+            Self::InProcess(shared) => {
+                let reply = shared
+                    .service
+                    .dispatch(request.headers(), Bytes::copy_from_slice(request.body()))
+                    .await;
+                Ok(TestReply::new(
+                    reply.status(),
+                    reply.content_type().to_owned(),
+                    reply.body().clone(),
+                    event,
+                    self.clone(),
+                ))
+            }
+            Self::Http { client, url, .. } => {
+                let mut builder = client.post(&**url).body(request.body().to_vec());
+                for (name, value) in request.header_pairs() {
+                    builder = builder.header(name, value);
+                }
+                let response = builder.send().await?;
+                let status = response.status().as_u16();
+                let content_type = response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let body = response.bytes().await?;
+                Ok(TestReply::new(
+                    status,
+                    content_type,
+                    body,
+                    event,
+                    self.clone(),
+                ))
+            }
+        }
+    }
+}
+
+/// Your handlers, ready to receive signed deliveries in a test: in-process through
+/// [`Service::dispatch`](frameio_kit::Service::dispatch) (fast, no port), or over real HTTP
+/// with [`serve`](Self::serve).
+///
+/// - [`TestApp::from_registry`] takes every `#[webhook]` / `#[action]` linked into the test
+///   binary and answers every secret environment variable with [`TEST_SECRET`], so tests
+///   need no environment at all.
+/// - [`TestApp::new`] takes an `App` you built; tell it the secret(s) your handlers accept
+///   with [`secret`](Self::secret) / [`secret_for`](Self::secret_for) (or give the `App`
+///   [`test_env`] as its `env_lookup`, which reads [`TEST_SECRET`], the default).
+///
+/// Configure ([`state`](Self::state), [`secret`](Self::secret), [`at`](Self::at)) before the
+/// first delivery: the app is built then, and a later change is reported as
+/// [`TestError::LateConfiguration`].
+pub struct TestApp {
+    app: Mutex<Option<App>>,
+    inject_env: bool,
+    signer: Signer,
+    late: Option<&'static str>,
+    shared: OnceLock<Result<Arc<Shared>, String>>,
+}
+
+impl fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestApp")
+            .field("from_registry", &self.inject_env)
+            .field("signer", &self.signer)
+            .field("built", &self.shared.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestApp {
+    /// Every handler registered with `#[webhook]` / `#[action]` in the crates linked into the
+    /// test binary (start the test file with `use my_crate as _;`). Every secret variable reads
+    /// as the test secret, and every delivery is signed with it.
+    pub fn from_registry() -> Self {
+        Self::with(App::from_registry(), true)
+    }
+
+    /// An app you built (explicit handlers, middleware, settings). It is used as it is:
+    /// deliveries are signed with [`TEST_SECRET`] unless you say otherwise with
+    /// [`secret`](Self::secret) or [`secret_for`](Self::secret_for).
+    pub fn new(app: App) -> Self {
+        Self::with(app, false)
+    }
+
+    fn with(app: App, inject_env: bool) -> Self {
+        Self {
+            app: Mutex::new(Some(app)),
+            inject_env,
+            signer: Signer {
+                default: TEST_SECRET.to_owned(),
+                per_event: HashMap::new(),
+                at: None,
+            },
+            late: None,
+            shared: OnceLock::new(),
+        }
+    }
+
+    fn configure(mut self, what: &'static str, change: impl FnOnce(App) -> App) -> Self {
+        let slot = self.app.get_mut().unwrap_or_else(PoisonError::into_inner);
+        match slot.take() {
+            Some(app) if self.shared.get().is_none() => *slot = Some(change(app)),
+            _ => self.late = Some(what),
+        }
+        self
+    }
+
+    /// Shares a value with handlers taking `State<T>` (passed to [`App::state`]).
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(self, value: T) -> Self {
+        self.configure("state", |app| app.state(value))
+    }
+
+    /// Shares a value that is already behind an `Arc` (passed to [`App::state_arc`]): keep a
+    /// clone to look at what the handlers did.
+    #[must_use]
+    pub fn state_arc<T: Send + Sync + 'static>(self, value: Arc<T>) -> Self {
+        self.configure("state_arc", |app| app.state_arc(value))
+    }
+
+    /// Changes anything else on the `App` before it is built (path, body limit, tolerance…).
+    ///
+    /// ```
+    /// use frameio_kit_testing::TestApp;
+    /// let app = TestApp::from_registry().app(|app| app.body_limit(16 * 1024));
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn app(self, change: impl FnOnce(App) -> App) -> Self {
+        self.configure("app", change)
+    }
+
+    /// Signs deliveries with this secret. For [`TestApp::from_registry`] it is also the value
+    /// of every secret environment variable, so the handlers accept it.
+    #[must_use]
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        if self.shared.get().is_some() {
+            self.late = Some("secret");
+        }
+        self.signer.default = secret.into();
+        self
+    }
+
+    /// Signs deliveries of this event type with their own secret (for an `App` whose handlers
+    /// have different literal secrets).
+    #[must_use]
+    pub fn secret_for(mut self, event_type: impl Into<String>, secret: impl Into<String>) -> Self {
+        if self.shared.get().is_some() {
+            self.late = Some("secret_for");
+        }
+        self.signer
+            .per_event
+            .insert(event_type.into(), secret.into());
+        self
+    }
+
+    /// Pins the app's clock to this Unix time and signs every delivery at it: deterministic
+    /// tests, and a way to test the ±300 s window.
+    #[must_use]
+    pub fn at(mut self, unix_seconds: i64) -> Self {
+        self.signer.at = Some(unix_seconds);
+        self.configure("at", |app| app.clock(FixedClock(unix_seconds)))
+    }
+
+    fn shared(&self) -> Result<Arc<Shared>, TestError> {
+        if let Some(what) = self.late {
+            return Err(TestError::LateConfiguration(what));
+        }
+        let built = self.shared.get_or_init(|| {
+            let app = self
+                .app
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+                .ok_or_else(|| "the app was already consumed".to_owned())?;
+            let app = if self.inject_env {
+                app.env_lookup(env_with_secret(&self.signer.default))
+            } else {
+                app
+            };
+            let service = app.build().map_err(|err| err.to_string())?;
+            Ok(Arc::new(Shared {
+                service,
+                signer: self.signer.clone(),
+            }))
+        });
+        built.clone().map_err(TestError::Startup)
+    }
+
+    /// Builds the app (once) and returns the service, e.g. to check
+    /// [`handler_count`](Service::handler_count). Fails with [`TestError::Startup`] when
+    /// `App::build` refuses the configuration.
+    pub fn service(&self) -> Result<Service, TestError> {
+        Ok(self.shared()?.service.clone())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn transport(&self) -> Result<Transport, TestError> {
+        Ok(Transport::InProcess(self.shared()?))
+    }
+
+    /// The signed request [`deliver`](Self::deliver) would send for this event (to send it
+    /// with your own HTTP client, or to spoil it first).
+    pub fn sign(&self, event: impl EventBody) -> Result<SignedRequest, TestError> {
+        Ok(self.signer.sign(event.event_body()?))
+    }
+
+    /// Delivers an event (a builder, a typed event or JSON), signed like Frame.io would,
+    /// through the whole pipeline in-process.
+    pub async fn deliver(&self, event: impl EventBody) -> Result<TestReply, TestError> {
+        let request = self.sign(event)?;
+        self.deliver_signed(&request).await
+    }
+
+    /// Delivers an event after changing its signed request: pass
+    /// [`SignedRequest::wrong_secret`], [`SignedRequest::stale`], [`SignedRequest::future`],
+    /// [`SignedRequest::tampered`] or your own closure.
+    pub async fn deliver_with(
+        &self,
+        event: impl EventBody,
+        change: impl FnOnce(SignedRequest) -> SignedRequest,
+    ) -> Result<TestReply, TestError> {
+        let request = change(self.sign(event)?);
+        self.deliver_signed(&request).await
+    }
+
+    /// Delivers a request exactly as given (any body, any headers).
+    pub async fn deliver_signed(&self, request: &SignedRequest) -> Result<TestReply, TestError> {
+        Transport::InProcess(self.shared()?).send(request).await
+    }
+
+    /// Serves the app on `127.0.0.1` at a free port; the returned [`TestServer`] delivers
+    /// over real HTTP with the same helpers. Call it inside a tokio runtime (`#[tokio::test]`
+    /// or [`block_on`]).
+    pub async fn serve(&self) -> Result<TestServer, TestError> {
+        let shared = self.shared()?;
+        let client = reqwest::Client::builder().build()?;
+        let running = shared.service.start(("127.0.0.1", 0))?;
+        let url: Arc<str> = running.url().into();
+        Ok(TestServer {
+            running: Some(running),
+            transport: Transport::Http {
+                shared,
+                client,
+                url,
+            },
+        })
+    }
+}
+
+/// A [`TestApp`] served over HTTP on `127.0.0.1` (see [`TestApp::serve`]). It stops when
+/// [`stop`](Self::stop) is called; dropped inside a tokio runtime, it is stopped in the
+/// background.
+///
+/// ```
+/// use frameio_kit::{App, Handler, WebhookEvent};
+/// use frameio_kit_testing::{TestApp, TestError, block_on, webhook_event};
+///
+/// async fn on_ready(_event: WebhookEvent) -> frameio_kit::Result<()> {
+///     Ok(())
+/// }
+///
+/// # fn main() -> Result<(), TestError> {
+/// let app = TestApp::new(App::new().handler(Handler::webhook(["file.ready"], on_ready).secret("s")))
+///     .secret("s");
+/// block_on(async {
+///     let server = app.serve().await?;
+///     assert!(server.url().starts_with("http://127.0.0.1:"));
+///     server.deliver(webhook_event("file.ready")).await?.assert_text("OK");
+///     server.stop().await
+/// })?
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct TestServer {
+    running: Option<RunningServer>,
+    transport: Transport,
+}
+
+impl TestServer {
+    /// The receiver URL, e.g. `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> String {
+        match &self.transport {
+            Transport::Http { url, .. } => url.to_string(),
+            Transport::InProcess(_) => String::new(),
+        }
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.running.as_ref().map(RunningServer::local_addr)
+    }
+
+    /// The signed request [`deliver`](Self::deliver) would POST for this event.
+    pub fn sign(&self, event: impl EventBody) -> Result<SignedRequest, TestError> {
+        Ok(self.transport.shared().signer.sign(event.event_body()?))
+    }
+
+    /// POSTs an event, signed, to the server.
+    pub async fn deliver(&self, event: impl EventBody) -> Result<TestReply, TestError> {
+        let request = self.sign(event)?;
+        self.transport.send(&request).await
+    }
+
+    /// POSTs an event after changing its signed request (see [`TestApp::deliver_with`]).
+    pub async fn deliver_with(
+        &self,
+        event: impl EventBody,
+        change: impl FnOnce(SignedRequest) -> SignedRequest,
+    ) -> Result<TestReply, TestError> {
+        let request = change(self.sign(event)?);
+        self.transport.send(&request).await
+    }
+
+    /// POSTs a request exactly as given.
+    pub async fn deliver_signed(&self, request: &SignedRequest) -> Result<TestReply, TestError> {
+        self.transport.send(request).await
+    }
+
+    /// Stops the server, dropping open connections.
+    pub async fn stop(mut self) -> Result<(), TestError> {
+        match self.running.take() {
+            Some(running) => Ok(running.stop(false).await?),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = running.stop(false).await;
+            });
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Adobe IMS OAuth 2.0: configuration, flows, tokens and a token manager.
+//!
+//! Usable on its own (without the action runtime):
+//!
+//! - **server-to-server** ([`ServerToServer`]): `grant_type=client_credentials`;
+//! - **web app** ([`WebAppFlow`]): authorization URL, then code exchange with the secret;
+//! - **single-page app** ([`SpaFlow`]): the same with PKCE (`S256`) instead of a secret;
+//! - **refresh** and **revoke** on [`ImsClient`];
+//! - [`TokenManager`]: refreshes before expiry (buffer default 300 s), single-flight, and
+//!   with a [`Store`](crate::store::Store) keeps tokens encrypted and locks refreshes across
+//!   instances.
+//!
+//! Endpoints used, relative to the IMS host (default `https://ims-na1.adobelogin.com`):
+//! `GET /ims/authorize/v2`, `POST /ims/token/v3` (form-encoded, client id and secret in the
+//! body) and `POST /ims/revoke` (form-encoded `token`, `token_type_hint`, `client_id`,
+//! `client_secret`).
+//!
+//! Every flow and the manager expose `access_token()`; the object-safe
+//! [`AccessTokenSource`] trait lets an API client hold any of them.
+//!
+//! ```no_run
+//! use frameio_kit::auth::{AuthError, ImsConfig, ServerToServer};
+//!
+//! # async fn demo() -> Result<(), AuthError> {
+//! let s2s = ServerToServer::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
+//! match s2s.access_token().await {
+//!     Ok(bearer) => { let _ = bearer; }
+//!     Err(AuthError::RateLimited { retry_after }) => { let _ = retry_after; }
+//!     Err(err) => return Err(err),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::Duration;
+
+use crate::store::StoreError;
+
+mod ims;
+mod manager;
+pub mod signin;
+mod token;
+
+pub use ims::{
+    AUTHORIZE_PATH, DEFAULT_IMS_BASE_URL, DEFAULT_REFRESH_BUFFER, DEFAULT_USER_SCOPES, ImsClient,
+    ImsConfig, Pkce, REVOKE_PATH, TOKEN_PATH, TokenTypeHint, pkce_challenge,
+};
+pub use manager::{
+    AccessTokenSource, DEFAULT_LOCK_TTL, ServerToServer, SpaFlow, TokenManager, WebAppFlow,
+};
+#[cfg(feature = "client")]
+pub use signin::UserClient;
+pub use signin::{AuthPage, CALLBACK_PATH, LOGIN_PATH, UserAuth, UserAuthBuilder, UserToken};
+pub use token::{DEFAULT_EXPIRES_IN, Token};
+
+/// Makes any IMS flow (or a [`TokenManager`]) the token provider of a Frame.io API client.
+///
+/// ```no_run
+/// use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+/// use frameio_kit::client::Client;
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let s2s = ServerToServer::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
+/// let client = Client::builder().token_provider(ImsTokens(s2s)).build()?;
+/// # let _ = client;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "client")]
+#[derive(Debug, Clone)]
+pub struct ImsTokens<S>(pub S);
+
+#[cfg(feature = "client")]
+impl<S: AccessTokenSource + 'static> crate::client::TokenProvider for ImsTokens<S> {
+    fn token(
+        &self,
+    ) -> crate::client::BoxFuture<'_, Result<crate::client::AccessToken, crate::client::TokenError>>
+    {
+        Box::pin(async move {
+            self.0
+                .access_token()
+                .await
+                .map(crate::client::AccessToken::new)
+                .map_err(|err| crate::client::TokenError::with_source("no IMS access token", err))
+        })
+    }
+}
+
+/// Errors from IMS flows and the token manager. Never contains a token or secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// IMS rejected the credentials, code or verifier (4xx other than 429).
+    #[error("ims authentication failed ({status}): {error}")]
+    Authentication {
+        /// HTTP status.
+        status: u16,
+        /// The OAuth `error` code, e.g. `invalid_client`, `invalid_grant`.
+        error: String,
+        /// IMS's `error_description`, if any.
+        description: Option<String>,
+    },
+    /// The refresh token is expired, revoked or unknown: the user must sign in again.
+    #[error("refresh token is expired or invalid; the user must sign in again")]
+    RefreshTokenInvalid {
+        /// The OAuth `error` code (usually `invalid_grant`).
+        error: String,
+        /// IMS's `error_description`, if any.
+        description: Option<String>,
+    },
+    /// No token is available for this user: they must sign in.
+    #[error("no token available; the user must sign in")]
+    SignInRequired,
+    /// The configuration is incomplete or invalid.
+    #[error("invalid ims configuration: {0}")]
+    Config(String),
+    /// IMS could not be reached, or the connection failed.
+    #[error("could not reach ims")]
+    Network(#[source] reqwest::Error),
+    /// IMS answered 429.
+    #[error("ims rate limit exceeded")]
+    RateLimited {
+        /// The `Retry-After` delay, when IMS sent one in seconds.
+        retry_after: Option<Duration>,
+    },
+    /// IMS answered with a 5xx status.
+    #[error("ims server error ({status})")]
+    Server {
+        /// HTTP status.
+        status: u16,
+    },
+    /// IMS (or the store) returned something that is not a valid token.
+    #[error("unexpected token data: {0}")]
+    InvalidResponse(String),
+    /// Another instance holds the refresh lock and did not finish in time.
+    #[error("timed out waiting for another instance to refresh the token")]
+    LockTimeout,
+    /// The token store failed.
+    #[error("token store error")]
+    Store(#[from] StoreError),
+}
+
+impl AuthError {
+    /// Whether the user has to sign in (again) to recover.
+    pub fn requires_sign_in(&self) -> bool {
+        matches!(
+            self,
+            AuthError::SignInRequired | AuthError::RefreshTokenInvalid { .. }
+        )
+    }
+
+    /// Whether retrying later may succeed (network, rate limit, server error, lock timeout).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AuthError::Network(_)
+                | AuthError::RateLimited { .. }
+                | AuthError::Server { .. }
+                | AuthError::LockTimeout
+        )
+    }
+}
