@@ -293,19 +293,39 @@ async fn receive(
     if declared.is_some_and(|len| len > limit) {
         return to_response(payload_too_large());
     }
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    // A small body usually arrives as one chunk: keep it as is (no copy) and only gather
+    // into a buffer when a second chunk comes.
+    let mut first: Option<Bytes> = None;
+    let mut gathered: Option<BytesMut> = None;
+    let mut received = 0_usize;
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
             return HttpResponse::BadRequest()
                 .content_type(TEXT_PLAIN)
                 .body("Invalid request body");
         };
-        if body.len() + chunk.len() > limit {
+        received += chunk.len();
+        if received > limit {
             return to_response(payload_too_large());
         }
-        body.extend_from_slice(&chunk);
+        if let Some(buffer) = &mut gathered {
+            buffer.extend_from_slice(&chunk);
+        } else if let Some(head) = first.take() {
+            let mut buffer =
+                BytesMut::with_capacity(declared.unwrap_or(received).clamp(received, limit));
+            buffer.extend_from_slice(&head);
+            buffer.extend_from_slice(&chunk);
+            gathered = Some(buffer);
+        } else {
+            first = Some(chunk);
+        }
     }
-    to_response(dispatcher.dispatch(headers_of(&req), body.freeze()).await)
+    let body = match (gathered, first) {
+        (Some(buffer), _) => buffer.freeze(),
+        (None, Some(chunk)) => chunk,
+        (None, None) => Bytes::new(),
+    };
+    to_response(dispatcher.dispatch(headers_of(&req), body).await)
 }
 
 fn headers_of(req: &HttpRequest) -> Headers {

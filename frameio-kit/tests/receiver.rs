@@ -248,6 +248,38 @@ async fn row1_bodies_over_the_limit_get_413() {
 }
 
 #[tokio::test]
+async fn row1_bodies_arriving_in_several_chunks_are_gathered_before_verifying() {
+    let server = TestServer::start().await;
+    // A signed body well past one read buffer (padded with JSON whitespace), sent with a
+    // Content-Length, and the same body streamed in uneven chunks without one.
+    let mut body = serde_json::to_vec(&webhook_body("file.ready")).unwrap();
+    body.splice(1..1, std::iter::repeat_n(b' ', 48 * 1024));
+    let request = SignedRequest::new(WEBHOOK_SECRET, body.clone());
+    assert_eq!(
+        server.send(&request).await,
+        (200, TEXT.to_owned(), "OK".to_owned())
+    );
+
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body
+        .chunks(7 * 1024 + 3)
+        .map(|chunk| Ok(chunk.to_vec()))
+        .collect();
+    let mut builder = server
+        .client
+        .post(&server.url)
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )));
+    for (name, value) in request.header_pairs() {
+        builder = builder.header(name, value);
+    }
+    let answer = read(builder.send().await.unwrap()).await;
+    assert_eq!(answer, (200, TEXT.to_owned(), "OK".to_owned()));
+    assert_eq!(server.calls.count.load(Ordering::SeqCst), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn row2_body_must_be_an_object_with_a_type() {
     let server = TestServer::start().await;
     let (status, content_type, body) = server.send_raw("{not json", &[]).await;
