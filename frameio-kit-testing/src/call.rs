@@ -172,7 +172,7 @@ impl HandlerCall {
 
     /// Adds a request header for the handler's `Headers` argument.
     pub fn header(mut self, name: &str, value: impl Into<Vec<u8>>) -> Self {
-        self.headers.insert(name, value);
+        self.headers.insert(name, value.into());
         self
     }
 

@@ -482,34 +482,9 @@ impl Dispatcher {
                 .await
             {
                 Ok(Ok(GateOutcome::Proceed(value))) => extension = Some(value),
-                Ok(Ok(GateOutcome::Answer(answer))) => {
-                    return match answer.to_json() {
-                        Ok(Some(json)) => (Reply::json(json), None),
-                        Ok(None) => (Reply::text(200, OK), None),
-                        Err(err) => (
-                            Reply::text(500, "Internal Server Error"),
-                            Some(Failure::Response(err)),
-                        ),
-                    };
-                }
-                Ok(Err(err)) if ConfigurationError::is_in(err.as_ref()) => {
-                    return (
-                        Reply::text(503, "Configuration error."),
-                        Some(Failure::Handler(err)),
-                    );
-                }
-                Ok(Err(err)) => {
-                    return (
-                        Reply::text(500, "Internal Server Error"),
-                        Some(Failure::Handler(err)),
-                    );
-                }
-                Err(panic) => {
-                    return (
-                        Reply::text(500, "Internal Server Error"),
-                        Some(Failure::Panic(panic_message(panic.as_ref()))),
-                    );
-                }
+                Ok(Ok(GateOutcome::Answer(answer))) => return answer_reply(&answer),
+                Ok(Err(err)) => return failure_reply(err),
+                Err(panic) => return panic_reply(panic.as_ref()),
             }
         }
 
@@ -526,39 +501,46 @@ impl Dispatcher {
         let outcome = handling.await;
         let answer = match outcome {
             Ok(Ok(answer)) => answer,
-            Ok(Err(err)) if ConfigurationError::is_in(err.as_ref()) => {
-                return (
-                    Reply::text(503, "Configuration error."),
-                    Some(Failure::Handler(err)),
-                );
-            }
-            Ok(Err(err)) => {
-                return (
-                    Reply::text(500, "Internal Server Error"),
-                    Some(Failure::Handler(err)),
-                );
-            }
-            Err(panic) => {
-                return (
-                    Reply::text(500, "Internal Server Error"),
-                    Some(Failure::Panic(panic_message(panic.as_ref()))),
-                );
-            }
+            Ok(Err(err)) => return failure_reply(err),
+            Err(panic) => return panic_reply(panic.as_ref()),
         };
 
         // 10. Answer.
         if route.handler.kind == HandlerKind::Webhook {
             return (Reply::text(200, OK), None);
         }
-        match answer.to_json() {
-            Ok(Some(json)) => (Reply::json(json), None),
-            Ok(None) => (Reply::text(200, OK), None),
-            Err(err) => (
-                Reply::text(500, "Internal Server Error"),
-                Some(Failure::Response(err)),
-            ),
-        }
+        answer_reply(&answer)
     }
+}
+
+/// The reply to an action's answer (a Message or Form as JSON, nothing as `OK`).
+fn answer_reply(answer: &crate::response::ActionResponse) -> (Reply, Option<Failure>) {
+    match answer.to_json() {
+        Ok(Some(json)) => (Reply::json(json), None),
+        Ok(None) => (Reply::text(200, OK), None),
+        Err(err) => (
+            Reply::text(500, "Internal Server Error"),
+            Some(Failure::Response(err)),
+        ),
+    }
+}
+
+/// The reply to a failure of the sign-in step, middleware or a handler (protocol.md §3 row 10).
+fn failure_reply(err: BoxError) -> (Reply, Option<Failure>) {
+    let reply = if ConfigurationError::is_in(err.as_ref()) {
+        Reply::text(503, "Configuration error.")
+    } else {
+        Reply::text(500, "Internal Server Error")
+    };
+    (reply, Some(Failure::Handler(err)))
+}
+
+/// The reply to a panic: one 500, the server keeps serving.
+fn panic_reply(payload: &(dyn std::any::Any + Send)) -> (Reply, Option<Failure>) {
+    (
+        Reply::text(500, "Internal Server Error"),
+        Some(Failure::Panic(panic_message(payload))),
+    )
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -87,10 +87,14 @@ pub enum DeliveryEvent {
 
 /// The request headers of a delivery (names lower-cased).
 ///
-/// Also an extractor: take `Headers` as a handler argument to read them.
+/// Also an extractor: take `Headers` as a handler argument to read them. Stored as one
+/// buffer plus offsets, so building it costs two allocations however many headers there are.
 #[derive(Clone, Default)]
 pub struct Headers {
-    entries: Vec<(String, Vec<u8>)>,
+    /// Every name and value, back to back.
+    buf: Vec<u8>,
+    /// `(name start, value start, value end)` into `buf`; a name ends where its value starts.
+    entries: Vec<(usize, usize, usize)>,
 }
 
 impl Headers {
@@ -99,9 +103,22 @@ impl Headers {
         Self::default()
     }
 
+    /// An empty header list with room for `headers` entries of `bytes` bytes in all.
+    pub fn with_capacity(headers: usize, bytes: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(bytes),
+            entries: Vec::with_capacity(headers),
+        }
+    }
+
     /// Adds a header (the name is lower-cased).
-    pub fn insert(&mut self, name: &str, value: impl Into<Vec<u8>>) {
-        self.entries.push((name.to_ascii_lowercase(), value.into()));
+    pub fn insert(&mut self, name: &str, value: impl AsRef<[u8]>) {
+        let name_start = self.buf.len();
+        self.buf
+            .extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+        let value_start = self.buf.len();
+        self.buf.extend_from_slice(value.as_ref());
+        self.entries.push((name_start, value_start, self.buf.len()));
     }
 
     /// The first value of a header, as text (`None` when absent or not UTF-8).
@@ -112,15 +129,20 @@ impl Headers {
 
     /// The first value of a header, as bytes.
     pub fn get_bytes(&self, name: &str) -> Option<&[u8]> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
+        self.entries.iter().find_map(|&(n, v, end)| {
+            self.buf[n..v]
+                .eq_ignore_ascii_case(name.as_bytes())
+                .then(|| &self.buf[v..end])
+        })
     }
 
     /// Every header, in the order received.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+        self.entries.iter().map(|&(n, v, end)| {
+            // Names are inserted from `&str` and only ASCII-lower-cased, so they stay UTF-8.
+            let name = std::str::from_utf8(&self.buf[n..v]).unwrap_or_default();
+            (name, &self.buf[v..end])
+        })
     }
 
     /// How many headers there are.
@@ -145,11 +167,11 @@ const SENSITIVE_HEADERS: &[&str] = &[
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
-        for (name, value) in &self.entries {
-            if SENSITIVE_HEADERS.contains(&name.as_str()) {
-                map.entry(name, &"<redacted>");
+        for (name, value) in self.iter() {
+            if SENSITIVE_HEADERS.contains(&name) {
+                map.entry(&name, &"<redacted>");
             } else {
-                map.entry(name, &String::from_utf8_lossy(value));
+                map.entry(&name, &String::from_utf8_lossy(value));
             }
         }
         map.finish()
@@ -963,4 +985,39 @@ pub fn registered() -> Vec<Handler> {
         .collect();
     handlers.sort_by(|a, b| (&a.function, &a.events).cmp(&(&b.function, &b.events)));
     handlers
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::Headers;
+
+    #[test]
+    fn headers_are_case_insensitive_ordered_and_redacted() {
+        let mut headers = Headers::with_capacity(3, 64);
+        headers.insert("X-Frameio-Signature", "v0=abc");
+        headers.insert("Content-Type", "application/json");
+        headers.insert("x-custom", [0xff, 0x00]);
+        headers.insert("content-type", "second");
+        assert_eq!(headers.len(), 4);
+        assert_eq!(headers.get("CONTENT-TYPE"), Some("application/json"));
+        assert_eq!(headers.get("x-custom"), None, "not UTF-8");
+        assert_eq!(headers.get_bytes("x-custom"), Some(&[0xff, 0x00][..]));
+        assert_eq!(headers.get("missing"), None);
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "x-frameio-signature",
+                "content-type",
+                "x-custom",
+                "content-type"
+            ]
+        );
+        let shown = format!("{headers:?}");
+        assert!(
+            !shown.contains("v0=abc") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(Headers::new().is_empty());
+    }
 }

@@ -329,7 +329,12 @@ async fn receive(
 }
 
 fn headers_of(req: &HttpRequest) -> Headers {
-    let mut headers = Headers::new();
+    let bytes = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let mut headers = Headers::with_capacity(req.headers().len(), bytes);
     for (name, value) in req.headers() {
         headers.insert(name.as_str(), value.as_bytes());
     }
