@@ -298,10 +298,18 @@ impl App {
                 }
                 Err(problem) => {
                     problems.push(StartupProblem::Config(problem));
+                    // Reported once above; handlers needing sign-in should not each add
+                    // "not configured", which would send the reader the wrong way.
+                    self.data
+                        .insert(Arc::new(crate::auth::signin::InvalidUserAuth));
                     None
                 }
             },
         };
+        #[cfg(feature = "auth")]
+        let sign_in_invalid = self.data.contains::<crate::auth::signin::InvalidUserAuth>();
+        #[cfg(not(feature = "auth"))]
+        let sign_in_invalid = false;
         #[cfg(feature = "auth")]
         let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = user_auth
             .clone()
@@ -380,6 +388,7 @@ impl App {
                     handler_problem("requires user sign-in, which only actions can do".to_owned());
                     None
                 }
+                (true, HandlerKind::Action, None) if sign_in_invalid => None,
                 (true, HandlerKind::Action, None) => {
                     handler_problem(if cfg!(feature = "auth") {
                         "requires user sign-in, but sign-in is not configured (call `App::user_auth`)"

@@ -432,6 +432,10 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("FRAMEIO_KIT_ENCRYPTION_KEY"), "{err}");
+    assert!(
+        !err.contains("not configured"),
+        "no misleading cascade: {err}"
+    );
 
     // The key from the environment, a bad one.
     let err = App::new()

@@ -645,8 +645,11 @@ fn user_token(delivery: &Delivery) -> Option<UserToken> {
     })
 }
 
+/// Marks an app whose sign-in configuration was given but is invalid (already reported).
+pub(crate) struct InvalidUserAuth;
+
 fn sign_in_check(cx: &StartupContext<'_>, what: &str) -> Result<(), String> {
-    if !cx.data.contains::<UserAuth>() {
+    if !cx.data.contains::<UserAuth>() && !cx.data.contains::<InvalidUserAuth>() {
         return Err(format!(
             "takes `{what}`, but user sign-in is not configured (call `App::user_auth`)"
         ));
