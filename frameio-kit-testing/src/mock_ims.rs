@@ -10,12 +10,13 @@
 //! use frameio_kit_testing::MockIms;
 //!
 //! # frameio_kit_testing::block_on(async {
-//! let ims = MockIms::start().await;
+//! let ims = MockIms::start().await?;
 //! let base = ims.base_url(); // point ImsConfig::ims_base_url here
 //! // …exercise the code under test…
 //! assert_eq!(ims.token_requests("refresh_token"), 0);
 //! # let _ = base;
-//! # }).unwrap();
+//! # Ok::<(), std::io::Error>(())
+//! # }).unwrap().unwrap();
 //! ```
 
 use std::{
@@ -186,10 +187,10 @@ impl Drop for MockIms {
 impl MockIms {
     /// Starts a server on `127.0.0.1` with an ephemeral port. Needs a Tokio runtime.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// When the port cannot be bound (a test-environment failure).
-    pub async fn start() -> Self {
+    /// When no port can be bound.
+    pub async fn start() -> std::io::Result<Self> {
         let mut clients = HashMap::new();
         clients.insert(CLIENT_ID.to_owned(), Some(CLIENT_SECRET.to_owned()));
         clients.insert(PUBLIC_CLIENT_ID.to_owned(), None);
@@ -206,8 +207,8 @@ impl MockIms {
             rotate_refresh_tokens: true,
             counter: 0,
         }));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("local address").port();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
         let data = web::Data::new(Arc::clone(&state));
         let server = HttpServer::new(move || {
             App::new()
@@ -219,16 +220,15 @@ impl MockIms {
         .workers(1)
         .disable_signals()
         .shutdown_timeout(1)
-        .listen(listener)
-        .expect("listen")
+        .listen(listener)?
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        Self {
+        Ok(Self {
             base_url: format!("http://127.0.0.1:{port}"),
             state,
             handle,
-        }
+        })
     }
 
     /// `http://127.0.0.1:PORT`, to use as the IMS base URL.

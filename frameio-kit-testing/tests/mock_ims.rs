@@ -59,7 +59,7 @@ const REDIRECT: &str = "http://localhost:9999/callback";
 
 #[tokio::test]
 async fn authorize_redirects_with_code_and_state_then_code_exchange_works_once() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let resp = authorize(
         &ims,
         &[
@@ -104,7 +104,7 @@ async fn authorize_redirects_with_code_and_state_then_code_exchange_works_once()
 
 #[tokio::test]
 async fn authorize_rejects_bad_requests() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let unknown = authorize(
         &ims,
         &[
@@ -143,7 +143,7 @@ async fn authorize_rejects_bad_requests() {
 
 #[tokio::test]
 async fn pkce_is_verified() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let challenge =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier));
@@ -203,7 +203,7 @@ async fn pkce_is_verified() {
 
 #[tokio::test]
 async fn wrong_secret_and_unknown_grant_are_refused() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let (status, body, _) = post(
         &ims,
         "/ims/token/v3",
@@ -236,7 +236,7 @@ async fn wrong_secret_and_unknown_grant_are_refused() {
 
 #[tokio::test]
 async fn refresh_rotates_and_expired_refresh_tokens_are_invalid_grant() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     ims.set_expires_in(42);
     let code = ims.issue_code(CLIENT_ID, REDIRECT, None);
     let (_, body, _) = post(
@@ -291,7 +291,7 @@ async fn refresh_rotates_and_expired_refresh_tokens_are_invalid_grant() {
 
 #[tokio::test]
 async fn programmed_failures_and_delay() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let creds = [
         ("grant_type", "client_credentials"),
         ("client_id", CLIENT_ID),
@@ -330,7 +330,7 @@ async fn programmed_failures_and_delay() {
 
 #[tokio::test]
 async fn revoke_invalidates_tokens_and_checks_the_client() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let code = ims.issue_code(CLIENT_ID, REDIRECT, None);
     let (_, body, _) = post(
         &ims,
@@ -378,7 +378,7 @@ async fn revoke_invalidates_tokens_and_checks_the_client() {
 
 #[tokio::test]
 async fn stop_shuts_the_server_down() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let url = format!("{}/ims/revoke", ims.base_url());
     ims.stop().await;
     assert!(http().post(url).send().await.is_err());

@@ -57,7 +57,7 @@ async fn user_token(ims: &MockIms) -> Token {
 
 #[tokio::test]
 async fn web_app_flow_end_to_end() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let flow = WebAppFlow::new(config(&ims)).unwrap();
     let url = flow.authorization_url(REDIRECT, "state-1").unwrap();
     assert!(url.starts_with(&format!("{}/ims/authorize/v2?", ims.base_url())));
@@ -102,7 +102,7 @@ async fn web_app_flow_end_to_end() {
 
 #[tokio::test]
 async fn web_app_flow_with_a_wrong_secret_fails_authentication() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let code = ims.issue_code(CLIENT_ID, REDIRECT, None);
     let flow = WebAppFlow::new(config(&ims).with_client_secret("wrong")).unwrap();
     let err = flow.exchange_code(&code, REDIRECT).await.unwrap_err();
@@ -119,7 +119,7 @@ async fn web_app_flow_with_a_wrong_secret_fails_authentication() {
 
 #[tokio::test]
 async fn single_page_app_flow_with_pkce() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let flow =
         SpaFlow::new(ImsConfig::new(PUBLIC_CLIENT_ID).with_ims_base_url(ims.base_url())).unwrap();
     let (url, pkce) = flow.authorization_url(REDIRECT, "spa-state").unwrap();
@@ -143,7 +143,7 @@ async fn single_page_app_flow_with_pkce() {
 
 #[tokio::test]
 async fn single_page_app_flow_rejects_a_pkce_mismatch() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let flow =
         SpaFlow::new(ImsConfig::new(PUBLIC_CLIENT_ID).with_ims_base_url(ims.base_url())).unwrap();
     let (url, _pkce) = flow.authorization_url(REDIRECT, "s").unwrap();
@@ -161,7 +161,7 @@ async fn single_page_app_flow_rejects_a_pkce_mismatch() {
 
 #[tokio::test]
 async fn server_to_server_caches_and_renews_before_expiry() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let s2s = ServerToServer::new(config(&ims).with_scopes(["openid", "AdobeID"])).unwrap();
     let first = s2s.access_token().await.unwrap();
     assert_eq!(s2s.access_token().await.unwrap(), first);
@@ -190,7 +190,7 @@ async fn server_to_server_caches_and_renews_before_expiry() {
 
 #[tokio::test]
 async fn server_to_server_with_a_wrong_secret() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let s2s = ServerToServer::new(config(&ims).with_client_secret("nope")).unwrap();
     let err = s2s.access_token().await.unwrap_err();
     assert!(
@@ -202,7 +202,7 @@ async fn server_to_server_with_a_wrong_secret() {
 
 #[tokio::test]
 async fn twenty_concurrent_callers_cause_exactly_one_refresh() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     ims.set_expires_in(60); // within the 300 s buffer: needs a refresh
     let token = user_token(&ims).await;
     let old_access = token.access_token().to_owned();
@@ -227,7 +227,7 @@ async fn twenty_concurrent_callers_cause_exactly_one_refresh() {
 
 #[tokio::test]
 async fn expired_refresh_token_requires_signing_in_again() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     ims.set_expires_in(0);
     let token = user_token(&ims).await;
     ims.expire_refresh_tokens();
@@ -247,7 +247,7 @@ async fn expired_refresh_token_requires_signing_in_again() {
 
 #[tokio::test]
 async fn rate_limits_and_server_errors_are_typed() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let s2s = ServerToServer::new(config(&ims)).unwrap();
     ims.fail_next(Failure::rate_limited(5));
     ims.fail_next(Failure::status(503));
@@ -264,7 +264,7 @@ async fn rate_limits_and_server_errors_are_typed() {
 
 #[tokio::test]
 async fn a_transient_refresh_failure_keeps_the_still_valid_token() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     ims.set_expires_in(120); // valid, but inside the refresh buffer
     let token = user_token(&ims).await;
     let old = token.access_token().to_owned();
@@ -279,7 +279,7 @@ async fn a_transient_refresh_failure_keeps_the_still_valid_token() {
 
 #[tokio::test]
 async fn unreachable_ims_is_a_network_error() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let base = ims.base_url().to_owned();
     ims.stop().await;
     let s2s = ServerToServer::new(
@@ -294,7 +294,7 @@ async fn unreachable_ims_is_a_network_error() {
 
 #[tokio::test]
 async fn revoke_and_sign_out() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let client = ImsClient::new(config(&ims)).unwrap();
     let token = user_token(&ims).await;
     client
@@ -323,7 +323,7 @@ async fn revoke_and_sign_out() {
 
 #[tokio::test]
 async fn persisted_tokens_are_encrypted_and_shared_between_instances() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let keys = KeyRing::single(EncryptionKey::generate());
     let instance = |store: &Arc<dyn Store>| {
@@ -387,7 +387,7 @@ async fn persisted_tokens_are_encrypted_and_shared_between_instances() {
 
 #[tokio::test]
 async fn a_held_refresh_lock_times_out() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let keys = KeyRing::single(EncryptionKey::generate());
     let manager = TokenManager::persistent(
@@ -424,7 +424,7 @@ async fn a_held_refresh_lock_times_out() {
 
 #[tokio::test]
 async fn server_to_server_shared_through_a_store() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let keys = KeyRing::single(EncryptionKey::generate());
     let a = ServerToServer::with_store(config(&ims), Arc::clone(&store), keys.clone()).unwrap();
@@ -436,7 +436,7 @@ async fn server_to_server_shared_through_a_store() {
 
 /// Two instances with ten callers each, sharing `store`: exactly one refresh reaches IMS.
 async fn one_refresh_across_instances(store: Arc<dyn Store>) {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let keys = KeyRing::single(EncryptionKey::generate());
     let user = format!("user-{}", uuid::Uuid::new_v4().simple());
     let instance = || {
@@ -511,7 +511,7 @@ async fn one_refresh_across_instances_with_postgres() {
 
 #[tokio::test]
 async fn a_token_without_refresh_token_is_used_until_it_expires() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let client = ImsClient::new(config(&ims)).unwrap();
     let lasting = Token::new("short-lived", None, Duration::from_secs(100), vec![]);
     let manager = TokenManager::new(client.clone(), lasting);
@@ -527,7 +527,7 @@ async fn a_token_without_refresh_token_is_used_until_it_expires() {
 
 #[tokio::test]
 async fn an_invalid_refresh_token_is_removed_from_the_store() {
-    let ims = MockIms::start().await;
+    let ims = MockIms::start().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let manager = TokenManager::persistent(
         ImsClient::new(config(&ims)).unwrap(),

@@ -48,7 +48,7 @@ impl Harness {
         store: Arc<dyn Store>,
         configure: impl FnOnce(UserAuthBuilder) -> UserAuthBuilder,
     ) -> Self {
-        Self::start_full(store, Arc::new(MockIms::start().await), configure).await
+        Self::start_full(store, Arc::new(MockIms::start().await.unwrap()), configure).await
     }
 
     /// A harness talking to an existing IMS (an app restart keeps the identity provider).
@@ -484,7 +484,7 @@ async fn any_ims_flow_can_feed_the_api_client() {
     use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
     use frameio_kit::client::Client;
 
-    let ims = Arc::new(MockIms::start().await);
+    let ims = Arc::new(MockIms::start().await.unwrap());
     let api = MockFrameio::start().await.unwrap();
     let issued = Arc::clone(&ims);
     api.accept_tokens(move |token| issued.is_access_token_valid(token));
