@@ -482,8 +482,11 @@ impl App {
         let workers = self.workers;
         let shutdown_timeout = self.shutdown_timeout;
         let service = self.build().inspect_err(log_startup_error)?;
+        // Listen for SIGINT/SIGTERM before binding: from the first "listening" line on, a
+        // signal means a graceful stop, never the default exit.
+        let signals = crate::server::ShutdownSignals::install();
         let server = service.bind_with((host.as_str(), port), workers, shutdown_timeout)?;
-        server.run_until_signal().await
+        server.run_until(signals).await
     }
 
     /// Blocking version of [`App::serve`], for a plain `fn main` (no async runtime needed).

@@ -244,8 +244,15 @@ impl RunningServer {
     }
 
     /// Waits for SIGINT or SIGTERM, then shuts down gracefully.
+    ///
+    /// The signal handlers are installed when this is called; [`App::serve`](crate::App::serve)
+    /// installs them before binding instead, so a signal during start-up is never lost.
     pub async fn run_until_signal(self) -> std::io::Result<()> {
-        shutdown_signal().await;
+        self.run_until(ShutdownSignals::install()).await
+    }
+
+    pub(crate) async fn run_until(self, signals: ShutdownSignals) -> std::io::Result<()> {
+        signals.recv().await;
         tracing::info!(
             target: "frameio_kit::server",
             "shutdown signal received; finishing in-flight deliveries"
@@ -256,25 +263,48 @@ impl RunningServer {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGINT and SIGTERM listeners. Creating them replaces the default action (exit at once), so
+/// they are installed before the server binds.
+pub(crate) struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignals {
+    pub(crate) fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(interrupt), Ok(terminate)) => Some((interrupt, terminate)),
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::warn!(
+                        target: "frameio_kit::server",
+                        "cannot listen for SIGINT/SIGTERM ({err}); falling back to Ctrl-C only"
+                    );
+                    None
                 }
-            }
-            Err(err) => {
-                tracing::warn!(target: "frameio_kit::server", "cannot listen for SIGTERM: {err}");
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            };
+            Self { streams }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn recv(self) {
+        #[cfg(unix)]
+        if let Some((mut interrupt, mut terminate)) = self.streams {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
