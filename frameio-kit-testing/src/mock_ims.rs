@@ -348,6 +348,11 @@ impl MockIms {
     }
 }
 
+/// A `400 invalid_grant` answer (unknown, used, expired or mismatched code or token).
+fn invalid_grant(description: &str) -> HttpResponse {
+    oauth_error(http::StatusCode::BAD_REQUEST, "invalid_grant", description)
+}
+
 fn oauth_error(status: http::StatusCode, error: &str, description: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({"error": error, "error_description": description}))
 }
@@ -481,55 +486,31 @@ async fn token(
             let code = params.get("code").cloned().unwrap_or_default();
             // A code is single-use, whatever the outcome.
             let Some(grant) = st.codes.remove(&code) else {
-                return oauth_error(
-                    http::StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "unknown or used code",
-                );
+                return invalid_grant("unknown or used code");
             };
             if grant.client_id != client_id {
-                return oauth_error(
-                    http::StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "code issued to another client",
-                );
+                return invalid_grant("code issued to another client");
             }
             let redirect_ok = params
                 .get("redirect_uri")
                 .and_then(|r| url::Url::parse(r).ok())
                 .is_some_and(|r| r.as_str() == grant.redirect_uri);
             if !redirect_ok {
-                return oauth_error(
-                    http::StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "redirect_uri mismatch",
-                );
+                return invalid_grant("redirect_uri mismatch");
             }
             match (&grant.challenge, params.get("code_verifier")) {
                 (Some(challenge), Some(verifier)) => {
                     let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
                         .encode(Sha256::digest(verifier.as_bytes()));
                     if &computed != challenge {
-                        return oauth_error(
-                            http::StatusCode::BAD_REQUEST,
-                            "invalid_grant",
-                            "code verifier mismatch",
-                        );
+                        return invalid_grant("code verifier mismatch");
                     }
                 }
                 (Some(_), None) => {
-                    return oauth_error(
-                        http::StatusCode::BAD_REQUEST,
-                        "invalid_grant",
-                        "code verifier missing",
-                    );
+                    return invalid_grant("code verifier missing");
                 }
                 (None, _) if is_public => {
-                    return oauth_error(
-                        http::StatusCode::BAD_REQUEST,
-                        "invalid_grant",
-                        "public clients must use pkce",
-                    );
+                    return invalid_grant("public clients must use pkce");
                 }
                 (None, _) => {}
             }
@@ -539,25 +520,13 @@ async fn token(
         Some("refresh_token") => {
             let rt = params.get("refresh_token").cloned().unwrap_or_default();
             let Some(grant) = st.refresh_tokens.get(&rt).cloned() else {
-                return oauth_error(
-                    http::StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "unknown refresh token",
-                );
+                return invalid_grant("unknown refresh token");
             };
             if !grant.valid {
-                return oauth_error(
-                    http::StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "refresh token expired",
-                );
+                return invalid_grant("refresh token expired");
             }
             if grant.client_id != client_id {
-                return oauth_error(
-                    http::StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "refresh token issued to another client",
-                );
+                return invalid_grant("refresh token issued to another client");
             }
             let rotate = st.rotate_refresh_tokens;
             if rotate && let Some(old) = st.refresh_tokens.get_mut(&rt) {

@@ -55,6 +55,14 @@ async fn user_token(ims: &MockIms) -> Token {
         .unwrap()
 }
 
+/// Asserts that IMS refused with this status and OAuth error code.
+fn assert_authentication(err: &AuthError, status: u16, code: &str) {
+    assert!(
+        matches!(err, AuthError::Authentication { status: s, error, .. } if *s == status && error == code),
+        "expected {status} {code}, got {err:?}"
+    );
+}
+
 #[tokio::test]
 async fn web_app_flow_end_to_end() {
     let ims = MockIms::start().await.unwrap();
@@ -94,10 +102,7 @@ async fn web_app_flow_end_to_end() {
         .exchange_code(&callback["code"], REDIRECT)
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, AuthError::Authentication { status: 400, error, .. } if error == "invalid_grant"),
-        "{err:?}"
-    );
+    assert_authentication(&err, 400, "invalid_grant");
 }
 
 #[tokio::test]
@@ -106,10 +111,7 @@ async fn web_app_flow_with_a_wrong_secret_fails_authentication() {
     let code = ims.issue_code(CLIENT_ID, REDIRECT, None);
     let flow = WebAppFlow::new(config(&ims).with_client_secret("wrong")).unwrap();
     let err = flow.exchange_code(&code, REDIRECT).await.unwrap_err();
-    assert!(
-        matches!(&err, AuthError::Authentication { status: 401, error, .. } if error == "invalid_client"),
-        "{err:?}"
-    );
+    assert_authentication(&err, 401, "invalid_client");
     assert!(!err.to_string().contains("wrong"));
     assert!(matches!(
         WebAppFlow::new(ImsConfig::new(CLIENT_ID)),
@@ -153,10 +155,7 @@ async fn single_page_app_flow_rejects_a_pkce_mismatch() {
         .exchange_code(&callback["code"], REDIRECT, &other)
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, AuthError::Authentication { status: 400, error, .. } if error == "invalid_grant"),
-        "{err:?}"
-    );
+    assert_authentication(&err, 400, "invalid_grant");
 }
 
 #[tokio::test]

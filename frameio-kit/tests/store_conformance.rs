@@ -431,6 +431,11 @@ mod postgres_engine {
         }
     }
 
+    /// A store on its own test table.
+    fn store_in(url: &str, table: &str) -> PostgresStore {
+        PostgresStore::new(url).unwrap().with_table(table).unwrap()
+    }
+
     async fn drop_table(url: &str, table: &str) {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
@@ -443,19 +448,8 @@ mod postgres_engine {
     async fn postgres_engine() {
         let Some(url) = url() else { return };
         let table = unique("fk_test");
-        let store = Arc::new(
-            PostgresStore::new(&url)
-                .unwrap()
-                .with_table(&table)
-                .unwrap(),
-        );
-        let other = Arc::new(
-            PostgresStore::new(&url)
-                .unwrap()
-                .with_table(&table)
-                .unwrap()
-                .with_prefix("other:"),
-        );
+        let store = Arc::new(store_in(&url, &table));
+        let other = Arc::new(store_in(&url, &table).with_prefix("other:"));
         conformance(store, other).await;
         drop_table(&url, &table).await;
     }
@@ -464,19 +458,8 @@ mod postgres_engine {
     async fn postgres_engine_encrypted() {
         let Some(url) = url() else { return };
         let table = unique("fk_test");
-        let store = Arc::new(
-            PostgresStore::new(&url)
-                .unwrap()
-                .with_table(&table)
-                .unwrap(),
-        );
-        let other = Arc::new(
-            PostgresStore::new(&url)
-                .unwrap()
-                .with_table(&table)
-                .unwrap()
-                .with_prefix("other:"),
-        );
+        let store = Arc::new(store_in(&url, &table));
+        let other = Arc::new(store_in(&url, &table).with_prefix("other:"));
         encrypted_conformance(store, other).await;
         drop_table(&url, &table).await;
     }
@@ -486,10 +469,7 @@ mod postgres_engine {
         let Some(url) = url() else { return };
         let table = unique("fk_test");
         {
-            let store = PostgresStore::new(&url)
-                .unwrap()
-                .with_table(&table)
-                .unwrap();
+            let store = store_in(&url, &table);
             store.set("kept", b"v", None).await.unwrap();
             store
                 .set("gone", b"v", Some(Duration::from_millis(20)))
@@ -497,10 +477,7 @@ mod postgres_engine {
                 .unwrap();
         }
         tokio::time::sleep(Duration::from_millis(60)).await;
-        let store = PostgresStore::new(&url)
-            .unwrap()
-            .with_table(&table)
-            .unwrap();
+        let store = store_in(&url, &table);
         assert_eq!(store.get("kept").await.unwrap().as_deref(), Some(&b"v"[..]));
         assert_eq!(store.get("gone").await.unwrap(), None);
         drop_table(&url, &table).await;
