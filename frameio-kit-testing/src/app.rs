@@ -29,15 +29,14 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use bytes::Bytes;
 use frameio_kit::dispatch::FixedClock;
 use frameio_kit::{App, RunningServer, Service};
-use serde_json::Value;
 
 use crate::error::TestError;
 use crate::event::EventBody;
 use crate::reply::TestReply;
 use crate::signing::SignedRequest;
+use crate::transport::{Shared, Signer, Transport};
 
 /// The secret a [`TestApp::from_registry`] app accepts and signs with, unless changed with
 /// [`TestApp::secret`].
@@ -87,113 +86,6 @@ pub fn block_on<F: IntoFuture>(future: F) -> Result<F::Output, TestError> {
         .enable_all()
         .build()?;
     Ok(runtime.block_on(future.into_future()))
-}
-
-/// Which secret signs which delivery, and at what time.
-#[derive(Clone)]
-pub(crate) struct Signer {
-    default: String,
-    per_event: HashMap<String, String>,
-    at: Option<i64>,
-}
-
-impl fmt::Debug for Signer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer")
-            .field("events_with_own_secret", &self.per_event.keys())
-            .field("at", &self.at)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Signer {
-    fn sign(&self, body: Vec<u8>) -> SignedRequest {
-        let event_type = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned));
-        let secret = event_type
-            .and_then(|t| self.per_event.get(&t))
-            .unwrap_or(&self.default);
-        let request = SignedRequest::new(secret.clone(), body);
-        match self.at {
-            Some(at) => request.timestamp(at),
-            None => request,
-        }
-    }
-}
-
-/// The built service with its signer: what replies and servers share.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    service: Service,
-    signer: Signer,
-}
-
-/// Where a delivery goes: the service in-process, or a served test app over HTTP.
-#[derive(Clone, Debug)]
-pub(crate) enum Transport {
-    InProcess(Arc<Shared>),
-    Http {
-        shared: Arc<Shared>,
-        client: reqwest::Client,
-        url: Arc<str>,
-    },
-}
-
-impl Transport {
-    fn shared(&self) -> &Shared {
-        match self {
-            Self::InProcess(shared) | Self::Http { shared, .. } => shared,
-        }
-    }
-
-    /// Signs and sends an event JSON.
-    pub(crate) async fn deliver_json(&self, event: Value) -> Result<TestReply, TestError> {
-        let request = self.shared().signer.sign(event.to_string().into_bytes());
-        self.send(&request).await
-    }
-
-    /// Sends a signed request as it is.
-    pub(crate) async fn send(&self, request: &SignedRequest) -> Result<TestReply, TestError> {
-        let event = serde_json::from_slice::<Value>(request.body()).ok();
-        match self {
-            Self::InProcess(shared) => {
-                let reply = shared
-                    .service
-                    .dispatch(request.headers(), Bytes::copy_from_slice(request.body()))
-                    .await;
-                Ok(TestReply::new(
-                    reply.status(),
-                    reply.content_type().to_owned(),
-                    reply.body().clone(),
-                    event,
-                    self.clone(),
-                ))
-            }
-            Self::Http { client, url, .. } => {
-                let mut builder = client.post(&**url).body(request.body().to_vec());
-                for (name, value) in request.header_pairs() {
-                    builder = builder.header(name, value);
-                }
-                let response = builder.send().await?;
-                let status = response.status().as_u16();
-                let content_type = response
-                    .headers()
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                let body = response.bytes().await?;
-                Ok(TestReply::new(
-                    status,
-                    content_type,
-                    body,
-                    event,
-                    self.clone(),
-                ))
-            }
-        }
-    }
 }
 
 /// Your handlers, ready to receive signed deliveries in a test: in-process through

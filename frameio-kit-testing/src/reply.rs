@@ -6,8 +6,9 @@ use bytes::Bytes;
 use frameio_kit::{Message, SelectOption};
 use serde_json::{Map, Value};
 
-use crate::app::Transport;
 use crate::error::TestError;
+use crate::signing::SignedRequest;
+use crate::transport::Transport;
 
 /// The answer to a test delivery, in-process or over HTTP.
 ///
@@ -430,6 +431,57 @@ impl TestField {
     /// The option values of a select, in order.
     pub fn option_values(&self) -> Vec<&str> {
         self.options.iter().map(|o| o.value.as_str()).collect()
+    }
+}
+
+/// Sending lives here, beside the reply it builds, so `transport` needs nothing from `reply`.
+impl Transport {
+    /// Signs and sends an event JSON.
+    pub(crate) async fn deliver_json(&self, event: Value) -> Result<TestReply, TestError> {
+        let request = self.shared().signer.sign(event.to_string().into_bytes());
+        self.send(&request).await
+    }
+
+    /// Sends a signed request as it is.
+    pub(crate) async fn send(&self, request: &SignedRequest) -> Result<TestReply, TestError> {
+        let event = serde_json::from_slice::<Value>(request.body()).ok();
+        match self {
+            Self::InProcess(shared) => {
+                let reply = shared
+                    .service
+                    .dispatch(request.headers(), Bytes::copy_from_slice(request.body()))
+                    .await;
+                Ok(TestReply::new(
+                    reply.status(),
+                    reply.content_type().to_owned(),
+                    reply.body().clone(),
+                    event,
+                    self.clone(),
+                ))
+            }
+            Self::Http { client, url, .. } => {
+                let mut builder = client.post(&**url).body(request.body().to_vec());
+                for (name, value) in request.header_pairs() {
+                    builder = builder.header(name, value);
+                }
+                let response = builder.send().await?;
+                let status = response.status().as_u16();
+                let content_type = response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let body = response.bytes().await?;
+                Ok(TestReply::new(
+                    status,
+                    content_type,
+                    body,
+                    event,
+                    self.clone(),
+                ))
+            }
+        }
     }
 }
 
