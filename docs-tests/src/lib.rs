@@ -18,5 +18,5 @@ pub mod mounting {}
 #[doc = include_str!("../../docs/deployment.md")]
 pub mod deployment {}
 
-// TEMP #[doc = include_str!("../../docs/testing.md")]
+#[doc = include_str!("../../docs/testing.md")]
 pub mod testing {}
