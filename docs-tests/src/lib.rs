@@ -6,6 +6,9 @@
 //! blocks are marked as such and are not compiled. The README's snippets are doctests of
 //! `frameio-kit` itself (its crate documentation includes the README).
 
+// The testing guide shows `#[test]` functions as a reader writes them in `tests/*.rs`.
+#![allow(clippy::test_attr_in_doctest)]
+
 #[doc = include_str!("../../docs/handlers.md")]
 pub mod handlers {}
 
