@@ -107,6 +107,12 @@ impl App {
         Self::new().handlers(crate::handler::registered())
     }
 
+    /// The manifest of the handlers added so far: what Frame.io must be told about this app
+    /// (see [`manifest`](crate::manifest)).
+    pub fn manifest(&self) -> crate::manifest::Manifest {
+        crate::manifest::Manifest::from_handlers(&self.handlers)
+    }
+
     /// Adds one handler.
     #[must_use]
     pub fn handler(mut self, handler: Handler) -> Self {

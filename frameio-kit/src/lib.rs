@@ -15,7 +15,9 @@ pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod handler;
+pub mod manifest;
 pub mod middleware;
+pub mod record;
 pub mod response;
 pub mod secret;
 pub mod server;
@@ -31,6 +33,7 @@ pub use handler::{
     ActionOutput, Delivery, DeliveryEvent, FromDelivery, Handler, HandlerKind, Headers, State,
     WebhookOutput,
 };
+pub use manifest::Manifest;
 pub use middleware::{Middleware, Next};
 pub use response::{
     ActionResponse, CheckboxField, Form, FormField, LinkField, Message, ResponseError, SelectField,
