@@ -2,7 +2,7 @@
 // textContent, so nothing the app answers is ever parsed as HTML.
 "use strict";
 
-const ICONS = { folder: "📁", file: "🎞", version_stack: "🗂" };
+const ICONS = { folder: "▤", file: "▶", version_stack: "❐" };
 let state = null;
 let current = null; // { event, asset, interaction_id, fields }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use frameio_kit::{App, Handler, Headers, WebhookEvent};
 use frameio_kit_testing::MockIms;
 use serde_json::Value;
-use support::{FakeFrameio, RunningApp, SECRET, cli, stderr, stdout, temp_dir};
+use support::{FakeFrameio, RunningApp, SECRET, cli, start_simulator, stderr, stdout, temp_dir};
 
 const WEBHOOK_EVENTS: usize = 30;
 
@@ -528,39 +528,6 @@ async fn install_apply_writes_a_private_secrets_file_and_uses_ims_server_to_serv
         stderr(&out)
     );
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// Starts `frameio-kit simulate` and returns the child and the page's URL.
-pub(crate) async fn start_simulator(
-    app_url: &str,
-    manifest: &str,
-) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt as _;
-    let mut child = tokio::process::Command::new(support::bin())
-        .args([
-            "simulate",
-            app_url,
-            "--manifest",
-            manifest,
-            "--port",
-            "0",
-            "--secret",
-            SECRET,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("the simulator starts")
-        .unwrap()
-        .unwrap();
-    let url = first.rsplit(" on ").next().unwrap().trim().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    (child, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Output;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use frameio_kit::actix_web::{self, HttpRequest, HttpResponse, web};
 use frameio_kit::{App, Manifest};
@@ -331,4 +332,36 @@ async fn route(ctx: web::Data<Ctx>, req: HttpRequest, body: web::Bytes) -> HttpR
         };
     }
     error(404, "no such route")
+}
+
+/// Starts `frameio-kit simulate` and returns the child and the page's URL.
+pub async fn start_simulator(app_url: &str, manifest: &str) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(bin())
+        .args([
+            "simulate",
+            app_url,
+            "--manifest",
+            manifest,
+            "--port",
+            "0",
+            "--secret",
+            SECRET,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the simulator starts")
+        .unwrap()
+        .unwrap();
+    // Keep reading so the simulator never writes to a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let url = first.rsplit(" on ").next().unwrap().trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    (child, url)
 }
