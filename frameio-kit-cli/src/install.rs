@@ -423,10 +423,10 @@ pub(crate) fn write_secrets_file(path: &Path, new: &Secrets, plan: &Plan) -> any
     };
     for change in &plan.changes {
         match change {
-            Change::DeleteWebhook { id, .. } => {
-                if all.webhook.as_ref().is_some_and(|w| &w.id == id) {
-                    all.webhook = None;
-                }
+            Change::DeleteWebhook { id, .. }
+                if all.webhook.as_ref().is_some_and(|w| &w.id == id) =>
+            {
+                all.webhook = None;
             }
             Change::DeleteAction { id, .. } => all.actions.retain(|_, entry| &entry.id != id),
             _ => {}
