@@ -18,6 +18,8 @@ use support::{RunningApp, start_simulator, temp_dir};
 const WAIT: Duration = Duration::from_secs(20);
 /// The fake project's first file.
 const FILE_ID: &str = "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e";
+/// The fake project's first folder.
+const FOLDER_ID: &str = "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f";
 /// The fake project's version stack.
 const STACK_ID: &str = "d3e4f5a6-b7c8-4d9e-0f1a-2b3c4d5e6f7a";
 
@@ -106,6 +108,16 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|err| panic!("{css} never appeared: {err}"))
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|err| panic!("no {css}: {err}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn open_action(client: &Client, asset: &str, event: &str) {
     client
         .find(Locator::Css(&format!("#asset-{asset} .menu-button")))
@@ -138,7 +150,13 @@ async fn simulator_runs_the_quickstart_in_headless_chromium() {
         return;
     };
     let app = RunningApp::start().await;
-    let manifest = app.manifest_file();
+    // As if `rename` were declared with `resource_types = ["file", "version_stack"]`: the
+    // simulator must leave it out of a folder's menu, as Frame.io would.
+    let mut restricted = app.manifest.clone();
+    restricted.actions[1].resource_types = Some(vec!["file".into(), "version_stack".into()]);
+    assert_eq!(restricted.actions[1].event, "rename");
+    let manifest = temp_dir("restricted").join("manifest.json");
+    std::fs::write(&manifest, restricted.to_json()).unwrap();
     let (mut simulator, page) = start_simulator(&app.url, manifest.to_str().unwrap()).await;
     let (mut driver, webdriver) = start_chromedriver(&driver).await;
     let profile = temp_dir("chromium-profile");
@@ -163,13 +181,18 @@ async fn simulator_runs_the_quickstart_in_headless_chromium() {
         "{text}"
     );
     shot(&client, "02-menu").await;
-    client
-        .find(Locator::Css("h2"))
+    click(&client, "h2").await;
+    click(&client, &format!("#asset-{FOLDER_ID} .menu-button")).await;
+    let text = wait_for(&client, &format!("#asset-{FOLDER_ID} .menu"))
         .await
-        .unwrap()
-        .click()
+        .text()
         .await
         .unwrap();
+    assert!(
+        text.contains("Say hello") && !text.contains("Rename"),
+        "{text}"
+    );
+    click(&client, "h2").await;
 
     // rename: the Form, filled in and submitted, then the final Message.
     open_action(&client, FILE_ID, "rename").await;
