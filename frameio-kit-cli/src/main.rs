@@ -108,12 +108,30 @@ Examples:
     Keygen,
 }
 
+/// A secret given on the command line; `Debug` never shows it.
+#[derive(Clone, Default)]
+struct SecretValue(String);
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretValue(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for SecretValue {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
 /// Where a signing secret comes from.
 #[derive(Debug, Clone, Args, Default)]
 struct SecretArgs {
     /// The signing secret itself (visible in `ps`; prefer --secret-env).
     #[arg(long, value_name = "SECRET", conflicts_with = "secret_env")]
-    secret: Option<String>,
+    secret: Option<SecretValue>,
     /// The environment variable holding the signing secret.
     #[arg(long = "secret-env", value_name = "NAME")]
     secret_env: Option<String>,
@@ -121,7 +139,7 @@ struct SecretArgs {
 
 impl SecretArgs {
     fn resolve(&self, default_env: Option<&str>) -> anyhow::Result<String> {
-        if let Some(secret) = &self.secret {
+        if let Some(SecretValue(secret)) = &self.secret {
             if secret.is_empty() {
                 bail!("--secret is empty");
             }
@@ -250,8 +268,8 @@ struct SimulateArgs {
     #[command(flatten)]
     source: ManifestSource,
     /// One signing secret for webhooks and actions alike (visible in `ps`).
-    #[arg(long)]
-    secret: Option<String>,
+    #[arg(long, value_name = "SECRET")]
+    secret: Option<SecretValue>,
     /// The variable holding the webhook secret.
     #[arg(long = "webhook-secret-env", default_value = "WEBHOOK_SECRET")]
     webhook_secret_env: String,
@@ -508,8 +526,12 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<u8> {
         webhook_secret: args
             .secret
             .clone()
+            .map(|s| s.0)
             .or_else(|| from_env(&args.webhook_secret_env)),
-        action_secret: args.secret.or_else(|| from_env(&args.action_secret_env)),
+        action_secret: args
+            .secret
+            .map(|s| s.0)
+            .or_else(|| from_env(&args.action_secret_env)),
         manifest,
         ids: args.ids.ids(),
     };

@@ -92,7 +92,8 @@ async fn from_exec(program: &PathBuf, args: &[String]) -> anyhow::Result<Manifes
         .await
         .with_context(|| {
             format!(
-                "{} did not print its manifest within 60 s",
+                "{} did not print its manifest within 60 s (does it call \
+                 frameio_kit::manifest::print_if_requested at start-up?)",
                 program.display()
             )
         })?
