@@ -13,6 +13,8 @@ use frameio_kit::{App, Manifest};
 use frameio_kit_testing::{TEST_SECRET, test_env};
 use serde_json::{Value, json};
 
+pub mod browser;
+
 // Links the quickstart's #[webhook]/#[action] registrations.
 use quickstart as _;
 
@@ -70,7 +72,11 @@ pub struct RunningApp {
 
 impl RunningApp {
     pub async fn start() -> Self {
-        let app = App::from_registry().env_lookup(test_env);
+        Self::start_with(App::from_registry().env_lookup(test_env)).await
+    }
+
+    /// Serves `app` (already configured).
+    pub async fn start_with(app: App) -> Self {
         let manifest = app.manifest();
         let service = app.build().expect("the quickstart app builds");
         let dev = manifest.clone();
