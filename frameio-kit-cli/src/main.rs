@@ -556,10 +556,15 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<u8> {
 }
 
 async fn install(command: InstallCommand) -> anyhow::Result<u8> {
+    enum Mode {
+        Plan,
+        Apply,
+        Check,
+    }
     let (mode, args) = match command {
-        InstallCommand::Plan(args) => ("plan", args),
-        InstallCommand::Apply(args) => ("apply", args),
-        InstallCommand::Check(args) => ("check", args),
+        InstallCommand::Plan(args) => (Mode::Plan, args),
+        InstallCommand::Apply(args) => (Mode::Apply, args),
+        InstallCommand::Check(args) => (Mode::Check, args),
     };
     let manifest = args.source.load(None).await?;
     let client = api_client(&args).await?;
@@ -571,11 +576,11 @@ async fn install(command: InstallCommand) -> anyhow::Result<u8> {
     };
     let plan = install::plan(&target, &webhooks, &actions);
     match mode {
-        "plan" => {
+        Mode::Plan => {
             print!("{}", plan.render());
             Ok(EXIT_OK)
         }
-        "check" => {
+        Mode::Check => {
             print!("{}", plan.render());
             if plan.is_empty() {
                 println!("No drift.");
@@ -585,7 +590,7 @@ async fn install(command: InstallCommand) -> anyhow::Result<u8> {
                 Ok(EXIT_DRIFT)
             }
         }
-        _ => {
+        Mode::Apply => {
             eprint!("{}", plan.render());
             let secrets = install::apply(
                 &client,

@@ -454,6 +454,32 @@ async fn install_plan_apply_check_and_drift() {
         Some(0)
     );
 
+    // Drift 4: the app moved (a new --url): the webhook, found by name, and both actions,
+    // found by event key, are re-pointed; nothing is recreated.
+    let moved = "https://new-host.example.com/frameio";
+    let out = cli(&install_args("check", &fake, manifest, moved), &env).await;
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Plan: 0 to create, 3 to update, 0 to delete, 0 unchanged."),
+        "{text}"
+    );
+    assert!(
+        cli(&install_args("apply", &fake, manifest, moved), &env)
+            .await
+            .status
+            .success()
+    );
+    assert!(fake.actions().iter().all(|a| a["url"] == moved));
+    assert_eq!(fake.webhooks().len(), 1);
+    assert_eq!(
+        cli(&install_args("check", &fake, manifest, moved), &env)
+            .await
+            .status
+            .code(),
+        Some(0)
+    );
+
     // Without a token: exit 1 and what to set.
     let out = cli(&install_args("plan", &fake, manifest, url), &[]).await;
     assert_eq!(out.status.code(), Some(1));
