@@ -136,7 +136,9 @@ struct WebhookRequest {
 
 /// Binds `127.0.0.1:port` and serves until Ctrl-C. `ready` gets the page's URL once bound.
 pub(crate) async fn run(sim: Simulator, port: u16, ready: impl FnOnce(&str)) -> anyhow::Result<()> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|err| {
+        anyhow::anyhow!("cannot listen on 127.0.0.1:{port} ({err}); choose another --port")
+    })?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         sim,
