@@ -54,6 +54,10 @@ pub const PRINT_ENV: &str = "FRAMEIO_KIT_PRINT_MANIFEST";
 /// The path of the opt-in development route that serves the manifest as JSON.
 pub const DEV_ROUTE_PATH: &str = "/_frameio-kit/manifest";
 
+/// The environment variable that, set to `1`, asks the server to mount [`DEV_ROUTE_PATH`]
+/// (test it with [`is_requested`]). Development only.
+pub const DEV_ROUTE_ENV: &str = "FRAMEIO_KIT_DEV_MANIFEST_ROUTE";
+
 /// The manifest format version written by this release.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -262,7 +266,8 @@ impl Manifest {
     }
 }
 
-/// `true` when `value` (of [`PRINT_ENV`]) asks for the manifest: `1`, `true` or `yes`.
+/// `true` when `value` (of [`PRINT_ENV`] or [`DEV_ROUTE_ENV`]) asks for it: `1`, `true` or
+/// `yes`, in any case, spaces around ignored.
 pub fn is_requested(value: Option<&str>) -> bool {
     matches!(
         value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
