@@ -5,7 +5,9 @@
 //! left). The client mirrors that bucket per token and route: each request it sends takes one
 //! unit, the bucket refills at `limit / window`, and every response re-synchronises it with
 //! the server's count (less the requests still in flight). When less than one unit is left,
-//! the next request waits for the refill instead of collecting a 429. A 429 (or a response
+//! the next request waits for the refill instead of collecting a 429. Until a route's first
+//! answer arrives its budget is unknown, so concurrent requests on it wait for that answer
+//! rather than burst. A 429 (or a response
 //! with nothing remaining and an `x-ratelimit-reset`) blocks the route for every clone of
 //! the client until the announced time.
 
@@ -21,6 +23,9 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
 use super::retry::retry_after;
+
+/// How often a request waiting for a route's first answer checks again.
+const PROBE_POLL: Duration = Duration::from_millis(5);
 
 /// Upper bound of one proactive wait, whatever the headers say.
 const MAX_WAIT: Duration = Duration::from_secs(120);
@@ -96,6 +101,9 @@ struct Bucket {
     updated: Instant,
     in_flight: u32,
     blocked_until: Option<Instant>,
+    /// The first request of the route is in flight and nothing is known yet: the others
+    /// wait for its answer instead of bursting past a budget the server has not announced.
+    probing: bool,
 }
 
 impl Bucket {
@@ -145,7 +153,22 @@ impl RateLimiter {
                 let mut buckets = self.lock();
                 let now = Instant::now();
                 match buckets.get_mut(&key) {
-                    None => None,
+                    None => {
+                        buckets.insert(
+                            key.clone(),
+                            Bucket {
+                                tokens: 0.0,
+                                rate: None,
+                                capacity: f64::MAX,
+                                updated: now,
+                                in_flight: 1,
+                                blocked_until: None,
+                                probing: true,
+                            },
+                        );
+                        None
+                    }
+                    Some(b) if b.probing => Some(PROBE_POLL),
                     Some(b) => {
                         b.refill(now);
                         match b.blocked_until.filter(|t| *t > now) {
@@ -189,6 +212,7 @@ impl RateLimiter {
     fn release(&self, key: &Key) {
         if let Some(b) = self.lock().get_mut(key) {
             b.in_flight = b.in_flight.saturating_sub(1);
+            b.probing = false;
         }
     }
 
@@ -196,18 +220,10 @@ impl RateLimiter {
         let info = RateLimitInfo::from_headers(headers);
         let now = Instant::now();
         let mut buckets = self.lock();
-        let known = buckets.contains_key(key);
-        if !known && info.remaining.is_none() && status != StatusCode::TOO_MANY_REQUESTS {
+        let Some(b) = buckets.get_mut(key) else {
             return;
-        }
-        let b = buckets.entry(key.clone()).or_insert_with(|| Bucket {
-            tokens: 0.0,
-            rate: None,
-            capacity: f64::MAX,
-            updated: now,
-            in_flight: 1,
-            blocked_until: None,
-        });
+        };
+        b.probing = false;
         b.in_flight = b.in_flight.saturating_sub(1);
         b.refill(now);
         if let (Some(limit), Some(window)) = (info.limit, info.window)

@@ -21,6 +21,7 @@ use std::fmt;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -345,10 +346,18 @@ impl Files {
         let client = &self.client;
         let source = &source;
         let content_type = content_type.as_str();
+        // After a part fails, parts not yet started are skipped and those in flight are
+        // awaited, so nothing is still being sent when the error is returned.
+        let failed = &AtomicBool::new(false);
         let mut results = futures_util::stream::iter(parts)
             .map(|part| async move {
-                put_part(client, source, &part, content_type, max_retries).await?;
-                Ok::<u64, ClientError>(part.size)
+                if failed.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                put_part(client, source, &part, content_type, max_retries)
+                    .await
+                    .inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
+                Ok::<Option<u64>, ClientError>(Some(part.size))
             })
             .buffer_unordered(options.concurrency);
         let mut progress = UploadProgress {
@@ -357,14 +366,26 @@ impl Files {
             parts_done: 0,
             parts_total,
         };
+        let mut first_error = None;
         while let Some(result) = results.next().await {
-            progress.bytes_done += result?;
-            progress.parts_done += 1;
-            if let Some(cb) = &options.progress {
-                cb(progress);
+            match result {
+                Ok(Some(size)) => {
+                    progress.bytes_done += size;
+                    progress.parts_done += 1;
+                    if let Some(cb) = &options.progress {
+                        cb(progress);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-        Ok(file)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(file),
+        }
     }
 
     /// Stream the original media of a file into `writer`; returns the number of bytes.
