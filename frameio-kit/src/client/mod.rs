@@ -175,14 +175,20 @@
 //! Any stable request can also be sent with the header through
 //! [`ApiRequest::experimental`] / [`Pager::experimental`].
 //!
-//! # Retries
+//! # Retries and rate limits
 //!
-//! See [`RetryPolicy`]: idempotent methods are retried on 408, 429, 5xx, connection errors
-//! and timeouts; `POST` and `PATCH` only on 429, 503 and connection errors unless the request
-//! opts in with [`ApiRequest::retry_non_idempotent`]. `Retry-After` (seconds) is honoured up
-//! to a cap.
+//! See [`RetryPolicy`]: idempotent methods are retried on 408, 429, 5xx, connection errors,
+//! connections dropped before an answer and timeouts; `POST` and `PATCH` only on 429, 503 and
+//! failures to connect unless the request opts in with
+//! [`ApiRequest::retry_non_idempotent`]. `Retry-After` (seconds or an HTTP date) is honoured
+//! up to a cap. The client also waits before sending when a route's announced rate-limit
+//! budget is spent ([`ClientBuilder::proactive_rate_limiting`]).
+//!
+//! The [`guide`] walks through all of it with examples.
 
 pub mod accounts;
+#[doc = include_str!("../../../docs/client.md")]
+pub mod guide {}
 #[allow(clippy::module_inception)]
 mod client;
 pub mod collections;

@@ -329,7 +329,7 @@ mod tests {
         assert_eq!(empty, RateLimitInfo::default());
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn waits_for_refill_when_spent() {
         let limiter = Arc::new(RateLimiter::default());
         let p = limiter.acquire("t", &Method::GET, "/v4/me").await;
@@ -338,22 +338,42 @@ mod tests {
             &headers(&[
                 ("x-ratelimit-limit", "2"),
                 ("x-ratelimit-remaining", "0"),
-                ("x-ratelimit-window", "1000"),
+                ("x-ratelimit-window", "100"),
             ]),
             MAX_WAIT,
         );
-        let start = tokio::time::Instant::now();
+        let start = Instant::now();
         let p = limiter.acquire("t", &Method::GET, "/v4/me").await;
-        // two per second: one unit takes 500 ms
+        // two per 100 ms: one unit takes 50 ms
         assert!(
-            start.elapsed() >= Duration::from_millis(499),
+            start.elapsed() >= Duration::from_millis(45),
             "{:?}",
             start.elapsed()
         );
         drop(p);
-        // another token has its own bucket
-        let start = tokio::time::Instant::now();
+        // another token has its own bucket, and a new route sends its first request at once
+        let start = Instant::now();
         let _p = limiter.acquire("other", &Method::GET, "/v4/me").await;
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        let _q = limiter
+            .acquire("t", &Method::GET, "/v4/accounts/a/projects")
+            .await;
+        assert!(start.elapsed() < Duration::from_millis(45));
+    }
+
+    #[tokio::test]
+    async fn a_429_blocks_the_route_for_its_retry_after() {
+        let limiter = Arc::new(RateLimiter::default());
+        let p = limiter.acquire("t", &Method::GET, "/v4/me").await;
+        p.finish(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("retry-after", "1")]),
+            Duration::from_millis(60),
+        );
+        let start = Instant::now();
+        let _p = limiter.acquire("t", &Method::GET, "/v4/me").await;
+        // Retry-After 1 s, capped by the policy at 60 ms
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_millis(55), "{waited:?}");
+        assert!(waited < Duration::from_millis(900), "{waited:?}");
     }
 }
