@@ -1,7 +1,7 @@
 //! User groups of an account.
 //!
 //! Groups can be given roles on workspaces and projects through the experimental API
-//! ([`Client::experimental`]), which also manages their members.
+//! ([`Client::experimental`](super::Client::experimental)), which also manages their members.
 //!
 //! ```no_run
 //! # async fn run(client: frameio_kit::client::Client) -> Result<(), frameio_kit::client::ClientError> {

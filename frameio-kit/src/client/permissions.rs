@@ -1,7 +1,7 @@
 //! Permissions: the roles of users on an account, workspaces, projects and folders.
 //!
 //! Group roles on workspaces and projects are part of the experimental API
-//! ([`Client::experimental`]).
+//! ([`Client::experimental`](super::Client::experimental)).
 //!
 //! ```no_run
 //! # async fn run(client: frameio_kit::client::Client) -> Result<(), frameio_kit::client::ClientError> {

@@ -1,6 +1,6 @@
 //! The experimental Frame.io API: endpoints that exist only with `api-version: experimental`.
 //!
-//! Every request made through [`Client::experimental`] carries the header
+//! Every request made through [`Client::experimental`](super::Client::experimental) carries the header
 //! `api-version: experimental`. Experimental endpoints may change or disappear without
 //! notice; the stable endpoints remain on their usual accessors.
 //!
