@@ -186,7 +186,12 @@ enum Read {
     BlockingStream,
 }
 
-async fn part_body(path: Arc<String>, offset: u64, len: u64, read: Read) -> Result<reqwest::Body, Error> {
+async fn part_body(
+    path: Arc<String>,
+    offset: u64,
+    len: u64,
+    read: Read,
+) -> Result<reqwest::Body, Error> {
     use std::os::unix::fs::FileExt;
     Ok(match read {
         Read::TokioWhole => {
@@ -307,9 +312,21 @@ fn main() -> Result<(), Error> {
         "serve" => serve(args.get(1).map_or(Ok(32 << 20), |s| s.parse())?),
         "gen" => gen_file(arg(1)?, arg(2)?.parse()?),
         "kit" => rt()?.block_on(kit(arg(1)?, arg(2)?, arg(3)?.parse()?)),
-        "floor-tokio-whole" => rt()?.block_on(floor(arg(1)?, arg(2)?, arg(3)?.parse()?, Read::TokioWhole)),
-        "floor-pread-whole" => rt()?.block_on(floor(arg(1)?, arg(2)?, arg(3)?.parse()?, Read::BlockingWhole)),
-        "floor-pread-stream" => rt()?.block_on(floor(arg(1)?, arg(2)?, arg(3)?.parse()?, Read::BlockingStream)),
+        "floor-tokio-whole" => {
+            rt()?.block_on(floor(arg(1)?, arg(2)?, arg(3)?.parse()?, Read::TokioWhole))
+        }
+        "floor-pread-whole" => rt()?.block_on(floor(
+            arg(1)?,
+            arg(2)?,
+            arg(3)?.parse()?,
+            Read::BlockingWhole,
+        )),
+        "floor-pread-stream" => rt()?.block_on(floor(
+            arg(1)?,
+            arg(2)?,
+            arg(3)?.parse()?,
+            Read::BlockingStream,
+        )),
         "stats" => rt()?.block_on(print_stats(arg(1)?)),
         other => Err(format!("unknown command {other:?}").into()),
     }
