@@ -69,6 +69,13 @@ fn decode_page<T: DeserializeOwned>(raw: RawResponse) -> Result<Page<T>, ClientE
     })
 }
 
+impl<T> Page<T> {
+    /// The page response's `x-ratelimit-*` headers.
+    pub fn rate_limit(&self) -> super::RateLimitInfo {
+        super::RateLimitInfo::from_headers(&self.headers)
+    }
+}
+
 enum Cursor {
     Start,
     Next(String),

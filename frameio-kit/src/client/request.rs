@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::client::{BoxFuture, Client};
 use super::error::ClientError;
+use super::ratelimit::RateLimitInfo;
 
 /// Per-request settings shared by [`ApiRequest`] and [`Pager`](super::Pager): query
 /// parameters, extra headers, timeout and retries.
@@ -236,6 +237,13 @@ pub struct Response<T> {
     pub status: StatusCode,
     /// Response headers (rate-limit headers, request ids…).
     pub headers: HeaderMap,
+}
+
+impl<T> Response<T> {
+    /// The response's `x-ratelimit-*` headers.
+    pub fn rate_limit(&self) -> RateLimitInfo {
+        RateLimitInfo::from_headers(&self.headers)
+    }
 }
 
 type Decoder<T> = fn(&RawResponse) -> Result<T, ClientError>;
