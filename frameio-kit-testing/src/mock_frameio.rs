@@ -555,7 +555,7 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<Shared
             actix_rt::time::sleep(d).await;
         }
     }
-    let response = answer(&req, &body, &state, started);
+    let response = answer(&req, &body, &state);
     if response.status().is_success()
         && req.method() == Method::PUT
         && let Some(name) = req.path().strip_prefix("/upload/")
@@ -573,7 +573,7 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<Shared
 /// Largest request body the mock accepts.
 const MAX_BODY: usize = 256 * 1024 * 1024;
 
-fn answer(req: &HttpRequest, body: &Bytes, state: &Shared, _started: Instant) -> HttpResponse {
+fn answer(req: &HttpRequest, body: &Bytes, state: &Shared) -> HttpResponse {
     let recorded = record(req, body);
     let mut st = lock(state);
     st.requests.push(recorded.clone());
