@@ -16,6 +16,12 @@
 //!
 //! Every request, accepted or not, is recorded ([`MockFrameio::requests`]).
 //!
+//! Optional behaviours: a Frame.io-style leaky-bucket **rate limit** on the API routes
+//! ([`MockFrameio::rate_limit`]: `x-ratelimit-*` headers on every answer, 429 when the
+//! bucket is empty), and **slow uploads** with a log of when each part `PUT` started and
+//! finished ([`MockFrameio::delay_uploads`], [`MockFrameio::upload_log`]), to check that
+//! parts travel in parallel.
+//!
 //! ```
 //! use frameio_kit_testing::mock_frameio::{Method, MockFrameio, MockResponse};
 //! use serde_json::json;
@@ -34,6 +40,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -198,6 +205,51 @@ struct State {
     requests: Vec<RecordedRequest>,
     uploads: HashMap<String, Bytes>,
     downloads: HashMap<String, Bytes>,
+    rate_limit: Option<RateLimit>,
+    upload_delay: Option<Duration>,
+    upload_log: Vec<UploadTiming>,
+}
+
+/// Leaky bucket per bearer token, like Frame.io's.
+#[derive(Debug)]
+struct RateLimit {
+    limit: u64,
+    window: Duration,
+    buckets: HashMap<String, (f64, Instant)>,
+    rejected: usize,
+}
+
+impl RateLimit {
+    /// Take one unit for `token`; returns the units left, or `None` when the bucket is empty.
+    fn take(&mut self, token: &str) -> Option<u64> {
+        let now = Instant::now();
+        let rate = self.limit as f64 / self.window.as_secs_f64().max(1e-9);
+        let limit = self.limit as f64;
+        let (level, at) = self.buckets.entry(token.to_owned()).or_insert((limit, now));
+        *level = (*level + now.duration_since(*at).as_secs_f64() * rate).min(limit);
+        *at = now;
+        if *level >= 1.0 {
+            *level -= 1.0;
+            Some(level.floor() as u64)
+        } else {
+            self.rejected += 1;
+            None
+        }
+    }
+}
+
+/// When one presigned part `PUT` was received and answered (see [`MockFrameio::upload_log`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadTiming {
+    /// The part name (`/upload/{name}`).
+    pub name: String,
+    /// When the request head arrived, before its body was read.
+    pub started: Instant,
+    /// When the answer was sent.
+    pub finished: Instant,
+    /// Bytes received.
+    pub len: usize,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -356,6 +408,38 @@ impl MockFrameio {
     pub fn clear_requests(&self) {
         lock(&self.state).requests.clear();
     }
+
+    /// Rate-limit the API routes like Frame.io: a leaky bucket per bearer token holding
+    /// `limit` requests and refilling at `limit` per `window`. Every API answer carries
+    /// `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-window` (milliseconds);
+    /// a request that finds the bucket empty gets 429 with `Retry-After` and is counted in
+    /// [`rate_limited`](Self::rate_limited).
+    pub fn rate_limit(&self, limit: u64, window: Duration) {
+        lock(&self.state).rate_limit = Some(RateLimit {
+            limit: limit.max(1),
+            window,
+            buckets: HashMap::new(),
+            rejected: 0,
+        });
+    }
+
+    /// How many requests the rate limit answered with 429.
+    pub fn rate_limited(&self) -> usize {
+        lock(&self.state)
+            .rate_limit
+            .as_ref()
+            .map_or(0, |r| r.rejected)
+    }
+
+    /// Hold every presigned part `PUT` for `delay` after its body arrived, before answering.
+    pub fn delay_uploads(&self, delay: Duration) {
+        lock(&self.state).upload_delay = Some(delay);
+    }
+
+    /// Start and end times of every accepted part `PUT`, in the order they finished.
+    pub fn upload_log(&self) -> Vec<UploadTiming> {
+        lock(&self.state).upload_log.clone()
+    }
 }
 
 impl Drop for MockFrameio {
@@ -453,9 +537,45 @@ fn json_response(status: u16, body: Value) -> HttpResponse {
     MockResponse::json(status, body).into_http()
 }
 
-async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) -> HttpResponse {
-    let recorded = record(&req, &body);
-    let mut st = lock(&state);
+async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<Shared>) -> HttpResponse {
+    let started = Instant::now();
+    let body = match payload.to_bytes_limited(MAX_BODY).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => {
+            return json_response(
+                400,
+                error_body("Bad Request", &format!("unreadable body: {e}"), None),
+            );
+        }
+        Err(_) => return json_response(413, error_body("Too Large", "body too large", None)),
+    };
+    if req.path().starts_with("/upload/") && req.method() == Method::PUT {
+        let delay = lock(&state).upload_delay;
+        if let Some(d) = delay {
+            actix_rt::time::sleep(d).await;
+        }
+    }
+    let response = answer(&req, &body, &state);
+    if response.status().is_success()
+        && req.method() == Method::PUT
+        && let Some(name) = req.path().strip_prefix("/upload/")
+    {
+        lock(&state).upload_log.push(UploadTiming {
+            name: name.to_owned(),
+            started,
+            finished: Instant::now(),
+            len: body.len(),
+        });
+    }
+    response
+}
+
+/// Largest request body the mock accepts.
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
+fn answer(req: &HttpRequest, body: &Bytes, state: &Shared) -> HttpResponse {
+    let recorded = record(req, body);
+    let mut st = lock(state);
     st.requests.push(recorded.clone());
     let path = req.path().to_owned();
     let method = req.method().clone();
@@ -521,8 +641,61 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
             error_body("Unauthorized", "missing or invalid bearer token", None),
         );
     }
+    let rate_headers = match st.rate_limit.as_mut() {
+        None => None,
+        Some(rl) => {
+            let token = presented.unwrap_or_default().to_owned();
+            let (limit, window) = (rl.limit, rl.window);
+            let headers = move |remaining: u64| {
+                vec![
+                    ("x-ratelimit-limit", limit.to_string()),
+                    ("x-ratelimit-remaining", remaining.to_string()),
+                    ("x-ratelimit-window", window.as_millis().to_string()),
+                ]
+            };
+            match rl.take(&token) {
+                Some(remaining) => Some(headers(remaining)),
+                None => {
+                    let per_unit = window.as_secs_f64() / limit as f64;
+                    let mut resp = json_response(
+                        429,
+                        error_body("Too Many Requests", "rate limit exceeded", None),
+                    );
+                    for (name, value) in headers(0) {
+                        insert_header(&mut resp, name, &value);
+                    }
+                    insert_header(
+                        &mut resp,
+                        "retry-after",
+                        &(per_unit.ceil() as u64).max(1).to_string(),
+                    );
+                    return resp;
+                }
+            }
+        }
+    };
+    let mut resp = api_answer(&mut st, &method, &path, &recorded, route_index);
+    for (name, value) in rate_headers.unwrap_or_default() {
+        insert_header(&mut resp, name, &value);
+    }
+    resp
+}
 
-    if matches!(method, Method::POST | Method::PATCH | Method::PUT) && !recorded.body.is_empty() {
+fn insert_header(resp: &mut HttpResponse, name: &'static str, value: &str) {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(value) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::HeaderName::from_static(name), v);
+    }
+}
+
+fn api_answer(
+    st: &mut State,
+    method: &Method,
+    path: &str,
+    recorded: &RecordedRequest,
+    route_index: Option<usize>,
+) -> HttpResponse {
+    if matches!(*method, Method::POST | Method::PATCH | Method::PUT) && !recorded.body.is_empty() {
         let wrapped = recorded
             .json()
             .and_then(|v| v.as_object().map(|o| o.contains_key("data")))
@@ -575,7 +748,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
         return resp.into_http();
     }
     if let Some(list) = &route.list {
-        return page_response(list, &recorded);
+        return page_response(list, recorded);
     }
     HttpResponse::NoContent().finish()
 }

@@ -1,6 +1,7 @@
 //! Every endpoint of the client against the mock: method, path, query and body shape.
 #![cfg(feature = "client")]
 
+use frameio_kit::client::CopyComments;
 use frameio_kit::client::comments::{
     Anchor, AttachmentInput, CommentTimestamp, CreateComment, UpdateComment,
 };
@@ -357,14 +358,14 @@ async fn folders() {
         ),
         f.bulk_copy("a1", &bulk)
             .copy_metadata(true)
-            .copy_comments(false)
+            .copy_comments(CopyComments::None)
             .send(),
     )
     .await;
     assert_eq!(copied[0].source_folder_id, "f1");
     assert_eq!(
         q(&r),
-        [("copy_metadata", "true"), ("copy_comments", "false")]
+        [("copy_metadata", "true"), ("copy_comments", "none")]
     );
 }
 
@@ -434,11 +435,11 @@ async fn files() {
         "/v4/accounts/a1/files/x1/copy",
         obj("x2"),
         f.copy("a1", "x1", &MoveParams::to("f2"))
-            .copy_comments(true)
+            .copy_comments(CopyComments::All)
             .send(),
     )
     .await;
-    assert_eq!(q(&r), [("copy_comments", "true")]);
+    assert_eq!(q(&r), [("copy_comments", "all")]);
 
     let bulk = BulkFiles::new(vec!["x1".into()], "f2");
     let (_, r) = run(

@@ -197,3 +197,48 @@ async fn download_streams_the_original() {
         .expect_err("no link");
     assert!(matches!(err, ClientError::Transfer(_)));
 }
+
+#[tokio::test]
+async fn parts_are_uploaded_in_parallel() {
+    let mock = MockFrameio::start().await.expect("mock");
+    let sizes = [1000u64; 8];
+    program_upload(&mock, &sizes);
+    // Each part PUT is held 150 ms: sequential parts could never overlap.
+    mock.delay_uploads(Duration::from_millis(150));
+    let data: Vec<u8> = (0..8000u32).map(|i| (i % 251) as u8).collect();
+    let dir = std::env::temp_dir().join(format!("frameio-kit-overlap-{}", uuid::Uuid::new_v4()));
+    tokio::fs::write(&dir, &data).await.expect("write");
+    let result = client(&mock)
+        .files()
+        .upload(
+            "a1",
+            "f1",
+            "clip.mp4",
+            dir.clone(),
+            UploadOptions::default().concurrency(4),
+        )
+        .await;
+    let _ = tokio::fs::remove_file(&dir).await;
+    result.expect("upload");
+
+    let log = mock.upload_log();
+    assert_eq!(log.len(), 8);
+    for (i, chunk) in data.chunks(1000).enumerate() {
+        assert_eq!(
+            mock.uploaded(&format!("part-{i}")).as_deref(),
+            Some(chunk),
+            "part {i} streamed from disk"
+        );
+    }
+    // The most parts in flight at one instant: 4 (the concurrency), never more.
+    let max_overlap = log
+        .iter()
+        .map(|a| {
+            log.iter()
+                .filter(|b| b.started <= a.started && a.started < b.finished)
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert_eq!(max_overlap, 4, "{log:?}");
+}

@@ -9,12 +9,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::User;
 use super::pager::Pager;
-use super::transport::{Client, RequestSpec, seg};
+use super::request::seg;
 use super::users::AccountRole;
 
 /// An account.
@@ -117,30 +116,23 @@ impl Pager<AuditLog> {
     }
 }
 
-/// Account endpoints; see [`Client::accounts`].
-#[derive(Debug, Clone)]
-pub struct Accounts {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Account endpoints; see [`Client::accounts`](super::Client::accounts).
+    Accounts
 }
 
 impl Accounts {
     /// `GET /v4/accounts`: accounts of the current user.
     pub fn list(&self) -> Pager<Account> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, "/v4/accounts".into()),
-        )
+        self.client.list("/v4/accounts".into())
     }
 
     /// `GET /v4/accounts/{account_id}/audit_logs` (sent with `api-version: 4.0`). Filters go
     /// through [`Pager::filters`](Pager#method.filters) or [`Pager::param`] (e.g.
     /// `.param("filters[event_type]", "asset_deleted")`).
     pub fn audit_logs(&self, account_id: &str) -> Pager<AuditLog> {
-        let mut spec = RequestSpec::new(
-            Method::GET,
-            format!("/v4/accounts/{}/audit_logs", seg(account_id)),
-        );
-        spec.headers.push(("api-version", "4.0".into()));
-        Pager::new(&self.client, spec)
+        self.client
+            .list(format!("/v4/accounts/{}/audit_logs", seg(account_id)))
+            .with_header("api-version", "4.0")
     }
 }

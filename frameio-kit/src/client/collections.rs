@@ -14,14 +14,13 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{User, open_enum};
 use super::pager::Pager;
 use super::projects::Project;
+use super::request::{ApiRequest, seg};
 use super::shares::Share;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
 
 open_enum! {
     /// How a collection gathers its assets.
@@ -66,40 +65,27 @@ pub struct Collection {
     pub updated_at: Option<String>,
 }
 
-/// Collection endpoints; see [`Client::collections`].
-#[derive(Debug, Clone)]
-pub struct Collections {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Collection endpoints; see [`Client::collections`](super::Client::collections).
+    Collections
 }
 
 impl Collections {
     /// `GET /v4/accounts/{account_id}/projects/{project_id}/collections`.
     pub fn list(&self, account_id: &str, project_id: &str) -> Pager<Collection> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!(
-                    "/v4/accounts/{}/projects/{}/collections",
-                    seg(account_id),
-                    seg(project_id)
-                ),
-            ),
-        )
+        self.client.list(format!(
+            "/v4/accounts/{}/projects/{}/collections",
+            seg(account_id),
+            seg(project_id)
+        ))
     }
 
     /// `GET /v4/accounts/{account_id}/collections/{collection_id}`.
     pub fn show(&self, account_id: &str, collection_id: &str) -> ApiRequest<Collection> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!(
-                    "/v4/accounts/{}/collections/{}",
-                    seg(account_id),
-                    seg(collection_id)
-                ),
-            ),
-        )
+        self.client.get(format!(
+            "/v4/accounts/{}/collections/{}",
+            seg(account_id),
+            seg(collection_id)
+        ))
     }
 }

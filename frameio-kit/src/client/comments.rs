@@ -11,12 +11,11 @@
 //! # let _ = all; Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::models::User;
+use super::models::{Patch, User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// Position of a comment on a frame, in fractions of the frame size.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -153,6 +152,93 @@ pub struct CreateComment {
     /// Attachments to create with the comment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<AttachmentInput>>,
+    /// Links inside the text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<CommentLink>>,
+    /// Text review annotation (documents): a highlighted range and a suggestion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_review_annotation: Option<TextReviewAnnotation>,
+}
+
+/// A link inside a comment's text: the characters `start_index..end_index` point to `url`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentLink {
+    /// Index of the first character of the link text.
+    pub start_index: u64,
+    /// Index after the last character of the link text.
+    pub end_index: u64,
+    /// Target URL.
+    pub url: String,
+}
+
+impl CommentLink {
+    /// Link the characters `start_index..end_index` to `url`.
+    pub fn new(start_index: u64, end_index: u64, url: impl Into<String>) -> Self {
+        Self {
+            start_index,
+            end_index,
+            url: url.into(),
+        }
+    }
+}
+
+open_enum! {
+    /// Kind of a text review annotation.
+    pub enum TextReviewAnnotationType {
+        /// Highlight the selection.
+        Highlight => "highlight",
+        /// Insert the suggested text.
+        Insert => "insert",
+        /// Remove the selection.
+        Remove => "remove",
+        /// Replace the selection with the suggested text.
+        Replace => "replace",
+    }
+}
+
+/// One rectangle of a text selection (origin at the lower-left corner).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextBounds {
+    /// Left edge.
+    pub x: f64,
+    /// Bottom edge.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+/// A text review annotation of a new comment on a document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextReviewAnnotation {
+    /// The rectangles of the (possibly multi-line) selection.
+    pub bounds: Vec<TextBounds>,
+    /// What kind of suggestion it is.
+    pub text_review_annotation_type: TextReviewAnnotationType,
+    /// The selected text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_text: Option<String>,
+    /// The suggested replacement or insertion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_text: Option<String>,
+}
+
+/// Changes to a comment's text review annotation; `None` fields keep their stored value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextReviewAnnotationUpdate {
+    /// New selection rectangles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<Vec<TextBounds>>,
+    /// New kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_review_annotation_type: Option<TextReviewAnnotationType>,
+    /// New selected text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_text: Option<String>,
+    /// New suggestion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_text: Option<String>,
 }
 
 impl CreateComment {
@@ -165,36 +251,59 @@ impl CreateComment {
     }
 }
 
-/// Body of comment update; `None` fields are left unchanged.
+/// Body of comment update. `None` / [`Patch::Unchanged`] fields are left unchanged; the
+/// [`Patch`] fields can also be cleared (sent as `null`).
+///
+/// ```
+/// use frameio_kit::client::Patch;
+/// use frameio_kit::client::comments::UpdateComment;
+///
+/// // Turn a range comment back into a comment on the whole file.
+/// let update = UpdateComment {
+///     timestamp: Patch::Clear,
+///     duration: Patch::Clear,
+///     ..Default::default()
+/// };
+/// assert_eq!(
+///     serde_json::to_string(&update).unwrap(),
+///     r#"{"timestamp":null,"duration":null}"#
+/// );
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UpdateComment {
     /// New text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Frame or timecode.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<CommentTimestamp>,
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub timestamp: Patch<CommentTimestamp>,
     /// Duration in frames.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub duration: Patch<i64>,
     /// Page (documents).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page: Option<i64>,
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub page: Patch<i64>,
     /// Position on the frame.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub anchor: Option<Anchor>,
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub anchor: Patch<Anchor>,
     /// Drawing annotation (JSON string).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotation: Option<String>,
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub annotation: Patch<String>,
     /// Completed flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
+    /// Links inside the text.
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub links: Patch<Vec<CommentLink>>,
+    /// Text review annotation changes.
+    #[serde(skip_serializing_if = "Patch::is_unchanged")]
+    pub text_review_annotation: Patch<TextReviewAnnotationUpdate>,
 }
 
-/// Comment endpoints; see [`Client::comments`].
-#[derive(Debug, Clone)]
-pub struct Comments {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Comment endpoints; see [`Client::comments`](super::Client::comments).
+    Comments
 }
 
 fn one(account_id: &str, comment_id: &str) -> String {
@@ -230,10 +339,7 @@ impl ApiRequest<Comment> {
 impl Comments {
     /// `GET /v4/accounts/{account_id}/files/{file_id}/comments`.
     pub fn list(&self, account_id: &str, file_id: &str) -> Pager<Comment> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, on_file(account_id, file_id)),
-        )
+        self.client.list(on_file(account_id, file_id))
     }
 
     /// `POST /v4/accounts/{account_id}/files/{file_id}/comments`.
@@ -243,18 +349,12 @@ impl Comments {
         file_id: &str,
         params: &CreateComment,
     ) -> ApiRequest<Comment> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, on_file(account_id, file_id)).data(params),
-        )
+        self.client.post(on_file(account_id, file_id), params)
     }
 
     /// `GET /v4/accounts/{account_id}/comments/{comment_id}`.
     pub fn show(&self, account_id: &str, comment_id: &str) -> ApiRequest<Comment> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, comment_id)),
-        )
+        self.client.get(one(account_id, comment_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/comments/{comment_id}`.
@@ -264,18 +364,12 @@ impl Comments {
         comment_id: &str,
         params: &UpdateComment,
     ) -> ApiRequest<Comment> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, comment_id)).data(params),
-        )
+        self.client.patch(one(account_id, comment_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/comments/{comment_id}`.
     pub fn delete(&self, account_id: &str, comment_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, comment_id)),
-        )
+        self.client.delete(one(account_id, comment_id))
     }
 
     /// `POST /v4/accounts/{account_id}/comments/{comment_id}/attachments`.
@@ -286,10 +380,7 @@ impl Comments {
         params: &AttachmentInput,
     ) -> ApiRequest<CommentAttachment> {
         let path = format!("{}/attachments", one(account_id, comment_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/comments/{comment_id}/attachments/{attachment_id}`.
@@ -304,6 +395,6 @@ impl Comments {
             one(account_id, comment_id),
             seg(attachment_id)
         );
-        ApiRequest::empty(&self.client, RequestSpec::new(Method::DELETE, path))
+        self.client.delete(path)
     }
 }

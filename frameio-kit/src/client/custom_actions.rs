@@ -17,12 +17,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::User;
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// A custom action.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,10 +138,9 @@ pub struct UpdateAction {
     pub url: Option<String>,
 }
 
-/// Custom action endpoints; see [`Client::custom_actions`].
-#[derive(Debug, Clone)]
-pub struct CustomActions {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Custom action endpoints; see [`Client::custom_actions`](super::Client::custom_actions).
+    CustomActions
 }
 
 fn one(account_id: &str, action_id: &str) -> String {
@@ -164,10 +162,7 @@ fn in_workspace(account_id: &str, workspace_id: &str) -> String {
 impl CustomActions {
     /// `GET /v4/accounts/{account_id}/workspaces/{workspace_id}/actions`.
     pub fn list(&self, account_id: &str, workspace_id: &str) -> Pager<CustomAction> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, in_workspace(account_id, workspace_id)),
-        )
+        self.client.list(in_workspace(account_id, workspace_id))
     }
 
     /// `POST /v4/accounts/{account_id}/workspaces/{workspace_id}/actions`.
@@ -177,18 +172,13 @@ impl CustomActions {
         workspace_id: &str,
         params: &CreateAction,
     ) -> ApiRequest<CustomAction> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, in_workspace(account_id, workspace_id)).data(params),
-        )
+        self.client
+            .post(in_workspace(account_id, workspace_id), params)
     }
 
     /// `GET /v4/accounts/{account_id}/actions/{action_id}`.
     pub fn show(&self, account_id: &str, action_id: &str) -> ApiRequest<CustomAction> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, action_id)),
-        )
+        self.client.get(one(account_id, action_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/actions/{action_id}`.
@@ -198,17 +188,11 @@ impl CustomActions {
         action_id: &str,
         params: &UpdateAction,
     ) -> ApiRequest<CustomAction> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, action_id)).data(params),
-        )
+        self.client.patch(one(account_id, action_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/actions/{action_id}`.
     pub fn delete(&self, account_id: &str, action_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, action_id)),
-        )
+        self.client.delete(one(account_id, action_id))
     }
 }

@@ -8,6 +8,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
+use super::ratelimit::RateLimitInfo;
+
 /// Everything that can go wrong while talking to Frame.io.
 ///
 /// Neither `Display` nor `Debug` ever prints the access token.
@@ -106,6 +108,8 @@ pub enum ApiErrorKind {
     Forbidden,
     /// 404.
     NotFound,
+    /// 408: the server timed out waiting for the request (retried for idempotent methods).
+    RequestTimeout,
     /// 409.
     Conflict,
     /// 422: the request body failed validation.
@@ -180,6 +184,7 @@ impl ApiError {
             401 => ApiErrorKind::Unauthorized,
             403 => ApiErrorKind::Forbidden,
             404 => ApiErrorKind::NotFound,
+            408 => ApiErrorKind::RequestTimeout,
             409 => ApiErrorKind::Conflict,
             422 => ApiErrorKind::Unprocessable,
             429 => ApiErrorKind::RateLimited,
@@ -199,6 +204,10 @@ impl ApiError {
     /// 404.
     pub fn is_not_found(&self) -> bool {
         self.kind() == ApiErrorKind::NotFound
+    }
+    /// 408.
+    pub fn is_request_timeout(&self) -> bool {
+        self.kind() == ApiErrorKind::RequestTimeout
     }
     /// 409.
     pub fn is_conflict(&self) -> bool {
@@ -237,9 +246,17 @@ impl ApiError {
     pub fn rate_limit_window(&self) -> Option<u64> {
         self.header_u64("x-ratelimit-window")
     }
-    /// `Retry-After` (seconds form).
+    /// `x-ratelimit-reset`: time until the rate-limit budget refills.
+    pub fn rate_limit_reset(&self) -> Option<Duration> {
+        self.rate_limit().reset
+    }
+    /// Every `x-ratelimit-*` header of the response.
+    pub fn rate_limit(&self) -> RateLimitInfo {
+        RateLimitInfo::from_headers(&self.headers)
+    }
+    /// `Retry-After`, given as delay-seconds or as an HTTP date (a past date gives zero).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.header_u64("retry-after").map(Duration::from_secs)
+        super::retry::retry_after(&self.headers)
     }
 }
 
@@ -301,5 +318,12 @@ mod tests {
         );
         assert!(e.errors.is_empty());
         assert_eq!(e.kind(), ApiErrorKind::Server);
+    }
+
+    #[test]
+    fn request_timeout_has_its_own_kind() {
+        let e = ApiError::from_parts(StatusCode::REQUEST_TIMEOUT, HeaderMap::new(), Bytes::new());
+        assert_eq!(e.kind(), ApiErrorKind::RequestTimeout);
+        assert!(e.is_request_timeout());
     }
 }

@@ -12,12 +12,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{Asset, CopyParams, File, MoveParams};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// Body of a local upload: the file is created and presigned part URLs are returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,10 +174,9 @@ pub struct UploadStatus {
     pub uploaded_at: Option<String>,
 }
 
-/// File endpoints; see [`Client::files`].
-#[derive(Debug, Clone)]
-pub struct Files {
-    pub(crate) client: Client,
+super::api_group! {
+    /// File endpoints; see [`Client::files`](super::Client::files).
+    Files
 }
 
 fn base(account_id: &str) -> String {
@@ -200,34 +198,23 @@ fn in_folder(account_id: &str, folder_id: &str) -> String {
 impl Files {
     /// `GET /v4/accounts/{account_id}/files/{file_id}`.
     pub fn show(&self, account_id: &str, file_id: &str) -> ApiRequest<File> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, file_id)),
-        )
+        self.client.get(one(account_id, file_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/files/{file_id}`.
     pub fn update(&self, account_id: &str, file_id: &str, params: &FileUpdate) -> ApiRequest<File> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, file_id)).data(params),
-        )
+        self.client.patch(one(account_id, file_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/files/{file_id}`.
     pub fn delete(&self, account_id: &str, file_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, file_id)),
-        )
+        self.client.delete(one(account_id, file_id))
     }
 
     /// `GET /v4/accounts/{account_id}/files/{file_id}/status`.
     pub fn upload_status(&self, account_id: &str, file_id: &str) -> ApiRequest<UploadStatus> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, format!("{}/status", one(account_id, file_id))),
-        )
+        self.client
+            .get(format!("{}/status", one(account_id, file_id)))
     }
 
     /// `PATCH /v4/accounts/{account_id}/files/{file_id}/move`.
@@ -238,29 +225,20 @@ impl Files {
         params: &MoveParams,
     ) -> ApiRequest<File> {
         let path = format!("{}/move", one(account_id, file_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(params),
-        )
+        self.client.patch(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/files/{file_id}/copy` (see
     /// [`ApiRequest::copy_metadata`] and [`ApiRequest::copy_comments`]).
     pub fn copy(&self, account_id: &str, file_id: &str, params: &CopyParams) -> ApiRequest<File> {
         let path = format!("{}/copy", one(account_id, file_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `PATCH /v4/accounts/{account_id}/files/move`: move several files.
     pub fn bulk_move(&self, account_id: &str, params: &BulkFiles) -> ApiRequest<Vec<File>> {
         let path = format!("{}/move", base(account_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(params),
-        )
+        self.client.patch(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/files/copy`: copy several files.
@@ -270,18 +248,12 @@ impl Files {
         params: &BulkFiles,
     ) -> ApiRequest<Vec<FileCopyResult>> {
         let path = format!("{}/copy", base(account_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}/files`.
     pub fn list(&self, account_id: &str, folder_id: &str) -> Pager<Asset> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, in_folder(account_id, folder_id)),
-        )
+        self.client.list(in_folder(account_id, folder_id))
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/files`.
@@ -291,10 +263,7 @@ impl Files {
         folder_id: &str,
         params: &CreateFile,
     ) -> ApiRequest<File> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, in_folder(account_id, folder_id)).data(params),
-        )
+        self.client.post(in_folder(account_id, folder_id), params)
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/files/local_upload`: create the
@@ -307,10 +276,7 @@ impl Files {
         params: &LocalUpload,
     ) -> ApiRequest<File> {
         let path = format!("{}/local_upload", in_folder(account_id, folder_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/files/remote_upload`: Frame.io
@@ -322,10 +288,7 @@ impl Files {
         params: &RemoteUpload,
     ) -> ApiRequest<File> {
         let path = format!("{}/remote_upload", in_folder(account_id, folder_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/files/import`: import from
@@ -337,9 +300,6 @@ impl Files {
         params: &ImportFile,
     ) -> ApiRequest<File> {
         let path = format!("{}/import", in_folder(account_id, folder_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 }

@@ -19,12 +19,11 @@
 //! # let _ = files; Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::models::{Asset, AssetType, CopyParams, Folder, MoveParams};
+use super::models::{Asset, AssetType, CopyComments, CopyParams, Folder, MoveParams};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// Body of folder create and update.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +31,10 @@ pub struct FolderParams {
     /// Name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Restrict the folder to the users and groups given access to it (experimental API
+    /// feature; the stable API ignores it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restricted: Option<bool>,
 }
 
 impl FolderParams {
@@ -39,7 +42,14 @@ impl FolderParams {
     pub fn named(name: impl Into<String>) -> Self {
         Self {
             name: Some(name.into()),
+            restricted: None,
         }
+    }
+
+    /// Set [`restricted`](Self::restricted).
+    pub fn restricted(mut self, yes: bool) -> Self {
+        self.restricted = Some(yes);
+        self
     }
 }
 
@@ -73,10 +83,9 @@ pub struct FolderCopyResult {
     pub source_folder_id: String,
 }
 
-/// Folder endpoints; see [`Client::folders`].
-#[derive(Debug, Clone)]
-pub struct Folders {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Folder endpoints; see [`Client::folders`](super::Client::folders).
+    Folders
 }
 
 fn base(account_id: &str) -> String {
@@ -100,19 +109,17 @@ impl<T> ApiRequest<T> {
         self.query("copy_metadata", yes)
     }
 
-    /// Also copy comments (`copy_comments`, file copy endpoints).
-    pub fn copy_comments(self, yes: bool) -> Self {
-        self.query("copy_comments", yes)
+    /// Which comments to copy along (`copy_comments`: `none`, `internal`, `public` or `all`;
+    /// file copy, bulk file copy and bulk folder copy endpoints).
+    pub fn copy_comments(self, which: CopyComments) -> Self {
+        self.query("copy_comments", which)
     }
 }
 
 impl Folders {
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}`.
     pub fn show(&self, account_id: &str, folder_id: &str) -> ApiRequest<Folder> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, folder_id)),
-        )
+        self.client.get(one(account_id, folder_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/folders/{folder_id}`.
@@ -122,41 +129,25 @@ impl Folders {
         folder_id: &str,
         params: &FolderParams,
     ) -> ApiRequest<Folder> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, folder_id)).data(params),
-        )
+        self.client.patch(one(account_id, folder_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/folders/{folder_id}`.
     pub fn delete(&self, account_id: &str, folder_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, folder_id)),
-        )
+        self.client.delete(one(account_id, folder_id))
     }
 
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}/children`: files, folders and
     /// version stacks in a folder.
     pub fn children(&self, account_id: &str, folder_id: &str) -> Pager<Asset> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/children", one(account_id, folder_id)),
-            ),
-        )
+        self.client
+            .list(format!("{}/children", one(account_id, folder_id)))
     }
 
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}/folders`: sub-folders.
     pub fn list(&self, account_id: &str, folder_id: &str) -> Pager<Folder> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/folders", one(account_id, folder_id)),
-            ),
-        )
+        self.client
+            .list(format!("{}/folders", one(account_id, folder_id)))
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/folders`: create a sub-folder.
@@ -167,10 +158,7 @@ impl Folders {
         params: &FolderParams,
     ) -> ApiRequest<Folder> {
         let path = format!("{}/folders", one(account_id, parent_folder_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `PATCH /v4/accounts/{account_id}/folders/{folder_id}/move`.
@@ -181,10 +169,7 @@ impl Folders {
         params: &MoveParams,
     ) -> ApiRequest<Folder> {
         let path = format!("{}/move", one(account_id, folder_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(params),
-        )
+        self.client.patch(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/copy` (see
@@ -196,19 +181,13 @@ impl Folders {
         params: &CopyParams,
     ) -> ApiRequest<Folder> {
         let path = format!("{}/copy", one(account_id, folder_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `PATCH /v4/accounts/{account_id}/folders/move`: move several folders.
     pub fn bulk_move(&self, account_id: &str, params: &BulkFolders) -> ApiRequest<Vec<Folder>> {
         let path = format!("{}/move", base(account_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(params),
-        )
+        self.client.patch(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/folders/copy`: copy several folders (see
@@ -219,9 +198,6 @@ impl Folders {
         params: &BulkFolders,
     ) -> ApiRequest<Vec<FolderCopyResult>> {
         let path = format!("{}/copy", base(account_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 }

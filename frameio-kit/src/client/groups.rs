@@ -1,7 +1,7 @@
 //! User groups of an account.
 //!
 //! Groups can be given roles on workspaces and projects through the experimental API
-//! ([`Client::experimental`]), which also manages their members.
+//! ([`Client::experimental`](super::Client::experimental)), which also manages their members.
 //!
 //! ```no_run
 //! # async fn run(client: frameio_kit::client::Client) -> Result<(), frameio_kit::client::ClientError> {
@@ -14,12 +14,11 @@
 //! # let _ = all; Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 open_enum! {
     /// Where a group is managed.
@@ -104,10 +103,9 @@ pub struct UpdateGroup {
     pub emoji: Option<String>,
 }
 
-/// Group endpoints; see [`Client::groups`].
-#[derive(Debug, Clone)]
-pub struct Groups {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Group endpoints; see [`Client::groups`](super::Client::groups).
+    Groups
 }
 
 pub(crate) fn all(account_id: &str) -> String {
@@ -121,23 +119,17 @@ pub(crate) fn one(account_id: &str, group_id: &str) -> String {
 impl Groups {
     /// `GET /v4/accounts/{account_id}/groups`.
     pub fn list(&self, account_id: &str) -> Pager<Group> {
-        Pager::new(&self.client, RequestSpec::new(Method::GET, all(account_id)))
+        self.client.list(all(account_id))
     }
 
     /// `POST /v4/accounts/{account_id}/groups`.
     pub fn create(&self, account_id: &str, params: &CreateGroup) -> ApiRequest<Group> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, all(account_id)).data(params),
-        )
+        self.client.post(all(account_id), params)
     }
 
     /// `GET /v4/accounts/{account_id}/groups/{group_id}`.
     pub fn show(&self, account_id: &str, group_id: &str) -> ApiRequest<Group> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, group_id)),
-        )
+        self.client.get(one(account_id, group_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/groups/{group_id}`.
@@ -147,9 +139,6 @@ impl Groups {
         group_id: &str,
         params: &UpdateGroup,
     ) -> ApiRequest<Group> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, group_id)).data(params),
-        )
+        self.client.patch(one(account_id, group_id), params)
     }
 }

@@ -16,12 +16,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::metadata_fields::{FieldType, MemberOptions, MemberRef};
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// A chosen or available option of a select field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,10 +141,9 @@ impl ApiRequest<FileMetadata> {
     }
 }
 
-/// Metadata value endpoints; see [`Client::metadata`].
-#[derive(Debug, Clone)]
-pub struct Metadata {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Metadata value endpoints; see [`Client::metadata`](super::Client::metadata).
+    Metadata
 }
 
 pub(crate) fn of_file(account_id: &str, file_id: &str) -> String {
@@ -159,10 +157,7 @@ pub(crate) fn of_file(account_id: &str, file_id: &str) -> String {
 impl Metadata {
     /// `GET /v4/accounts/{account_id}/files/{file_id}/metadata`.
     pub fn show(&self, account_id: &str, file_id: &str) -> ApiRequest<FileMetadata> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, of_file(account_id, file_id)),
-        )
+        self.client.get(of_file(account_id, file_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/projects/{project_id}/metadata/values`: set the same
@@ -178,9 +173,6 @@ impl Metadata {
             seg(account_id),
             seg(project_id)
         );
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(params),
-        )
+        self.client.patch_empty(path, params)
     }
 }

@@ -22,7 +22,6 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::de::Deserializer;
 use serde::ser::{Error as _, SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -30,7 +29,7 @@ use serde_json::Value;
 
 use super::models::{User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 open_enum! {
     /// Kind of a metadata field.
@@ -474,10 +473,9 @@ impl UpdateFieldDefinition {
     }
 }
 
-/// Metadata field definition endpoints; see [`Client::metadata_fields`].
-#[derive(Debug, Clone)]
-pub struct MetadataFields {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Metadata field definition endpoints; see [`Client::metadata_fields`](super::Client::metadata_fields).
+    MetadataFields
 }
 
 pub(crate) fn all(account_id: &str) -> String {
@@ -494,7 +492,7 @@ pub(crate) fn one(account_id: &str, field_definition_id: &str) -> String {
 impl MetadataFields {
     /// `GET /v4/accounts/{account_id}/metadata/field_definitions`.
     pub fn list(&self, account_id: &str) -> Pager<FieldDefinition> {
-        Pager::new(&self.client, RequestSpec::new(Method::GET, all(account_id)))
+        self.client.list(all(account_id))
     }
 
     /// `POST /v4/accounts/{account_id}/metadata/field_definitions`.
@@ -503,10 +501,7 @@ impl MetadataFields {
         account_id: &str,
         params: &CreateFieldDefinition,
     ) -> ApiRequest<FieldDefinition> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, all(account_id)).data(params),
-        )
+        self.client.post(all(account_id), params)
     }
 
     /// `PATCH /v4/accounts/{account_id}/metadata/field_definitions/{field_definition_id}`.
@@ -516,18 +511,13 @@ impl MetadataFields {
         field_definition_id: &str,
         params: &UpdateFieldDefinition,
     ) -> ApiRequest<FieldDefinition> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, field_definition_id)).data(params),
-        )
+        self.client
+            .patch(one(account_id, field_definition_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/metadata/field_definitions/{field_definition_id}`.
     pub fn delete(&self, account_id: &str, field_definition_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, field_definition_id)),
-        )
+        self.client.delete(one(account_id, field_definition_id))
     }
 }
 

@@ -175,14 +175,22 @@
 //! Any stable request can also be sent with the header through
 //! [`ApiRequest::experimental`] / [`Pager::experimental`].
 //!
-//! # Retries
+//! # Retries and rate limits
 //!
-//! See [`RetryPolicy`]: idempotent methods are retried on 408, 429, 5xx, connection errors
-//! and timeouts; `POST` and `PATCH` only on 429, 503 and connection errors unless the request
-//! opts in with [`ApiRequest::retry_non_idempotent`]. `Retry-After` (seconds) is honoured up
-//! to a cap.
+//! See [`RetryPolicy`]: idempotent methods are retried on 408, 429, 5xx, connection errors,
+//! connections dropped before an answer and timeouts; `POST` and `PATCH` only on 429, 503 and
+//! failures to connect unless the request opts in with
+//! [`ApiRequest::retry_non_idempotent`]. `Retry-After` (seconds or an HTTP date) is honoured
+//! up to a cap. The client also waits before sending when a route's announced rate-limit
+//! budget is spent ([`ClientBuilder::proactive_rate_limiting`]).
+//!
+//! The [`guide`] walks through all of it with examples.
 
 pub mod accounts;
+#[doc = include_str!("../../../docs/client.md")]
+pub mod guide {}
+#[allow(clippy::module_inception)]
+mod client;
 pub mod collections;
 pub mod comments;
 pub mod custom_actions;
@@ -198,16 +206,22 @@ pub mod models;
 mod pager;
 pub mod permissions;
 pub mod projects;
+mod ratelimit;
+mod request;
+mod retry;
 pub mod search;
 pub mod shares;
 pub mod transfer;
-mod transport;
 pub mod users;
 pub mod version_stacks;
 pub mod webhooks;
 pub mod workspaces;
 
 pub use accounts::Accounts;
+pub use client::{
+    AccessToken, BoxFuture, Client, ClientBuilder, DEFAULT_BASE_URL, TokenProvider,
+    USER_AGENT_VALUE,
+};
 pub use collections::Collections;
 pub use comments::Comments;
 pub use custom_actions::CustomActions;
@@ -218,146 +232,106 @@ pub use folders::Folders;
 pub use groups::Groups;
 pub use metadata::Metadata;
 pub use metadata_fields::MetadataFields;
+pub use models::{CopyComments, Patch};
 pub use pager::{Page, Pager};
 pub use permissions::Permissions;
 pub use projects::Projects;
+pub use ratelimit::RateLimitInfo;
+pub use request::{ApiRequest, RequestOptions, Response};
+pub use retry::RetryPolicy;
 pub use search::Search;
 pub use shares::Shares;
-pub use transport::{
-    AccessToken, ApiRequest, BoxFuture, Client, ClientBuilder, DEFAULT_BASE_URL, Response,
-    RetryPolicy, TokenProvider, USER_AGENT_VALUE,
-};
 pub use users::Users;
 pub use version_stacks::VersionStacks;
 pub use webhooks::Webhooks;
 pub use workspaces::Workspaces;
 
+/// Declares resource-group accessors: for each `method => Type`, a method on `$owner`
+/// returning `Type` holding a clone of the owner's client. The same macro serves the stable
+/// accessors on [`Client`] and the experimental ones on [`Experimental`]; the group types
+/// themselves are declared in their modules (or by the macro, with `declare`).
+macro_rules! sub_api {
+    (impl $owner:ty { $($(#[$meta:meta])* $method:ident => $ty:ty;)* }) => {
+        impl $owner {
+            $(
+                $(#[$meta])*
+                pub fn $method(&self) -> $ty {
+                    <$ty>::from_client(self.client_ref().clone())
+                }
+            )*
+        }
+    };
+}
+pub(crate) use sub_api;
+
+/// Declares a resource-group type: a struct holding the [`Client`] its endpoints use.
+macro_rules! api_group {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            pub(crate) client: $crate::client::Client,
+        }
+
+        impl $name {
+            pub(crate) fn from_client(client: $crate::client::Client) -> Self {
+                Self { client }
+            }
+        }
+    };
+}
+pub(crate) use api_group;
+
 impl Client {
-    /// Account endpoints.
-    pub fn accounts(&self) -> Accounts {
-        Accounts {
-            client: self.clone(),
-        }
+    fn client_ref(&self) -> &Client {
+        self
     }
+}
 
-    /// User endpoints (`/v4/me`, account users).
-    pub fn users(&self) -> Users {
-        Users {
-            client: self.clone(),
-        }
+sub_api! {
+    impl Client {
+        /// Account endpoints.
+        accounts => Accounts;
+        /// User endpoints (`/v4/me`, account users).
+        users => Users;
+        /// Workspace endpoints.
+        workspaces => Workspaces;
+        /// Project endpoints.
+        projects => Projects;
+        /// Folder endpoints.
+        folders => Folders;
+        /// File endpoints, uploads and downloads.
+        files => Files;
+        /// Version stack endpoints.
+        version_stacks => VersionStacks;
+        /// Comment endpoints.
+        comments => Comments;
+        /// Webhook endpoints.
+        webhooks => Webhooks;
+        /// Custom action endpoints.
+        custom_actions => CustomActions;
+        /// Share endpoints: review links, their assets, reviewers and activity.
+        shares => Shares;
+        /// Collection endpoints.
+        collections => Collections;
+        /// Metadata value endpoints (values of files).
+        metadata => Metadata;
+        /// Metadata field definition endpoints.
+        metadata_fields => MetadataFields;
+        /// Permission endpoints: user roles on the account, workspaces, projects and folders.
+        permissions => Permissions;
+        /// User group endpoints.
+        groups => Groups;
+        /// The search endpoint.
+        search => Search;
     }
+}
 
-    /// Workspace endpoints.
-    pub fn workspaces(&self) -> Workspaces {
-        Workspaces {
-            client: self.clone(),
-        }
-    }
-
-    /// Project endpoints.
-    pub fn projects(&self) -> Projects {
-        Projects {
-            client: self.clone(),
-        }
-    }
-
-    /// Folder endpoints.
-    pub fn folders(&self) -> Folders {
-        Folders {
-            client: self.clone(),
-        }
-    }
-
-    /// File endpoints, uploads and downloads.
-    pub fn files(&self) -> Files {
-        Files {
-            client: self.clone(),
-        }
-    }
-
-    /// Version stack endpoints.
-    pub fn version_stacks(&self) -> VersionStacks {
-        VersionStacks {
-            client: self.clone(),
-        }
-    }
-
-    /// Comment endpoints.
-    pub fn comments(&self) -> Comments {
-        Comments {
-            client: self.clone(),
-        }
-    }
-
-    /// Webhook endpoints.
-    pub fn webhooks(&self) -> Webhooks {
-        Webhooks {
-            client: self.clone(),
-        }
-    }
-
-    /// Custom action endpoints.
-    pub fn custom_actions(&self) -> CustomActions {
-        CustomActions {
-            client: self.clone(),
-        }
-    }
-
-    /// Share endpoints: review links, their assets, reviewers and activity.
-    pub fn shares(&self) -> Shares {
-        Shares {
-            client: self.clone(),
-        }
-    }
-
-    /// Collection endpoints.
-    pub fn collections(&self) -> Collections {
-        Collections {
-            client: self.clone(),
-        }
-    }
-
-    /// Metadata value endpoints (values of files).
-    pub fn metadata(&self) -> Metadata {
-        Metadata {
-            client: self.clone(),
-        }
-    }
-
-    /// Metadata field definition endpoints.
-    pub fn metadata_fields(&self) -> MetadataFields {
-        MetadataFields {
-            client: self.clone(),
-        }
-    }
-
-    /// Permission endpoints: user roles on the account, workspaces, projects and folders.
-    pub fn permissions(&self) -> Permissions {
-        Permissions {
-            client: self.clone(),
-        }
-    }
-
-    /// User group endpoints.
-    pub fn groups(&self) -> Groups {
-        Groups {
-            client: self.clone(),
-        }
-    }
-
+impl Client {
     /// The experimental API: every request made through it sends
     /// `api-version: experimental`. See [`experimental`] for what it offers.
     pub fn experimental(&self) -> Experimental {
-        Experimental {
-            client: self.clone(),
-        }
-    }
-
-    /// The search endpoint.
-    pub fn search(&self) -> Search {
-        Search {
-            client: self.clone(),
-        }
+        Experimental::from_client(self.experimental_api())
     }
 }
 

@@ -323,9 +323,141 @@ impl MoveParams {
 /// Body of the single copy endpoints: the destination folder (`None`: same folder).
 pub type CopyParams = MoveParams;
 
+open_enum! {
+    /// Which comments a copy takes along (`copy_comments` query parameter of the file copy,
+    /// bulk file copy and bulk folder copy endpoints).
+    ///
+    /// ```no_run
+    /// # async fn run(client: frameio_kit::client::Client) -> Result<(), frameio_kit::client::ClientError> {
+    /// use frameio_kit::client::CopyComments;
+    /// use frameio_kit::client::models::CopyParams;
+    ///
+    /// // POST …/files/{id}/copy?copy_comments=internal
+    /// client
+    ///     .files()
+    ///     .copy("account-id", "file-id", &CopyParams::to("folder-id"))
+    ///     .copy_comments(CopyComments::Internal)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub enum CopyComments {
+        /// No comments.
+        None => "none",
+        /// Only internal comments.
+        Internal => "internal",
+        /// Only public comments (made on shares).
+        Public => "public",
+        /// Every comment.
+        All => "all",
+    }
+}
+
+/// A field of an update body that can be left unchanged, set, or cleared.
+///
+/// Update endpoints change only the fields present in the body, so a plain `Option` can say
+/// "leave it" (absent) or "set it" (a value) but not "remove the value". `Patch` adds the
+/// third state: with `#[serde(skip_serializing_if = "Patch::is_unchanged")]` (as on every
+/// nullable field of the `Update*` bodies), [`Unchanged`](Patch::Unchanged) is left out of the
+/// body, [`Set`](Patch::Set) is sent as the value and [`Clear`](Patch::Clear) as `null`.
+///
+/// ```
+/// use frameio_kit::client::Patch;
+/// use frameio_kit::client::shares::UpdateShare;
+///
+/// let update = UpdateShare {
+///     description: Patch::Set("Final cut".into()), // "description": "Final cut"
+///     expiration: Patch::Clear,                    // "expiration": null
+///     ..Default::default()                         // everything else left out
+/// };
+/// assert_eq!(
+///     serde_json::to_value(&update).unwrap(),
+///     serde_json::json!({"description": "Final cut", "expiration": null}),
+/// );
+/// // `From` conversions: a value sets, `None` clears.
+/// let set: Patch<String> = "x".to_string().into();
+/// let cleared: Patch<String> = None.into();
+/// assert_eq!((set, cleared), (Patch::Set("x".into()), Patch::Clear));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum Patch<T> {
+    /// Leave the field as it is (not sent).
+    #[default]
+    Unchanged,
+    /// Set the field to this value.
+    Set(T),
+    /// Remove the field's value (sent as `null`).
+    Clear,
+}
+
+impl<T> Patch<T> {
+    /// Whether the field is left out of the body.
+    pub fn is_unchanged(&self) -> bool {
+        matches!(self, Self::Unchanged)
+    }
+
+    /// The value being set, if any.
+    pub fn as_set(&self) -> Option<&T> {
+        match self {
+            Self::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<T> From<T> for Patch<T> {
+    fn from(v: T) -> Self {
+        Self::Set(v)
+    }
+}
+
+impl<T> From<Option<T>> for Patch<T> {
+    /// `Some(v)` sets the field, `None` clears it.
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Self::Clear, Self::Set)
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Set(v) => v.serialize(s),
+            Self::Unchanged | Self::Clear => s.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    /// `null` is [`Clear`](Patch::Clear), a value is [`Set`](Patch::Set); a missing field
+    /// (with `#[serde(default)]`) is [`Unchanged`](Patch::Unchanged).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patch_is_absent_value_or_null() {
+        #[derive(Serialize, Deserialize, Default, Debug, PartialEq)]
+        struct Body {
+            #[serde(default, skip_serializing_if = "Patch::is_unchanged")]
+            f: Patch<u32>,
+        }
+        let ser = |f| serde_json::to_string(&Body { f }).expect("ser");
+        assert_eq!(ser(Patch::Unchanged), "{}");
+        assert_eq!(ser(Patch::Set(3)), r#"{"f":3}"#);
+        assert_eq!(ser(Patch::Clear), r#"{"f":null}"#);
+        let de = |s: &str| serde_json::from_str::<Body>(s).expect("de").f;
+        assert_eq!(de("{}"), Patch::Unchanged);
+        assert_eq!(de(r#"{"f":null}"#), Patch::Clear);
+        assert_eq!(de(r#"{"f":4}"#), Patch::Set(4));
+        assert_eq!(
+            serde_json::to_string(&CopyComments::Public).expect("ser"),
+            r#""public""#
+        );
+    }
 
     #[test]
     fn open_enum_keeps_unknown_values() {

@@ -4,7 +4,6 @@ use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_util::Stream;
 use reqwest::StatusCode;
@@ -13,8 +12,9 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::client::{BoxFuture, Client};
 use super::error::ClientError;
-use super::transport::{BoxFuture, Client, RawResponse, RequestSpec};
+use super::request::{RawResponse, RequestSpec, option_setters};
 
 /// One page of a list endpoint.
 #[derive(Debug, Clone)]
@@ -69,6 +69,13 @@ fn decode_page<T: DeserializeOwned>(raw: RawResponse) -> Result<Page<T>, ClientE
     })
 }
 
+impl<T> Page<T> {
+    /// The page response's `x-ratelimit-*` headers.
+    pub fn rate_limit(&self) -> super::RateLimitInfo {
+        super::RateLimitInfo::from_headers(&self.headers)
+    }
+}
+
 enum Cursor {
     Start,
     Next(String),
@@ -88,7 +95,8 @@ pub(crate) fn follow_spec(original: &RequestSpec, link: &str) -> Result<RequestS
     let link_keys: HashSet<&str> = link_pairs.iter().map(|(k, _)| k.as_str()).collect();
     let mut spec = original.clone();
     spec.path = parsed.path().to_owned();
-    spec.query = original
+    spec.options.query = original
+        .options
         .query
         .iter()
         .filter(|(k, _)| k != "after" && !link_keys.contains(k.as_str()))
@@ -128,7 +136,7 @@ impl<T> fmt::Debug for Pager<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pager")
             .field("path", &self.spec.path)
-            .field("query", &self.spec.query)
+            .field("query", &self.spec.options.query)
             .field("buffered", &self.buffer.len())
             .finish_non_exhaustive()
     }
@@ -150,11 +158,6 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         self.param("page_size", n)
     }
 
-    /// Related resources to include (`include`), e.g. `media_links.original,creator`.
-    pub fn include(self, include: impl Into<String>) -> Self {
-        self.param("include", include.into())
-    }
-
     /// Sort order (`sort`), e.g. `-created_at`.
     pub fn sort(self, sort: impl Into<String>) -> Self {
         self.param("sort", sort.into())
@@ -170,31 +173,10 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         self.param("include_total_count", yes)
     }
 
-    /// Any other query parameter (filters, `type`, `include_deactivated`…). Call before the
-    /// first page is requested.
-    pub fn param(mut self, key: &str, value: impl ToString) -> Self {
-        self.spec.set_query(key, value.to_string());
-        self
-    }
+    option_setters!(param);
 
-    /// Send `api-version: experimental` with every page request.
-    pub fn experimental(mut self) -> Self {
-        self.spec.headers.retain(|(n, _)| *n != "api-version");
-        self.spec
-            .headers
-            .push(("api-version", "experimental".into()));
-        self
-    }
-
-    /// Timeout of each attempt of each page request.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.spec.timeout = Some(timeout);
-        self
-    }
-
-    /// Maximum retries of each page request.
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.spec.max_retries = Some(n);
+    pub(crate) fn with_header(mut self, name: &'static str, value: &str) -> Self {
+        self.spec.options.set_header(name, value.to_owned());
         self
     }
 
@@ -312,14 +294,14 @@ mod tests {
     #[test]
     fn next_link_keeps_original_params() {
         let mut spec = RequestSpec::new(Method::GET, "/v4/accounts/a/projects".into());
-        spec.set_query("page_size", "2".into());
-        spec.set_query("include", "owner".into());
-        spec.set_query("after", "old".into());
+        spec.options.set_query("page_size", "2".into());
+        spec.options.set_query("include", "owner".into());
+        spec.options.set_query("after", "old".into());
         let next =
             follow_spec(&spec, "/v4/accounts/a/projects?after=abc&page_size=2").expect("spec");
         assert_eq!(next.path, "/v4/accounts/a/projects");
         assert_eq!(
-            next.query,
+            next.options.query,
             vec![
                 ("include".to_owned(), "owner".to_owned()),
                 ("after".to_owned(), "abc".to_owned()),

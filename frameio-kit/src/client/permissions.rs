@@ -1,7 +1,7 @@
 //! Permissions: the roles of users on an account, workspaces, projects and folders.
 //!
 //! Group roles on workspaces and projects are part of the experimental API
-//! ([`Client::experimental`]).
+//! ([`Client::experimental`](super::Client::experimental)).
 //!
 //! ```no_run
 //! # async fn run(client: frameio_kit::client::Client) -> Result<(), frameio_kit::client::ClientError> {
@@ -17,12 +17,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 use super::users::AccountRole;
 
 open_enum! {
@@ -91,10 +90,9 @@ impl Pager<UserRole> {
     }
 }
 
-/// Permission endpoints; see [`Client::permissions`].
-#[derive(Debug, Clone)]
-pub struct Permissions {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Permission endpoints; see [`Client::permissions`](super::Client::permissions).
+    Permissions
 }
 
 fn users_of(account_id: &str, kind: &str, id: &str) -> String {
@@ -107,18 +105,15 @@ fn user_of(account_id: &str, kind: &str, id: &str, user_id: &str) -> String {
 
 impl Permissions {
     fn list(&self, path: String) -> Pager<UserRole> {
-        Pager::new(&self.client, RequestSpec::new(Method::GET, path))
+        self.client.list(path)
     }
 
     fn update(&self, path: String, role: &Role) -> ApiRequest<RoleAssignment> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(&RoleBody { role }),
-        )
+        self.client.patch(path, &RoleBody { role })
     }
 
     fn remove(&self, path: String) -> ApiRequest<()> {
-        ApiRequest::empty(&self.client, RequestSpec::new(Method::DELETE, path))
+        self.client.delete(path)
     }
 
     /// `PATCH /v4/accounts/{account_id}/users/{user_id}`: make a user an account `admin` or
@@ -130,10 +125,7 @@ impl Permissions {
         role: AccountRole,
     ) -> ApiRequest<AccountRoleAssignment> {
         let path = format!("/v4/accounts/{}/users/{}", seg(account_id), seg(user_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(&RoleBody { role: &role }),
-        )
+        self.client.patch(path, &RoleBody { role: &role })
     }
 
     /// `GET /v4/accounts/{account_id}/workspaces/{workspace_id}/users`. Sort with

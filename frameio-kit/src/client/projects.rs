@@ -13,12 +13,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{Asset, User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 open_enum! {
     /// Whether a project is active.
@@ -99,10 +98,9 @@ pub struct UpdateProject {
     pub status: Option<ProjectStatus>,
 }
 
-/// Project endpoints; see [`Client::projects`].
-#[derive(Debug, Clone)]
-pub struct Projects {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Project endpoints; see [`Client::projects`](super::Client::projects).
+    Projects
 }
 
 fn one(account_id: &str, project_id: &str) -> String {
@@ -116,10 +114,7 @@ fn one(account_id: &str, project_id: &str) -> String {
 impl Projects {
     /// `GET /v4/accounts/{account_id}/projects/{project_id}`.
     pub fn show(&self, account_id: &str, project_id: &str) -> ApiRequest<Project> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, project_id)),
-        )
+        self.client.get(one(account_id, project_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/projects/{project_id}`.
@@ -129,66 +124,39 @@ impl Projects {
         project_id: &str,
         params: &UpdateProject,
     ) -> ApiRequest<Project> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, project_id)).data(params),
-        )
+        self.client.patch(one(account_id, project_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/projects/{project_id}`.
     pub fn delete(&self, account_id: &str, project_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, project_id)),
-        )
+        self.client.delete(one(account_id, project_id))
     }
 
     /// `GET /v4/accounts/{account_id}/projects/{project_id}/recently_deleted`.
     pub fn recently_deleted(&self, account_id: &str, project_id: &str) -> Pager<Asset> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/recently_deleted", one(account_id, project_id)),
-            ),
-        )
+        self.client
+            .list(format!("{}/recently_deleted", one(account_id, project_id)))
     }
 
     /// `GET /v4/accounts/{account_id}/projects`: every project of the account.
     pub fn list_in_account(&self, account_id: &str) -> Pager<Project> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("/v4/accounts/{}/projects", seg(account_id)),
-            ),
-        )
+        self.client
+            .list(format!("/v4/accounts/{}/projects", seg(account_id)))
     }
 
     /// `GET /v4/accounts/{account_id}/invited_projects`: projects the user was invited to.
     pub fn list_invited(&self, account_id: &str) -> Pager<Project> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("/v4/accounts/{}/invited_projects", seg(account_id)),
-            ),
-        )
+        self.client
+            .list(format!("/v4/accounts/{}/invited_projects", seg(account_id)))
     }
 
     /// `GET /v4/accounts/{account_id}/workspaces/{workspace_id}/projects`.
     pub fn list(&self, account_id: &str, workspace_id: &str) -> Pager<Project> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!(
-                    "/v4/accounts/{}/workspaces/{}/projects",
-                    seg(account_id),
-                    seg(workspace_id)
-                ),
-            ),
-        )
+        self.client.list(format!(
+            "/v4/accounts/{}/workspaces/{}/projects",
+            seg(account_id),
+            seg(workspace_id)
+        ))
     }
 
     /// `POST /v4/accounts/{account_id}/workspaces/{workspace_id}/projects`.
@@ -203,9 +171,6 @@ impl Projects {
             seg(account_id),
             seg(workspace_id)
         );
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 }

@@ -19,14 +19,13 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::models::{Asset, open_enum};
 use super::pager::Pager;
 use super::projects::Project;
-use super::transport::{Client, RequestSpec, seg};
+use super::request::seg;
 
 open_enum! {
     /// Search engine.
@@ -76,6 +75,9 @@ pub struct SearchParams {
     /// Result kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<SearchFilters>,
+    /// Where to search: a workspace, a project, a folder or a combination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<SearchScope>,
 }
 
 impl SearchParams {
@@ -85,6 +87,64 @@ impl SearchParams {
             engine,
             query: query.into(),
             filters: None,
+            scope: None,
+        }
+    }
+
+    /// Restrict the search to `scope`.
+    pub fn scope(mut self, scope: SearchScope) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+}
+
+/// Restricts a search to part of the account; `None` members do not restrict.
+///
+/// ```
+/// use frameio_kit::client::search::{SearchEngine, SearchParams, SearchScope};
+///
+/// let params = SearchParams::new(SearchEngine::Lexical, "trailer")
+///     .scope(SearchScope::project("project-id"));
+/// assert_eq!(
+///     serde_json::to_value(&params).unwrap()["scope"],
+///     serde_json::json!({"project_id": "project-id"}),
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchScope {
+    /// Only results within this workspace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Only results within this project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    /// Only results nested under this folder, at any depth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder_id: Option<String>,
+}
+
+impl SearchScope {
+    /// Only results within a workspace.
+    pub fn workspace(id: impl Into<String>) -> Self {
+        Self {
+            workspace_id: Some(id.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Only results within a project.
+    pub fn project(id: impl Into<String>) -> Self {
+        Self {
+            project_id: Some(id.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Only results under a folder.
+    pub fn folder(id: impl Into<String>) -> Self {
+        Self {
+            folder_id: Some(id.into()),
+            ..Self::default()
         }
     }
 }
@@ -137,23 +197,16 @@ impl SearchResult {
     }
 }
 
-/// Search endpoint; see [`Client::search`].
-#[derive(Debug, Clone)]
-pub struct Search {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Search endpoint; see [`Client::search`](super::Client::search).
+    Search
 }
 
 impl Search {
     /// `POST /v4/accounts/{account_id}/search`, body not wrapped in `data`. Paginated: every
     /// page re-sends the body with the `after` cursor.
     pub fn search(&self, account_id: &str, params: &SearchParams) -> Pager<SearchResult> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::POST,
-                format!("/v4/accounts/{}/search", seg(account_id)),
-            )
-            .json_body(params),
-        )
+        self.client
+            .list_post(format!("/v4/accounts/{}/search", seg(account_id)), params)
     }
 }

@@ -17,12 +17,11 @@
 //! # let _ = activity; Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::models::{Asset, User, open_enum};
+use super::models::{Asset, Patch, User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 open_enum! {
     /// Who can open a share.
@@ -246,9 +245,13 @@ pub struct ShareActivity {
 }
 
 macro_rules! share_settings {
-    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty,)* }) => {
+    (
+        nullable: $nul:ident, $skip:literal;
+        $(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty,)* }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(default)]
         pub struct $name {
             $(
                 $(#[$fmeta])*
@@ -259,14 +262,14 @@ macro_rules! share_settings {
             #[serde(skip_serializing_if = "Option::is_none")]
             pub enabled: Option<bool>,
             /// Description (needs the custom branded shares feature).
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub description: Option<String>,
+            #[serde(skip_serializing_if = $skip)]
+            pub description: $nul<String>,
             /// Passphrase; generated when required and not given.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub passphrase: Option<String>,
+            #[serde(skip_serializing_if = $skip)]
+            pub passphrase: $nul<String>,
             /// Expiration time (RFC 3339).
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub expiration: Option<String>,
+            #[serde(skip_serializing_if = $skip)]
+            pub expiration: $nul<String>,
             /// Enable commenting.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub commenting_enabled: Option<bool>,
@@ -295,8 +298,8 @@ macro_rules! share_settings {
             #[serde(skip_serializing_if = "Option::is_none")]
             pub editable_fields_enabled: Option<bool>,
             /// Featured (always editable) field definition.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub featured_field_definition_id: Option<String>,
+            #[serde(skip_serializing_if = $skip)]
+            pub featured_field_definition_id: $nul<String>,
             /// Field definitions shown in the share.
             #[serde(skip_serializing_if = "Option::is_none")]
             pub visible_field_definition_ids: Option<Vec<String>>,
@@ -307,8 +310,8 @@ macro_rules! share_settings {
             #[serde(skip_serializing_if = "Option::is_none")]
             pub theme: Option<ShareTheme>,
             /// Accent colour (hex).
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub accent_color: Option<String>,
+            #[serde(skip_serializing_if = $skip)]
+            pub accent_color: $nul<String>,
             /// Card aspect ratio (grid, reel).
             #[serde(skip_serializing_if = "Option::is_none")]
             pub card_aspect_ratio: Option<CardAspectRatio>,
@@ -345,14 +348,19 @@ macro_rules! share_settings {
             /// Lines of card titles, 1 or 2 (grid).
             #[serde(skip_serializing_if = "Option::is_none")]
             pub title_line_count: Option<i64>,
+            /// Session watermark template applied when watermarking is on (default: the
+            /// workspace's or account's template).
+            #[serde(skip_serializing_if = $skip)]
+            pub watermark_template_id: $nul<String>,
             /// Sort order of the assets.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            pub sort_by: Option<ShareSortBy>,
+            #[serde(skip_serializing_if = $skip)]
+            pub sort_by: $nul<ShareSortBy>,
         }
     };
 }
 
 share_settings! {
+    nullable: Option, "Option::is_none";
     /// Body of share creation (an asset share, sent with `type: "asset"`); `None` fields
     /// take the server's defaults.
     pub struct CreateShare {
@@ -377,7 +385,25 @@ impl CreateShare {
 }
 
 share_settings! {
-    /// Body of share update; `None` fields are left unchanged.
+    nullable: Patch, "Patch::is_unchanged";
+    /// Body of share update; `None` and [`Patch::Unchanged`] fields are left unchanged, and
+    /// the [`Patch`] fields (description, passphrase, expiration, featured field, accent
+    /// colour, sort order, watermark template) can be cleared with [`Patch::Clear`]:
+    ///
+    /// ```
+    /// use frameio_kit::client::Patch;
+    /// use frameio_kit::client::shares::UpdateShare;
+    ///
+    /// let update = UpdateShare {
+    ///     passphrase: Patch::Clear,
+    ///     expiration: Patch::Set("2027-01-01T00:00:00Z".into()),
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(
+    ///     serde_json::to_string(&update).unwrap(),
+    ///     r#"{"passphrase":null,"expiration":"2027-01-01T00:00:00Z"}"#
+    /// );
+    /// ```
     pub struct UpdateShare {
         /// New name.
         name: String,
@@ -445,10 +471,9 @@ struct AddAssetBody<'a> {
     asset_id: &'a str,
 }
 
-/// Share endpoints; see [`Client::shares`].
-#[derive(Debug, Clone)]
-pub struct Shares {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Share endpoints; see [`Client::shares`](super::Client::shares).
+    Shares
 }
 
 fn one(account_id: &str, share_id: &str) -> String {
@@ -467,10 +492,7 @@ impl Shares {
     /// `GET /v4/accounts/{account_id}/projects/{project_id}/shares`. Sort with
     /// [`Pager::sort`] (`name_asc`, `created_at_desc`…).
     pub fn list(&self, account_id: &str, project_id: &str) -> Pager<Share> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, in_project(account_id, project_id)),
-        )
+        self.client.list(in_project(account_id, project_id))
     }
 
     /// `POST /v4/accounts/{account_id}/projects/{project_id}/shares`.
@@ -480,23 +502,18 @@ impl Shares {
         project_id: &str,
         params: &CreateShare,
     ) -> ApiRequest<Share> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, in_project(account_id, project_id)).data(
-                &CreateShareBody {
-                    share_type: "asset",
-                    rest: params,
-                },
-            ),
+        self.client.post(
+            in_project(account_id, project_id),
+            &CreateShareBody {
+                share_type: "asset",
+                rest: params,
+            },
         )
     }
 
     /// `GET /v4/accounts/{account_id}/shares/{share_id}`.
     pub fn show(&self, account_id: &str, share_id: &str) -> ApiRequest<Share> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, share_id)),
-        )
+        self.client.get(one(account_id, share_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/shares/{share_id}`.
@@ -506,27 +523,19 @@ impl Shares {
         share_id: &str,
         params: &UpdateShare,
     ) -> ApiRequest<Share> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, share_id)).data(params),
-        )
+        self.client.patch(one(account_id, share_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/shares/{share_id}`.
     pub fn delete(&self, account_id: &str, share_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, share_id)),
-        )
+        self.client.delete(one(account_id, share_id))
     }
 
     /// `GET /v4/accounts/{account_id}/shares/{share_id}/assets`: every asset in the share as
     /// a flat list (descendants of shared folders and version stacks included).
     pub fn assets(&self, account_id: &str, share_id: &str) -> Pager<Asset> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, format!("{}/assets", one(account_id, share_id))),
-        )
+        self.client
+            .list(format!("{}/assets", one(account_id, share_id)))
     }
 
     /// `POST /v4/accounts/{account_id}/shares/{share_id}/assets`.
@@ -536,13 +545,9 @@ impl Shares {
         share_id: &str,
         asset_id: &str,
     ) -> ApiRequest<ShareAssetChange> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(
-                Method::POST,
-                format!("{}/assets", one(account_id, share_id)),
-            )
-            .data(&AddAssetBody { asset_id }),
+        self.client.post(
+            format!("{}/assets", one(account_id, share_id)),
+            &AddAssetBody { asset_id },
         )
     }
 
@@ -554,18 +559,13 @@ impl Shares {
         asset_id: &str,
     ) -> ApiRequest<ShareAssetChange> {
         let path = format!("{}/assets/{}", one(account_id, share_id), seg(asset_id));
-        ApiRequest::json(&self.client, RequestSpec::new(Method::DELETE, path))
+        self.client.delete_returning(path)
     }
 
     /// `GET /v4/accounts/{account_id}/shares/{share_id}/reviewers`.
     pub fn reviewers(&self, account_id: &str, share_id: &str) -> Pager<User> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/reviewers", one(account_id, share_id)),
-            ),
-        )
+        self.client
+            .list(format!("{}/reviewers", one(account_id, share_id)))
     }
 
     /// `POST /v4/accounts/{account_id}/shares/{share_id}/reviewers`.
@@ -575,14 +575,8 @@ impl Shares {
         share_id: &str,
         params: &AddReviewers,
     ) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(
-                Method::POST,
-                format!("{}/reviewers", one(account_id, share_id)),
-            )
-            .data(params),
-        )
+        self.client
+            .post_empty(format!("{}/reviewers", one(account_id, share_id)), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/shares/{share_id}/reviewers` (with a body).
@@ -592,25 +586,16 @@ impl Shares {
         share_id: &str,
         reviewers: &Reviewers,
     ) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(
-                Method::DELETE,
-                format!("{}/reviewers", one(account_id, share_id)),
-            )
-            .data(&RemoveReviewersBody { reviewers }),
+        self.client.delete_with(
+            format!("{}/reviewers", one(account_id, share_id)),
+            &RemoveReviewersBody { reviewers },
         )
     }
 
     /// `GET /v4/accounts/{account_id}/shares/{share_id}/activities` (`include=user` for the
     /// acting users).
     pub fn activities(&self, account_id: &str, share_id: &str) -> Pager<ShareActivity> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/activities", one(account_id, share_id)),
-            ),
-        )
+        self.client
+            .list(format!("{}/activities", one(account_id, share_id)))
     }
 }

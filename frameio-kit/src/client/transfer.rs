@@ -21,17 +21,19 @@ use std::fmt;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::Method;
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
+use super::client::Client;
 use super::error::ClientError;
 use super::files::{Files, LocalUpload};
 use super::models::{File, MediaLink, MediaLinks};
-use super::transport::{Client, retry_status};
+use super::retry::retry_status;
 
 /// Where the bytes of an upload come from.
 #[derive(Debug, Clone)]
@@ -75,7 +77,9 @@ impl UploadSource {
         }
     }
 
-    async fn read(&self, offset: u64, len: u64) -> Result<Bytes, ClientError> {
+    /// The request body of one part: a slice of the bytes, or the file's range streamed
+    /// from disk in [`READ_CHUNK`]-sized reads (never the whole part in memory).
+    async fn part_body(&self, offset: u64, len: u64) -> Result<reqwest::Body, ClientError> {
         match self {
             Self::Bytes(b) => {
                 let start = usize::try_from(offset)
@@ -89,20 +93,39 @@ impl UploadSource {
                         "upload source is shorter than the parts".into(),
                     ));
                 }
-                Ok(b.slice(start..end))
+                Ok(reqwest::Body::from(b.slice(start..end)))
             }
             Self::Path(p) => {
                 let mut file = tokio::fs::File::open(p).await?;
                 file.seek(SeekFrom::Start(offset)).await?;
-                let size = usize::try_from(len)
-                    .map_err(|_| ClientError::Transfer("part size too large".into()))?;
-                let mut buf = vec![0u8; size];
-                file.read_exact(&mut buf).await?;
-                Ok(Bytes::from(buf))
+                let reader = file.take(len);
+                let stream = futures_util::stream::try_unfold(
+                    (reader, len),
+                    |(mut reader, left)| async move {
+                        if left == 0 {
+                            return Ok(None);
+                        }
+                        let want =
+                            usize::try_from(left.min(READ_CHUNK as u64)).unwrap_or(READ_CHUNK);
+                        let mut buf = bytes::BytesMut::with_capacity(want);
+                        let n = reader.read_buf(&mut buf).await?;
+                        if n == 0 {
+                            return Err(std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                "upload source is shorter than the parts",
+                            ));
+                        }
+                        Ok(Some((buf.freeze(), (reader, left - n as u64))))
+                    },
+                );
+                Ok(reqwest::Body::wrap_stream(stream))
             }
         }
     }
 }
+
+/// Size of each read of a part streamed from disk.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// Which media link of a file to download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -212,24 +235,34 @@ impl UploadOptions {
     }
 }
 
+/// One part of an upload: where it goes and which bytes of the source it carries.
+struct Part {
+    index: usize,
+    url: String,
+    offset: u64,
+    size: u64,
+}
+
 /// `PUT` one part to its presigned URL, with retries; never sends the bearer token.
 async fn put_part(
     client: &Client,
-    index: usize,
-    url: &str,
-    body: Bytes,
+    source: &UploadSource,
+    part: &Part,
     content_type: &str,
     max_retries: u32,
 ) -> Result<(), ClientError> {
     let policy = client.retry_policy();
+    let index = part.index;
     let mut attempt = 0;
     loop {
+        let body = source.part_body(part.offset, part.size).await?;
         let sent = client
             .http()
-            .put(url)
+            .put(part.url.as_str())
             .header("x-amz-acl", "private")
             .header(CONTENT_TYPE, content_type)
-            .body(body.clone())
+            .header(CONTENT_LENGTH, part.size)
+            .body(body)
             .send()
             .await;
         match sent {
@@ -301,18 +334,30 @@ impl Files {
         let mut offset = 0u64;
         let mut parts = Vec::with_capacity(urls.len());
         for (index, part) in urls.iter().enumerate() {
-            parts.push((index, part.url.clone(), offset, part.size));
+            parts.push(Part {
+                index,
+                url: part.url.clone(),
+                offset,
+                size: part.size,
+            });
             offset += part.size;
         }
         let parts_total = parts.len();
         let client = &self.client;
         let source = &source;
         let content_type = content_type.as_str();
+        // After a part fails, parts not yet started are skipped and those in flight are
+        // awaited, so nothing is still being sent when the error is returned.
+        let failed = &AtomicBool::new(false);
         let mut results = futures_util::stream::iter(parts)
-            .map(|(index, url, offset, size)| async move {
-                let body = source.read(offset, size).await?;
-                put_part(client, index, &url, body, content_type, max_retries).await?;
-                Ok::<u64, ClientError>(size)
+            .map(|part| async move {
+                if failed.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                put_part(client, source, &part, content_type, max_retries)
+                    .await
+                    .inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
+                Ok::<Option<u64>, ClientError>(Some(part.size))
             })
             .buffer_unordered(options.concurrency);
         let mut progress = UploadProgress {
@@ -321,14 +366,26 @@ impl Files {
             parts_done: 0,
             parts_total,
         };
+        let mut first_error = None;
         while let Some(result) = results.next().await {
-            progress.bytes_done += result?;
-            progress.parts_done += 1;
-            if let Some(cb) = &options.progress {
-                cb(progress);
+            match result {
+                Ok(Some(size)) => {
+                    progress.bytes_done += size;
+                    progress.parts_done += 1;
+                    if let Some(cb) = &options.progress {
+                        cb(progress);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-        Ok(file)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(file),
+        }
     }
 
     /// Stream the original media of a file into `writer`; returns the number of bytes.

@@ -8,12 +8,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{User, open_enum};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// The signed-in user.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -55,27 +54,21 @@ pub struct AccountUser {
     pub user: User,
 }
 
-/// User endpoints; see [`Client::users`].
-#[derive(Debug, Clone)]
-pub struct Users {
-    pub(crate) client: Client,
+super::api_group! {
+    /// User endpoints; see [`Client::users`](super::Client::users).
+    Users
 }
 
 impl Users {
     /// `GET /v4/me`: the user the token belongs to.
     pub fn me(&self) -> ApiRequest<Profile> {
-        ApiRequest::json(&self.client, RequestSpec::new(Method::GET, "/v4/me".into()))
+        self.client.get("/v4/me".into())
     }
 
     /// `GET /v4/accounts/{account_id}/users`: users of an account.
     pub fn list(&self, account_id: &str) -> Pager<AccountUser> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("/v4/accounts/{}/users", seg(account_id)),
-            ),
-        )
+        self.client
+            .list(format!("/v4/accounts/{}/users", seg(account_id)))
     }
 }
 

@@ -12,12 +12,11 @@
 //! # let _ = versions; Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::{Asset, CopyParams, MoveParams, VersionStack};
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// Body of version stack creation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,10 +32,9 @@ impl CreateVersionStack {
     }
 }
 
-/// Version stack endpoints; see [`Client::version_stacks`].
-#[derive(Debug, Clone)]
-pub struct VersionStacks {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Version stack endpoints; see [`Client::version_stacks`](super::Client::version_stacks).
+    VersionStacks
 }
 
 fn one(account_id: &str, id: &str) -> String {
@@ -58,10 +56,7 @@ fn in_folder(account_id: &str, folder_id: &str) -> String {
 impl VersionStacks {
     /// `GET /v4/accounts/{account_id}/folders/{folder_id}/version_stacks`.
     pub fn list(&self, account_id: &str, folder_id: &str) -> Pager<VersionStack> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, in_folder(account_id, folder_id)),
-        )
+        self.client.list(in_folder(account_id, folder_id))
     }
 
     /// `POST /v4/accounts/{account_id}/folders/{folder_id}/version_stacks`.
@@ -71,30 +66,19 @@ impl VersionStacks {
         folder_id: &str,
         params: &CreateVersionStack,
     ) -> ApiRequest<VersionStack> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, in_folder(account_id, folder_id)).data(params),
-        )
+        self.client.post(in_folder(account_id, folder_id), params)
     }
 
     /// `GET /v4/accounts/{account_id}/version_stacks/{version_stack_id}`.
     pub fn show(&self, account_id: &str, version_stack_id: &str) -> ApiRequest<VersionStack> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, version_stack_id)),
-        )
+        self.client.get(one(account_id, version_stack_id))
     }
 
     /// `GET /v4/accounts/{account_id}/version_stacks/{version_stack_id}/children`: the
     /// versions.
     pub fn children(&self, account_id: &str, version_stack_id: &str) -> Pager<Asset> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("{}/children", one(account_id, version_stack_id)),
-            ),
-        )
+        self.client
+            .list(format!("{}/children", one(account_id, version_stack_id)))
     }
 
     /// `PATCH /v4/accounts/{account_id}/version_stacks/{version_stack_id}/move`.
@@ -105,10 +89,7 @@ impl VersionStacks {
         params: &MoveParams,
     ) -> ApiRequest<VersionStack> {
         let path = format!("{}/move", one(account_id, version_stack_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, path).data(params),
-        )
+        self.client.patch(path, params)
     }
 
     /// `POST /v4/accounts/{account_id}/version_stacks/{version_stack_id}/copy` (see
@@ -120,9 +101,6 @@ impl VersionStacks {
         params: &CopyParams,
     ) -> ApiRequest<VersionStack> {
         let path = format!("{}/copy", one(account_id, version_stack_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 }

@@ -17,12 +17,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::User;
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// A webhook subscription.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,10 +103,9 @@ pub struct UpdateWebhook {
     pub url: Option<String>,
 }
 
-/// Webhook endpoints; see [`Client::webhooks`].
-#[derive(Debug, Clone)]
-pub struct Webhooks {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Webhook endpoints; see [`Client::webhooks`](super::Client::webhooks).
+    Webhooks
 }
 
 fn one(account_id: &str, webhook_id: &str) -> String {
@@ -129,10 +127,7 @@ fn in_workspace(account_id: &str, workspace_id: &str) -> String {
 impl Webhooks {
     /// `GET /v4/accounts/{account_id}/workspaces/{workspace_id}/webhooks`.
     pub fn list(&self, account_id: &str, workspace_id: &str) -> Pager<Webhook> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(Method::GET, in_workspace(account_id, workspace_id)),
-        )
+        self.client.list(in_workspace(account_id, workspace_id))
     }
 
     /// `POST /v4/accounts/{account_id}/workspaces/{workspace_id}/webhooks`.
@@ -142,18 +137,13 @@ impl Webhooks {
         workspace_id: &str,
         params: &CreateWebhook,
     ) -> ApiRequest<Webhook> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, in_workspace(account_id, workspace_id)).data(params),
-        )
+        self.client
+            .post(in_workspace(account_id, workspace_id), params)
     }
 
     /// `GET /v4/accounts/{account_id}/webhooks/{webhook_id}`.
     pub fn show(&self, account_id: &str, webhook_id: &str) -> ApiRequest<Webhook> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, webhook_id)),
-        )
+        self.client.get(one(account_id, webhook_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/webhooks/{webhook_id}`.
@@ -163,17 +153,11 @@ impl Webhooks {
         webhook_id: &str,
         params: &UpdateWebhook,
     ) -> ApiRequest<Webhook> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, webhook_id)).data(params),
-        )
+        self.client.patch(one(account_id, webhook_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/webhooks/{webhook_id}`.
     pub fn delete(&self, account_id: &str, webhook_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, webhook_id)),
-        )
+        self.client.delete(one(account_id, webhook_id))
     }
 }

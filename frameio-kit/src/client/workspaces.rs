@@ -9,12 +9,11 @@
 //! # Ok(()) }
 //! ```
 
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::models::User;
 use super::pager::Pager;
-use super::transport::{ApiRequest, Client, RequestSpec, seg};
+use super::request::{ApiRequest, seg};
 
 /// A workspace.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,10 +53,9 @@ impl WorkspaceParams {
     }
 }
 
-/// Workspace endpoints; see [`Client::workspaces`].
-#[derive(Debug, Clone)]
-pub struct Workspaces {
-    pub(crate) client: Client,
+super::api_group! {
+    /// Workspace endpoints; see [`Client::workspaces`](super::Client::workspaces).
+    Workspaces
 }
 
 fn one(account_id: &str, workspace_id: &str) -> String {
@@ -71,30 +69,19 @@ fn one(account_id: &str, workspace_id: &str) -> String {
 impl Workspaces {
     /// `GET /v4/accounts/{account_id}/workspaces`.
     pub fn list(&self, account_id: &str) -> Pager<Workspace> {
-        Pager::new(
-            &self.client,
-            RequestSpec::new(
-                Method::GET,
-                format!("/v4/accounts/{}/workspaces", seg(account_id)),
-            ),
-        )
+        self.client
+            .list(format!("/v4/accounts/{}/workspaces", seg(account_id)))
     }
 
     /// `POST /v4/accounts/{account_id}/workspaces`.
     pub fn create(&self, account_id: &str, params: &WorkspaceParams) -> ApiRequest<Workspace> {
         let path = format!("/v4/accounts/{}/workspaces", seg(account_id));
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::POST, path).data(params),
-        )
+        self.client.post(path, params)
     }
 
     /// `GET /v4/accounts/{account_id}/workspaces/{workspace_id}`.
     pub fn show(&self, account_id: &str, workspace_id: &str) -> ApiRequest<Workspace> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::GET, one(account_id, workspace_id)),
-        )
+        self.client.get(one(account_id, workspace_id))
     }
 
     /// `PATCH /v4/accounts/{account_id}/workspaces/{workspace_id}`.
@@ -104,17 +91,11 @@ impl Workspaces {
         workspace_id: &str,
         params: &WorkspaceParams,
     ) -> ApiRequest<Workspace> {
-        ApiRequest::json(
-            &self.client,
-            RequestSpec::new(Method::PATCH, one(account_id, workspace_id)).data(params),
-        )
+        self.client.patch(one(account_id, workspace_id), params)
     }
 
     /// `DELETE /v4/accounts/{account_id}/workspaces/{workspace_id}`.
     pub fn delete(&self, account_id: &str, workspace_id: &str) -> ApiRequest<()> {
-        ApiRequest::empty(
-            &self.client,
-            RequestSpec::new(Method::DELETE, one(account_id, workspace_id)),
-        )
+        self.client.delete(one(account_id, workspace_id))
     }
 }
