@@ -30,7 +30,7 @@ mod run;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -60,8 +60,8 @@ pub struct Service {
     body_read_timeout: Duration,
     max_connections: Option<usize>,
     handler_count: usize,
-    /// Set when a graceful stop begins, so a delivery cut off by it can say so.
-    stopping: Arc<AtomicBool>,
+    /// Deliveries in flight, for the shutdown log.
+    flight: Arc<Flight>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuth>,
 }
@@ -92,7 +92,7 @@ impl Service {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_connections: None,
             handler_count,
-            stopping: Arc::new(AtomicBool::new(false)),
+            flight: Arc::default(),
             #[cfg(feature = "auth")]
             user_auth: None,
         }
@@ -196,10 +196,7 @@ impl Service {
 
     /// One delivery over HTTP: read the body (within the limit and the deadline), dispatch it.
     async fn receive(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-        let mut watch = CutOff {
-            stopping: &self.stopping,
-            answered: false,
-        };
+        let mut watch = InFlight::new(&self.flight);
         let read = actix_web::rt::time::timeout(
             self.body_read_timeout,
             read_body(&req, payload, self.body_limit),
@@ -228,29 +225,65 @@ impl Service {
     }
 }
 
-/// Logs a delivery whose future is dropped before it was answered: cut off by the shutdown
-/// timeout, or abandoned by a client that went away.
-struct CutOff<'a> {
-    stopping: &'a AtomicBool,
+/// Deliveries in flight and those cut off unanswered by a stop.
+#[derive(Debug, Default)]
+pub(crate) struct Flight {
+    /// Set when a stop begins.
+    stopping: AtomicBool,
+    in_flight: AtomicUsize,
+    cut_off: AtomicUsize,
+}
+
+impl Flight {
+    pub(crate) fn begin_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Logs the deliveries a stop cut off before they were answered: those dropped during the
+    /// stop and those still in flight after it.
+    pub(crate) fn report_cut_off(&self) {
+        let cut = self.cut_off.load(Ordering::SeqCst) + self.in_flight.load(Ordering::SeqCst);
+        if cut > 0 {
+            tracing::warn!(
+                target: "frameio_kit::server",
+                deliveries = cut,
+                "{cut} delivery(ies) cut off unanswered by the shutdown (shutdown timeout or \
+                 second signal); Frame.io will retry them"
+            );
+        }
+    }
+}
+
+/// One delivery in flight; dropping it unanswered counts it as cut off (during a stop) or
+/// logs that the client went away.
+struct InFlight<'a> {
+    flight: &'a Flight,
     answered: bool,
 }
 
-impl Drop for CutOff<'_> {
+impl<'a> InFlight<'a> {
+    fn new(flight: &'a Flight) -> Self {
+        flight.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self {
+            flight,
+            answered: false,
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if self.answered {
-            return;
+        if !self.answered {
+            if self.flight.stopping.load(Ordering::SeqCst) {
+                self.flight.cut_off.fetch_add(1, Ordering::SeqCst);
+            } else {
+                tracing::debug!(
+                    target: "frameio_kit::server",
+                    "delivery abandoned unanswered: the client went away"
+                );
+            }
         }
-        if self.stopping.load(Ordering::Relaxed) {
-            tracing::warn!(
-                target: "frameio_kit::server",
-                "delivery cut off unanswered: the shutdown timeout ran out before it finished"
-            );
-        } else {
-            tracing::debug!(
-                target: "frameio_kit::server",
-                "delivery abandoned unanswered: the client went away"
-            );
-        }
+        self.flight.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

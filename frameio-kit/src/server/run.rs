@@ -3,7 +3,6 @@
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix_http::{HttpMessage, HttpService, Request};
@@ -189,9 +188,12 @@ impl RunningServer {
     /// Stops the server. Graceful: stop accepting, let in-flight deliveries finish (up to the
     /// shutdown timeout; one cut off by it is logged). Not graceful: drop connections now.
     pub async fn stop(self, graceful: bool) -> std::io::Result<()> {
-        self.service.stopping.store(true, Ordering::Relaxed);
+        self.service.flight.begin_stop();
         self.handle.stop(graceful).await;
-        self.join().await
+        let flight = Arc::clone(&self.service.flight);
+        let result = self.join().await;
+        flight.report_cut_off();
+        result
     }
 
     async fn join(self) -> std::io::Result<()> {
@@ -216,21 +218,33 @@ impl RunningServer {
             target: "frameio_kit::server",
             "shutdown signal received; finishing in-flight deliveries (send it again to stop now)"
         );
-        self.service.stopping.store(true, Ordering::Relaxed);
-        let handle = self.handle.clone();
+        let Self {
+            handle,
+            task,
+            service,
+            ..
+        } = self;
+        service.flight.begin_stop();
         let graceful = handle.stop(true);
-        tokio::pin!(graceful);
-        tokio::select! {
-            () = &mut graceful => {}
+        let finished = tokio::select! {
+            () = graceful => task.await,
             () = signals.recv() => {
                 tracing::warn!(
                     target: "frameio_kit::server",
-                    "second shutdown signal: stopping now, in-flight deliveries are cut off"
+                    "second shutdown signal: stopping now; in-flight deliveries are cut off"
                 );
-                handle.stop(false).await;
+                // Dropping the server stops its workers at once, even mid-way through a
+                // graceful stop.
+                task.abort();
+                task.await
             }
+        };
+        service.flight.report_cut_off();
+        match finished {
+            Ok(result) => result?,
+            Err(err) if err.is_cancelled() => {}
+            Err(err) => return Err(std::io::Error::other(err)),
         }
-        self.join().await?;
         tracing::info!(target: "frameio_kit::server", "stopped");
         Ok(())
     }
