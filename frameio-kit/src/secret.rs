@@ -13,9 +13,13 @@
 //!
 //! Environment variables are read once, when the app starts; a handler with no usable source
 //! is a start-up error that names it, never a surprise at the first delivery. Resolvers run for
-//! each delivery, after the payload is parsed and **before** its signature is checked (the
-//! secret is what checks it), so they see unverified events: key them on ids, cache what they
-//! fetch, and trust nothing else in the event. A resolver that fails or returns no secret gets
+//! each delivery, after the payload is checked and **before** its signature is (the secret is
+//! what checks it), so they see unverified events: key them on ids, cache what they fetch,
+//! and trust nothing else in the event. For the same reason an action event reaches a
+//! resolver without its form `data` (`None`): that is read only once the signature holds.
+//!
+//! A secret that is empty or only whitespace is no secret, wherever it comes from: a
+//! literal, a variable or a resolver's answer. A resolver that fails or returns no secret gets
 //! the delivery a `503 Configuration error.`; the reason goes to the log with the handler's
 //! name, never to the caller.
 //!

@@ -183,11 +183,11 @@ impl Dispatcher {
         // it reads. Scoped so the keys take no room in this future across later awaits.
         let head = {
             let head = route_head(route, body, kind, timestamp_value)?;
-            let keys = secret(route, head.as_ref()).await?;
+            let keys = secret(route, head.as_deref()).await?;
             self.verify(&keys, &timestamp, &headers, body)?;
             head
         };
-        let event = build(body, kind, timestamp_value, head)?;
+        let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
         filter(route, &event)?;
         let extension = sign_in(route, &event, &headers).await?;
         let answer = self.handle(route, event, headers, extension).await?;
@@ -306,17 +306,19 @@ fn validate(inspected: &Inspected<'_>, kind: HandlerKind) -> Result<(), Stop> {
 }
 
 /// What a secret resolver needs, built before verification, only for routes that have one.
+/// (Boxed: it is held across the resolver's await, and every byte of this future's state
+/// is allocated for every delivery.)
 fn route_head(
     route: &Route,
     body: &[u8],
     kind: HandlerKind,
     timestamp: i64,
-) -> Result<Option<DeliveryEvent>, Stop> {
+) -> Result<Option<Box<DeliveryEvent>>, Stop> {
     if !route.secrets.is_dynamic() {
         return Ok(None);
     }
     body::head(body, kind, timestamp)
-        .map(Some)
+        .map(|head| Some(Box::new(head)))
         .map_err(invalid_payload)
 }
 

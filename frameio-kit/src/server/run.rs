@@ -16,6 +16,38 @@ use crate::dispatch::Reply;
 
 /// How long a client may take to send its request headers (actix-web's default).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a closing connection may take to shut down (actix-web's default).
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections the kernel queues before they are accepted (actix-web's default); the ones
+/// over the connection cap wait here.
+const BACKLOG: i32 = 1024;
+
+/// Binds a listening socket on the first of `addr`'s addresses that works, like actix-web
+/// does (address reuse, a backlog of [`BACKLOG`]).
+fn listen(addr: impl ToSocketAddrs) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let mut last_error = None;
+    for addr in addr.to_socket_addrs()? {
+        let bound = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+            .and_then(|socket| {
+                #[cfg(not(windows))]
+                socket.set_reuse_address(true)?;
+                socket.bind(&addr.into())?;
+                socket.listen(BACKLOG)?;
+                Ok(socket)
+            });
+        match bound {
+            Ok(socket) => return Ok(socket.into()),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "the address resolved to nothing",
+        )
+    }))
+}
 
 impl Service {
     /// Binds an HTTP server on `addr` (port 0 picks a free one) and starts it in the
@@ -34,7 +66,7 @@ impl Service {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, Into::into))
             .clamp(1, 512);
         let max_connections = self.max_connections.unwrap_or_else(default_max_connections);
-        let listener = std::net::TcpListener::bind(addr)?;
+        let listener = listen(addr)?;
         let local_addr = listener.local_addr()?;
         let builder = actix_server::Server::build();
         let graceful = builder.graceful_shutdown_signal();
@@ -58,6 +90,7 @@ impl Service {
                     .map_err(|err| err.error_response());
                 HttpService::build()
                     .client_request_timeout(HEADER_TIMEOUT)
+                    .client_disconnect_timeout(DISCONNECT_TIMEOUT)
                     .local_addr(local_addr)
                     .graceful_shutdown_signal(move || {
                         let graceful = graceful.clone();
