@@ -10,9 +10,9 @@ use crate::dispatch::{Clock, Dispatcher, Route, RouteSecrets, SystemClock, not_a
 use crate::error::{StartupError, StartupProblem};
 use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
 use crate::middleware::{ErasedMiddleware, Middleware};
-use crate::secret::{SecretResolver, SecretSource, SharedResolver};
+use crate::secret::{SecretResolver, SharedResolver};
 use crate::server::Service;
-use crate::signature::{DEFAULT_TOLERANCE, SigningKey};
+use crate::signature::DEFAULT_TOLERANCE;
 
 /// Default largest accepted request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -47,6 +47,8 @@ pub struct App {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) workers: Option<usize>,
     pub(crate) shutdown_timeout: Duration,
+    body_read_timeout: Duration,
+    max_connections: Option<usize>,
     middleware: Vec<Arc<dyn ErasedMiddleware>>,
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
@@ -93,6 +95,8 @@ impl App {
             clock: Arc::new(SystemClock),
             workers: None,
             shutdown_timeout: Duration::from_secs(30),
+            body_read_timeout: crate::server::DEFAULT_BODY_READ_TIMEOUT,
+            max_connections: None,
             middleware: Vec::new(),
             resolver: None,
             #[cfg(feature = "auth")]
@@ -228,6 +232,22 @@ impl App {
     #[must_use]
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = Some(workers);
+        self
+    }
+
+    /// How long a delivery's body may take to arrive (default 10 s); see
+    /// [`Service::body_read_timeout`].
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The most connections kept open at once (default: below the open-file limit); see
+    /// [`Service::max_connections`].
+    #[must_use]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
         self
     }
 
@@ -371,23 +391,18 @@ impl App {
                     handler_problem(problem);
                 }
             }
-            let secrets = match (&handler.secret, &self.resolver) {
-                (SecretSource::Resolver(resolver), _) | (SecretSource::Default, Some(resolver)) => {
-                    Some(RouteSecrets::Dynamic(resolver.clone()))
-                }
-                (source, _) => match source.resolve(handler.kind, &|name| self.read_env(name)) {
-                    Ok(secrets) => Some(RouteSecrets::Static(
-                        secrets
-                            .iter()
-                            .map(|s| SigningKey::new(s.expose()))
-                            .collect(),
-                    )),
-                    Err(problem) => {
-                        handler_problem(problem);
-                        None
-                    }
-                },
+            let fallback_env = match handler.kind {
+                HandlerKind::Webhook => crate::secret::WEBHOOK_SECRET_ENV,
+                HandlerKind::Action => crate::secret::CUSTOM_ACTION_SECRET_ENV,
             };
+            let secrets = RouteSecrets::prepare(
+                &handler.secret,
+                self.resolver.as_ref(),
+                fallback_env,
+                &|name| self.read_env(name),
+            )
+            .map_err(|missing| handler_problem(missing.to_string()))
+            .ok();
             let gate = match (handler.require_user_auth, handler.kind, &sign_in) {
                 (false, _, _) => None,
                 (true, HandlerKind::Webhook, _) => {
@@ -465,13 +480,16 @@ impl App {
             Arc::new(self.data),
             self.middleware.into(),
         );
-        #[allow(unused_mut)]
         let mut service = Service::new(
             Arc::new(dispatcher),
             self.path,
             self.body_limit,
             handler_count,
-        );
+        )
+        .body_read_timeout(self.body_read_timeout);
+        if let Some(connections) = self.max_connections {
+            service = service.max_connections(connections);
+        }
         #[cfg(feature = "auth")]
         if let Some(auth) = user_auth {
             service = service.with_user_auth(auth);

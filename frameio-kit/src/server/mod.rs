@@ -1,6 +1,7 @@
 //! The actix-web adapter: moves bytes between HTTP and the [`Dispatcher`]. It owns the
-//! method check (`405`), the body limit (`413`), `GET /health` and graceful shutdown; every
-//! business rule lives in [`dispatch`](crate::dispatch).
+//! method check (`405`), the body limit (`413`), the body read deadline (`408`),
+//! `GET /health` and graceful shutdown; every business rule lives in
+//! [`dispatch`](crate::dispatch).
 //!
 //! Mount the receiver into an existing actix-web app with [`Service::configure`]:
 //!
@@ -19,10 +20,17 @@
 //! .await
 //! # }
 //! ```
+//!
+//! Mounted that way, the connection-level protections are the host server's business: the
+//! server [`Service::start`] and [`App::serve`](crate::App::serve) run also refuses an
+//! oversized body announced with `Expect: 100-continue` before inviting it, and caps the
+//! number of open connections below the process's file-descriptor limit.
+
+mod run;
 
 use std::fmt;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -33,8 +41,14 @@ use futures_util::StreamExt;
 use crate::dispatch::{Dispatcher, Reply, TEXT_PLAIN};
 use crate::handler::Headers;
 
+pub use run::RunningServer;
+pub(crate) use run::{ShutdownSignals, init_logging};
+
 /// The health-check path (`GET` → `200 OK`).
 pub const HEALTH_PATH: &str = "/health";
+
+/// Default time a delivery's body may take to arrive once its headers are in: 10 s.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A validated, ready-to-serve application (from [`App::build`](crate::App::build)).
 /// Cheap to clone: everything is shared.
@@ -43,7 +57,11 @@ pub struct Service {
     dispatcher: Arc<Dispatcher>,
     path: Arc<str>,
     body_limit: usize,
+    body_read_timeout: Duration,
+    max_connections: Option<usize>,
     handler_count: usize,
+    /// Deliveries in flight, for the shutdown log.
+    flight: Arc<Flight>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuth>,
 }
@@ -54,7 +72,9 @@ impl fmt::Debug for Service {
             .field("dispatcher", &self.dispatcher)
             .field("path", &self.path)
             .field("body_limit", &self.body_limit)
-            .finish()
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,7 +89,10 @@ impl Service {
             dispatcher,
             path: path.into(),
             body_limit,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_connections: None,
             handler_count,
+            flight: Arc::default(),
             #[cfg(feature = "auth")]
             user_auth: None,
         }
@@ -78,6 +101,25 @@ impl Service {
     #[cfg(feature = "auth")]
     pub(crate) fn with_user_auth(mut self, auth: crate::auth::UserAuth) -> Self {
         self.user_auth = Some(auth);
+        self
+    }
+
+    /// How long a delivery's body may take to arrive once its headers are in (default
+    /// [`DEFAULT_BODY_READ_TIMEOUT`]); a slower one is answered `408 Request timeout.` and
+    /// its connection closed. (Slow headers are cut at 5 s by actix-web.)
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The most connections the server started by [`Service::start`] or
+    /// [`App::serve`](crate::App::serve) keeps open at once; more wait in the listen
+    /// backlog. Defaults to a tenth below the process's open-file limit (`ulimit -n`), so
+    /// idle or stalled clients can never use up the file descriptors.
+    #[must_use]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections.max(1));
         self
     }
 
@@ -105,7 +147,7 @@ impl Service {
     /// Runs one delivery through the pipeline without HTTP (the body limit still applies).
     pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
         if body.len() > self.body_limit {
-            return payload_too_large();
+            return Reply::payload_too_large();
         }
         self.dispatcher.dispatch(headers, body).await
     }
@@ -134,14 +176,13 @@ impl Service {
                 }),
             );
         }
-        let dispatcher = Arc::clone(&self.dispatcher);
-        let limit = self.body_limit;
+        let service = self.clone();
         cfg.service(
             web::resource(&*self.path)
                 .route(
                     web::post().to(move |req: HttpRequest, payload: web::Payload| {
-                        let dispatcher = Arc::clone(&dispatcher);
-                        async move { receive(&dispatcher, limit, req, payload).await }
+                        let service = service.clone();
+                        async move { service.receive(req, payload).await }
                     }),
                 )
                 .default_service(web::to(method_not_allowed)),
@@ -153,175 +194,112 @@ impl Service {
         );
     }
 
-    /// Binds an HTTP server on `addr` (port 0 picks a free one) and starts it in the
-    /// background. Signals are not handled: stop it with [`RunningServer::stop`].
-    pub fn start(&self, addr: impl ToSocketAddrs) -> std::io::Result<RunningServer> {
-        self.bind_with(addr, None, Duration::from_secs(30))
-    }
-
-    pub(crate) fn bind_with(
-        &self,
-        addr: impl ToSocketAddrs,
-        workers: Option<usize>,
-        shutdown_timeout: Duration,
-    ) -> std::io::Result<RunningServer> {
-        let service = self.clone();
-        let mut server = actix_web::HttpServer::new(move || {
-            let service = service.clone();
-            actix_web::App::new().configure(move |cfg| service.configure(cfg))
-        })
-        .disable_signals()
-        .shutdown_timeout(shutdown_timeout.as_secs());
-        if let Some(workers) = workers {
-            server = server.workers(workers.max(1));
-        }
-        let server = server.bind(addr)?;
-        let addrs = server.addrs();
-        let server = server.run();
-        let handle = server.handle();
-        let task = tokio::spawn(server);
-        let local_addr = addrs.first().copied().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address bound")
-        })?;
-        tracing::info!(
-            target: "frameio_kit::server",
-            address = %local_addr,
-            path = %self.path,
-            handlers = self.handler_count,
-            "frameio-kit listening on http://{local_addr}{} with {} handler(s)",
-            self.path,
-            self.handler_count
+    /// One delivery over HTTP: read the body (within the limit and the deadline), dispatch it.
+    async fn receive(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+        let mut watch = InFlight::new(&self.flight);
+        let read = actix_web::rt::time::timeout(
+            self.body_read_timeout,
+            read_body(&req, payload, self.body_limit),
         );
-        Ok(RunningServer {
-            local_addr,
-            path: Arc::clone(&self.path),
-            handle,
-            task,
-        })
-    }
-}
-
-/// A server started by [`Service::start`].
-pub struct RunningServer {
-    local_addr: SocketAddr,
-    path: Arc<str>,
-    handle: actix_web::dev::ServerHandle,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl fmt::Debug for RunningServer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunningServer")
-            .field("local_addr", &self.local_addr)
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RunningServer {
-    /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// The receiver URL, e.g. `http://127.0.0.1:41234/`.
-    pub fn url(&self) -> String {
-        format!("http://{}{}", self.local_addr, self.path)
-    }
-
-    /// Stops the server. Graceful: stop accepting, let in-flight deliveries finish (up to the
-    /// shutdown timeout). Not graceful: drop connections now.
-    pub async fn stop(self, graceful: bool) -> std::io::Result<()> {
-        self.handle.stop(graceful).await;
-        self.join().await
-    }
-
-    async fn join(self) -> std::io::Result<()> {
-        match self.task.await {
-            Ok(result) => result,
-            Err(err) => Err(std::io::Error::other(err)),
-        }
-    }
-
-    /// Waits for SIGINT or SIGTERM, then shuts down gracefully.
-    ///
-    /// The signal handlers are installed when this is called; [`App::serve`](crate::App::serve)
-    /// installs them before binding instead, so a signal during start-up is never lost.
-    pub async fn run_until_signal(self) -> std::io::Result<()> {
-        self.run_until(ShutdownSignals::install()).await
-    }
-
-    pub(crate) async fn run_until(self, signals: ShutdownSignals) -> std::io::Result<()> {
-        signals.recv().await;
-        tracing::info!(
-            target: "frameio_kit::server",
-            "shutdown signal received; finishing in-flight deliveries"
-        );
-        self.stop(true).await?;
-        tracing::info!(target: "frameio_kit::server", "stopped");
-        Ok(())
-    }
-}
-
-/// SIGINT and SIGTERM listeners. Creating them replaces the default action (exit at once), so
-/// they are installed before the server binds.
-pub(crate) struct ShutdownSignals {
-    #[cfg(unix)]
-    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
-}
-
-impl ShutdownSignals {
-    pub(crate) fn install() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let streams = match (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) {
-                (Ok(interrupt), Ok(terminate)) => Some((interrupt, terminate)),
-                (Err(err), _) | (_, Err(err)) => {
-                    tracing::warn!(
-                        target: "frameio_kit::server",
-                        "cannot listen for SIGINT/SIGTERM ({err}); falling back to Ctrl-C only"
-                    );
-                    None
-                }
-            };
-            Self { streams }
-        }
-        #[cfg(not(unix))]
-        {
-            Self {}
-        }
-    }
-
-    async fn recv(self) {
-        #[cfg(unix)]
-        if let Some((mut interrupt, mut terminate)) = self.streams {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
+        let reply = match read.await {
+            Ok(Ok(body)) => self.dispatcher.dispatch(headers_of(&req), body).await,
+            Ok(Err(refusal)) => refusal,
+            Err(_elapsed) => {
+                tracing::debug!(
+                    target: "frameio_kit::server",
+                    timeout_ms = u64::try_from(self.body_read_timeout.as_millis()).unwrap_or(u64::MAX),
+                    "request body not received in time: 408"
+                );
+                Reply::request_timeout()
             }
-            return;
+        };
+        watch.answered = true;
+        let mut response = to_response(reply);
+        if response.status() == actix_web::http::StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may never come: do not wait for it on this connection.
+            response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
         }
-        let _ = tokio::signal::ctrl_c().await;
+        response
     }
 }
 
-async fn receive(
-    dispatcher: &Dispatcher,
-    limit: usize,
-    req: HttpRequest,
+/// Deliveries in flight and those cut off unanswered by a stop.
+#[derive(Debug, Default)]
+pub(crate) struct Flight {
+    /// Set when a stop begins.
+    stopping: AtomicBool,
+    in_flight: AtomicUsize,
+    cut_off: AtomicUsize,
+}
+
+impl Flight {
+    pub(crate) fn begin_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Logs the deliveries a stop cut off before they were answered: those dropped during the
+    /// stop and those still in flight after it.
+    pub(crate) fn report_cut_off(&self) {
+        let cut = self.cut_off.load(Ordering::SeqCst) + self.in_flight.load(Ordering::SeqCst);
+        if cut > 0 {
+            tracing::warn!(
+                target: "frameio_kit::server",
+                deliveries = cut,
+                "{cut} delivery(ies) cut off unanswered by the shutdown (shutdown timeout or \
+                 second signal); Frame.io will retry them"
+            );
+        }
+    }
+}
+
+/// One delivery in flight; dropping it unanswered counts it as cut off (during a stop) or
+/// logs that the client went away.
+struct InFlight<'a> {
+    flight: &'a Flight,
+    answered: bool,
+}
+
+impl<'a> InFlight<'a> {
+    fn new(flight: &'a Flight) -> Self {
+        flight.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self {
+            flight,
+            answered: false,
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            if self.flight.stopping.load(Ordering::SeqCst) {
+                self.flight.cut_off.fetch_add(1, Ordering::SeqCst);
+            } else {
+                tracing::debug!(
+                    target: "frameio_kit::server",
+                    "delivery abandoned unanswered: the client went away"
+                );
+            }
+        }
+        self.flight.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Reads a request body up to `limit` bytes (413 beyond, announced or not).
+async fn read_body(
+    req: &HttpRequest,
     mut payload: web::Payload,
-) -> HttpResponse {
+    limit: usize,
+) -> Result<Bytes, Reply> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return to_response(payload_too_large());
+        return Err(too_large(declared));
     }
     // A small body usually arrives as one chunk: keep it as is (no copy) and only gather
     // into a buffer when a second chunk comes.
@@ -330,13 +308,12 @@ async fn receive(
     let mut received = 0_usize;
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            return HttpResponse::BadRequest()
-                .content_type(TEXT_PLAIN)
-                .body("Invalid request body");
+            tracing::debug!(target: "frameio_kit::server", "request body could not be read: 400");
+            return Err(Reply::text(400, "Invalid request body"));
         };
         received += chunk.len();
         if received > limit {
-            return to_response(payload_too_large());
+            return Err(too_large(None));
         }
         if let Some(buffer) = &mut gathered {
             buffer.extend_from_slice(&chunk);
@@ -350,15 +327,20 @@ async fn receive(
             first = Some(chunk);
         }
     }
-    let body = match (gathered, first) {
+    Ok(match (gathered, first) {
         (Some(buffer), _) => buffer.freeze(),
         (None, Some(chunk)) => chunk,
         (None, None) => Bytes::new(),
-    };
-    to_response(dispatcher.dispatch(headers_of(&req), body).await)
+    })
 }
 
-fn headers_of(req: &HttpRequest) -> Headers {
+/// The 413 answer, with its debug line.
+fn too_large(declared: Option<usize>) -> Reply {
+    tracing::debug!(target: "frameio_kit::server", declared, "request body over the limit: 413");
+    Reply::payload_too_large()
+}
+
+pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
     let bytes = req
         .headers()
         .iter()
@@ -385,11 +367,7 @@ fn auth_page(page: crate::auth::AuthPage) -> HttpResponse {
         .body(page.html)
 }
 
-fn payload_too_large() -> Reply {
-    Reply::from_parts(413, TEXT_PLAIN, Bytes::from_static(b"Payload too large."))
-}
-
-fn to_response(reply: Reply) -> HttpResponse {
+pub(crate) fn to_response(reply: Reply) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(reply.status())
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     HttpResponse::build(status)
@@ -400,7 +378,11 @@ fn to_response(reply: Reply) -> HttpResponse {
         .body(reply.body().clone())
 }
 
-async fn method_not_allowed() -> HttpResponse {
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    tracing::debug!(
+        target: "frameio_kit::server",
+        method = %req.method(), path = req.path(), "method not allowed: 405"
+    );
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, HeaderValue::from_static("POST")))
         .finish()
@@ -408,11 +390,4 @@ async fn method_not_allowed() -> HttpResponse {
 
 async fn health() -> HttpResponse {
     HttpResponse::Ok().content_type(TEXT_PLAIN).body("OK")
-}
-
-/// Installs a `fmt` subscriber filtered by `RUST_LOG` (default `info`) unless one is set.
-pub(crate) fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
