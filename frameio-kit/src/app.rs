@@ -54,6 +54,8 @@ pub struct App {
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuthBuilder>,
     env: EnvLookup,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::telemetry::metrics::PrometheusHandle>,
 }
 
 /// Reads an environment variable (the process environment, or a test's stand-in).
@@ -102,6 +104,8 @@ impl App {
             #[cfg(feature = "auth")]
             user_auth: None,
             env: Arc::new(|name| std::env::var(name).ok()),
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -240,6 +244,15 @@ impl App {
     #[must_use]
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Serves `handle`'s metrics at `GET /metrics` (Prometheus text format), beside
+    /// `/health`; get it from [`telemetry::metrics::install`](crate::telemetry::metrics::install).
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, handle: crate::telemetry::metrics::PrometheusHandle) -> Self {
+        self.metrics = Some(handle);
         self
     }
 
@@ -490,6 +503,10 @@ impl App {
         if let Some(connections) = self.max_connections {
             service = service.max_connections(connections);
         }
+        #[cfg(feature = "metrics")]
+        if let Some(handle) = self.metrics {
+            service = service.metrics(handle);
+        }
         #[cfg(feature = "auth")]
         if let Some(auth) = user_auth {
             service = service.with_user_auth(auth);
@@ -501,7 +518,7 @@ impl App {
     /// (in-flight deliveries finish). Installs a `tracing` subscriber (filtered by `RUST_LOG`,
     /// default `info`) unless one is already set.
     pub async fn serve(self) -> std::io::Result<()> {
-        crate::server::init_logging();
+        let _logs = crate::server::init_logging();
         let (host, port) = self.bind_address().inspect_err(log_startup_error)?;
         let workers = self.workers;
         let shutdown_timeout = self.shutdown_timeout;

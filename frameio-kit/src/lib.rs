@@ -23,6 +23,7 @@ pub mod secret;
 pub mod server;
 pub mod signature;
 pub mod store;
+pub mod telemetry;
 
 pub use app::App;
 pub use error::{BoxError, ConfigurationError, StartupError, StartupProblem};

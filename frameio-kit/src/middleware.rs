@@ -94,6 +94,9 @@ pub(crate) trait ErasedMiddleware: Send + Sync + 'static {
     fn handle<'a>(&'a self, delivery: Delivery, next: Next<'a>) -> BoxFuture<'a, HandlerResult>;
     fn webhook<'a>(&'a self, delivery: Delivery, next: Next<'a>) -> BoxFuture<'a, HandlerResult>;
     fn action<'a>(&'a self, delivery: Delivery, next: Next<'a>) -> BoxFuture<'a, HandlerResult>;
+    /// The middleware's type name, for its span.
+    #[cfg(feature = "otel")]
+    fn name(&self) -> &'static str;
 }
 
 impl<M: Middleware> ErasedMiddleware for M {
@@ -107,6 +110,11 @@ impl<M: Middleware> ErasedMiddleware for M {
 
     fn action<'a>(&'a self, delivery: Delivery, next: Next<'a>) -> BoxFuture<'a, HandlerResult> {
         Box::pin(Middleware::action(self, delivery, next))
+    }
+
+    #[cfg(feature = "otel")]
+    fn name(&self) -> &'static str {
+        std::any::type_name::<M>()
     }
 }
 
@@ -147,6 +155,12 @@ impl<'a> Next<'a> {
     /// Runs the rest of the chain and returns its answer.
     pub fn run(self, delivery: Delivery) -> BoxFuture<'a, HandlerResult> {
         let Some((first, rest)) = self.chain.split_first() else {
+            #[cfg(feature = "otel")]
+            return crate::telemetry::in_span(
+                tracing::info_span!(target: "frameio_kit::delivery", "frameio.handler", "frameio.handler" = self.handler.function()),
+                || self.handler.call(delivery),
+            );
+            #[cfg(not(feature = "otel"))]
             return self.handler.call(delivery);
         };
         if self.inside {
@@ -165,6 +179,12 @@ impl<'a> Next<'a> {
                 inside: true,
                 handler: self.handler,
             };
+            #[cfg(feature = "otel")]
+            return crate::telemetry::in_span(
+                tracing::info_span!(target: "frameio_kit::delivery", "frameio.middleware", "frameio.middleware" = first.name()),
+                || first.handle(delivery, next),
+            );
+            #[cfg(not(feature = "otel"))]
             first.handle(delivery, next)
         }
     }

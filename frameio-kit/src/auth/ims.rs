@@ -497,13 +497,17 @@ impl ImsClient {
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<reqwest::Response, AuthError> {
-        self.http
+        let request = self
+            .http
             .post(self.url(path))
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(params)
-            .send()
-            .await
-            .map_err(AuthError::Network)
+            .form(params);
+        // telemetry: a CLIENT span with `traceparent`, and the IMS request counter.
+        #[cfg(any(feature = "otel", feature = "metrics"))]
+        let sent = crate::telemetry::ims_request(path, request).await;
+        #[cfg(not(any(feature = "otel", feature = "metrics")))]
+        let sent = request.send().await;
+        sent.map_err(AuthError::Network)
     }
 
     async fn token_request(

@@ -296,6 +296,37 @@ impl Client {
 
     /// Send a request with retries; returns the successful response or an error.
     pub(crate) async fn execute(&self, spec: &RequestSpec) -> Result<RawResponse, ClientError> {
+        #[cfg(not(any(feature = "otel", feature = "metrics")))]
+        return self.attempts(spec, &mut 0).await;
+        // telemetry: a CLIENT span around every attempt, and the request and retry counters.
+        #[cfg(any(feature = "otel", feature = "metrics"))]
+        {
+            let route = crate::telemetry::route_template(&spec.path);
+            #[cfg(feature = "otel")]
+            let span = crate::telemetry::ApiSpan::api(spec.method.as_str(), &route);
+            let mut retries = 0;
+            let running = self.attempts(spec, &mut retries);
+            #[cfg(feature = "otel")]
+            let running = tracing::Instrument::instrument(running, span.span());
+            let result = running.await;
+            let status = match &result {
+                Ok(raw) => Some(raw.status.as_u16()),
+                Err(err) => err.status().map(|s| s.as_u16()),
+            };
+            #[cfg(feature = "otel")]
+            span.finish(status, retries, result.is_err());
+            #[cfg(feature = "metrics")]
+            crate::telemetry::metrics::api_request(spec.method.as_str(), &route, status, retries);
+            result
+        }
+    }
+
+    /// The attempts of one request; `retries` counts the attempts after the first.
+    async fn attempts(
+        &self,
+        spec: &RequestSpec,
+        retries: &mut u32,
+    ) -> Result<RawResponse, ClientError> {
         if let Some(e) = &spec.body_error {
             return Err(ClientError::Config(format!(
                 "request body could not be serialized: {e}"
@@ -331,6 +362,10 @@ impl Client {
             if let Some(t) = opts.timeout.or(self.inner.timeout) {
                 rb = rb.timeout(t);
             }
+            #[cfg(feature = "otel")]
+            {
+                rb = rb.headers(crate::telemetry::trace_headers(&tracing::Span::current()));
+            }
             tracing::debug!(method = %spec.method, path = %spec.path, attempt, "frame.io request");
             match rb.send().await {
                 Ok(resp) => {
@@ -356,6 +391,7 @@ impl Client {
                         );
                         tokio::time::sleep(delay).await;
                         attempt += 1;
+                        *retries = attempt;
                         continue;
                     }
                     let body = resp.bytes().await.unwrap_or_default();
@@ -372,6 +408,7 @@ impl Client {
                         );
                         tokio::time::sleep(delay).await;
                         attempt += 1;
+                        *retries = attempt;
                         continue;
                     }
                     return Err(ClientError::Transport(err));

@@ -198,6 +198,8 @@ impl RateLimiter {
                         route = %key.route, wait_ms = d.as_millis() as u64,
                         "frame.io rate limit nearly spent, waiting before sending"
                     );
+                    #[cfg(feature = "metrics")]
+                    crate::telemetry::metrics::rate_limit_wait(&key.route);
                     tokio::time::sleep(d).await;
                 }
             }

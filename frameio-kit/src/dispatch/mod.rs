@@ -154,11 +154,41 @@ impl Dispatcher {
     pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
         let started = Instant::now();
         let mut seen = Seen::default();
-        let (reply, failure) = match self.run(headers, &body, &mut seen).await {
+        #[cfg(feature = "metrics")]
+        let in_flight = crate::telemetry::metrics::InFlight::enter();
+        let running = self.run(headers, &body, &mut seen);
+        // telemetry: the delivery's SERVER span encloses the pipeline and its log line.
+        #[cfg(feature = "otel")]
+        let span = crate::telemetry::delivery_span();
+        #[cfg(feature = "otel")]
+        let running = tracing::Instrument::instrument(running, span.clone());
+        let (reply, failure) = match running.await {
             Ok(reply) => (reply, None),
             Err(stop) => (stop.reply, stop.failure),
         };
-        let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let latency = started.elapsed();
+        #[cfg(feature = "metrics")]
+        {
+            drop(in_flight);
+            let status = reply.status();
+            crate::telemetry::metrics::delivery(
+                seen.event_type.as_deref(),
+                seen.handler,
+                status,
+                latency,
+            );
+        }
+        #[cfg(feature = "otel")]
+        let _entered = span.enter();
+        #[cfg(feature = "otel")]
+        crate::telemetry::record_delivery(
+            &span,
+            seen.event_type.as_deref(),
+            seen.handler,
+            reply.status(),
+            failure.as_ref().map(|f| f as &dyn fmt::Display),
+        );
+        let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         log_delivery(&seen, reply.status(), latency_us, failure.as_ref());
         reply
     }
@@ -188,6 +218,8 @@ impl Dispatcher {
             head
         };
         let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
+        #[cfg(feature = "otel")]
+        crate::telemetry::record_event(&event);
         filter(route, &event)?;
         let extension = sign_in(route, &event, &headers).await?;
         let answer = self.handle(route, event, headers, extension).await?;
@@ -216,6 +248,9 @@ impl Dispatcher {
         headers: &Headers,
         body: &[u8],
     ) -> Result<(), Stop> {
+        #[cfg(feature = "otel")]
+        let _span =
+            tracing::info_span!(target: "frameio_kit::delivery", "frameio.signature").entered();
         signature::verify(
             keys,
             timestamp.raw,

@@ -44,6 +44,11 @@ use crate::handler::Headers;
 pub use run::RunningServer;
 pub(crate) use run::{ShutdownSignals, init_logging};
 
+/// The metrics path, served when [`Service::metrics`] (or [`App::metrics`](crate::App::metrics))
+/// is set.
+#[cfg(feature = "metrics")]
+pub const METRICS_PATH: &str = "/metrics";
+
 /// The health-check path (`GET` → `200 OK`).
 pub const HEALTH_PATH: &str = "/health";
 
@@ -64,6 +69,8 @@ pub struct Service {
     flight: Arc<Flight>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuth>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::telemetry::metrics::PrometheusHandle>,
 }
 
 impl fmt::Debug for Service {
@@ -95,12 +102,22 @@ impl Service {
             flight: Arc::default(),
             #[cfg(feature = "auth")]
             user_auth: None,
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
     #[cfg(feature = "auth")]
     pub(crate) fn with_user_auth(mut self, auth: crate::auth::UserAuth) -> Self {
         self.user_auth = Some(auth);
+        self
+    }
+
+    /// Serves `handle`'s metrics at `GET /metrics` ([`METRICS_PATH`]).
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, handle: crate::telemetry::metrics::PrometheusHandle) -> Self {
+        self.metrics = Some(handle);
         self
     }
 
@@ -155,6 +172,21 @@ impl Service {
     /// Mounts the receiver (`POST {path}`, other methods `405`), `GET /health` and, with user
     /// sign-in, `GET /auth/login` and `GET /auth/callback` into an actix-web app.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        #[cfg(feature = "metrics")]
+        if let Some(handle) = &self.metrics {
+            let handle = handle.clone();
+            cfg.route(
+                METRICS_PATH,
+                web::get().to(move || {
+                    let body = handle.render();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/plain; version=0.0.4; charset=utf-8")
+                            .body(body)
+                    }
+                }),
+            );
+        }
         #[cfg(feature = "auth")]
         if let Some(auth) = &self.user_auth {
             let login = auth.clone();

@@ -330,16 +330,8 @@ impl ShutdownSignals {
     }
 }
 
-/// Installs a `fmt` subscriber filtered by `RUST_LOG` (default `info`) unless one is set.
-/// Colours only when standard output is a terminal (and `NO_COLOR` is not set).
-pub(crate) fn init_logging() {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let colour = std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(colour)
-        .try_init();
+/// Installs the kit's log subscriber ([`crate::telemetry::init_logging`]) unless one is set;
+/// hold the guard while serving so queued lines are written.
+pub(crate) fn init_logging() -> Option<crate::telemetry::LogGuard> {
+    crate::telemetry::init_logging()
 }
