@@ -19,6 +19,9 @@ WORKERS=${WORKERS:-2}           # server worker threads (the same for both serve
 REQUESTS=${REQUESTS:-50000}     # distinct signed deliveries (1 in 4 is an action click)
 ROUNDS=${ROUNDS:-3}             # rounds; the server order alternates between rounds
 SERVERS=${SERVERS:-"kit-server bare-server"}  # which servers, in the first round's order
+LOG=${LOG:-warn}                # the servers' RUST_LOG; with LOG=info the kit server logs as the
+                                # quickstart does by default (one line per delivery, written to
+                                # $OUT/<server>.log)
 NICE=${NICE:-0}                 # niceness of server and wrk; negative (root) shields the
                                 # measurement from other work on a shared machine
 set -euo pipefail
@@ -63,7 +66,8 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run_one() { # run_one SERVER ROUND
   local server=$1 round=$2 port requests result hwm
   port=$("$BIN/bench-gen" free-port)
-  RUST_LOG=warn nice -n "$NICE" "$BIN/$server" --port "$port" --workers "$WORKERS" &
+  RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG nice -n "$NICE" "$BIN/$server" --port "$port" \
+    --workers "$WORKERS" >"$OUT/$server.log" &
   server_pid=$!
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
