@@ -1,4 +1,4 @@
-//! Prometheus metrics through the [`metrics`](::metrics) facade: what the kit records, and a
+//! Prometheus metrics through the `metrics` facade: what the kit records, and a
 //! recorder to serve them at `GET /metrics` ([`App::metrics`](crate::App::metrics)).
 //!
 //! | name | type | labels |

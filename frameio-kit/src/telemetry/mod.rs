@@ -5,13 +5,13 @@
 //!   `info`), a non-blocking writer so a delivery never waits on standard output, JSON lines
 //!   when `FRAMEIO_KIT_LOG_FORMAT=json`, colour only on a terminal. [`App::serve`](crate::App::serve)
 //!   calls it unless a subscriber is already set.
-//! - With `otel`, [`init`] does the same plus an OpenTelemetry layer exporting over OTLP/HTTP,
+//! - With `otel`, `init` does the same plus an OpenTelemetry layer exporting over OTLP/HTTP,
 //!   configured from the standard `OTEL_*` variables. The receiver then opens a SERVER span
 //!   per delivery (named `frameio <event type>`, attributes below), child spans for the
 //!   signature check, each middleware and the handler, and the API client and IMS sign-in
 //!   open CLIENT spans whose context goes out as a W3C `traceparent` header.
-//! - With `metrics`, [`metrics::install`] installs a Prometheus recorder and
-//!   [`App::metrics`](crate::App::metrics) serves it at `GET /metrics`.
+//! - With `metrics`, `metrics::install` installs a Prometheus recorder and `App::metrics`
+//!   serves it at `GET /metrics`.
 //!
 //! Without the features none of the span or metric code is compiled in.
 
