@@ -169,18 +169,6 @@ impl<R: SecretResolver> ErasedResolver for R {
     }
 }
 
-/// The per-handler resolver the `secret = path` macro argument generates. Not public API.
-#[doc(hidden)]
-pub type ResolverFn = for<'a> fn(&'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>>;
-
-pub(crate) struct FnResolver(pub(crate) ResolverFn);
-
-impl ErasedResolver for FnResolver {
-    fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>> {
-        (self.0)(event)
-    }
-}
-
 /// A resolver shared between handlers.
 #[derive(Clone)]
 pub(crate) struct SharedResolver(pub(crate) Arc<dyn ErasedResolver>);
