@@ -2,7 +2,7 @@
 
 use darling::Error;
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, ReturnType};
 
@@ -92,19 +92,20 @@ fn registration(kind: Kind, config: &Config, function: &ItemFn, item: TokenStrea
             FnArg::Receiver(_) => None,
         })
         .collect();
-    // Each argument and the return type is named in the builder function's `where` clause,
-    // spanned on the user's code: a wrong one is reported there, once, with the trait's own
-    // message, and the builder call below is checked under those bounds.
-    let arg_bounds = arg_types.iter().map(|ty| {
-        quote_spanned! {ty.span()=> #ty: #private::FromDelivery }
-    });
+    // The argument and return types are handed to a generic helper as explicit type
+    // arguments: a type that is not a handler argument (or return type) is reported on the
+    // user's own type, once, with the trait's message; under those bounds the public builder
+    // call type-checks. The future's `Send` bound is checked there too, against the function.
+    let params: Vec<syn::Ident> = (0..arg_types.len())
+        .map(|i| format_ident!("__A{}", i))
+        .collect();
     let (output_trait, constructor) = match kind {
         Kind::Webhook => (quote!(WebhookOutput), quote!(webhook)),
         Kind::Action => (quote!(ActionOutput), quote!(action)),
     };
-    let output_bound = match &function.sig.output {
-        ReturnType::Default => quote!(),
-        ReturnType::Type(_, ty) => quote_spanned! {ty.span()=> #ty: #private::#output_trait, },
+    let output_type = match &function.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
     };
     let events = &config.events;
     let events = match kind {
@@ -131,23 +132,32 @@ fn registration(kind: Kind, config: &Config, function: &ItemFn, item: TokenStrea
         None => (quote!(), quote!()),
         Some(path) => resolver(kind, &private, path),
     };
-    // The function's own name token: a future that is not `Send` is reported on it.
-    let handler = quote_spanned! {ident.span()=>
-        #private::Handler::#constructor(#events, #ident)
+    // Spanned on the function's name: a future that is not `Send` is reported there.
+    let build = quote_spanned! {ident.span()=>
+        __frameio_kit_build::<#(#arg_types,)* #output_type, _, _>(#ident)
     };
-
     quote! {
         #item
 
         const _: () = {
             #resolver_type
 
-            fn __frameio_kit_handler() -> #private::Handler
+            fn __frameio_kit_build<#(#params: #private::FromDelivery,)* __O, __Fut, __F>(
+                function: __F,
+            ) -> #private::Handler
             where
-                #(#arg_bounds,)*
-                #output_bound
+                __O: #private::#output_trait,
+                __Fut: ::core::future::Future<Output = __O> + ::core::marker::Send + 'static,
+                __F: ::core::ops::Fn(#(#params),*) -> __Fut
+                    + ::core::marker::Send
+                    + ::core::marker::Sync
+                    + 'static,
             {
-                #handler
+                #private::Handler::#constructor(#events, function)
+            }
+
+            fn __frameio_kit_handler() -> #private::Handler {
+                #build
                     .function_name(::core::concat!(
                         ::core::module_path!(), "::", ::core::stringify!(#ident)
                     ))
