@@ -98,6 +98,10 @@ pub use frameio_kit_macros::webhook;
 /// builder.
 pub use frameio_kit_macros::action;
 
+/// A boxed, sendable future (what erased handlers, resolvers and middleware return). Also at
+/// `frameio_kit::handler::BoxFuture`.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// A result whose error is any boxed error: the default handler return type.
 pub type Result<T = (), E = BoxError> = std::result::Result<T, E>;
 

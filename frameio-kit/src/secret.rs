@@ -43,9 +43,10 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::BoxFuture;
 use crate::error::BoxError;
 use crate::event::{ActionEvent, WebhookEvent};
-use crate::handler::{BoxFuture, DeliveryEvent, HandlerKind};
+use crate::event::{DeliveryEvent, HandlerKind};
 
 /// The environment variable webhooks fall back to.
 pub const WEBHOOK_SECRET_ENV: &str = "WEBHOOK_SECRET";

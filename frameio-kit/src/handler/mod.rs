@@ -41,8 +41,6 @@ mod registry;
 
 use std::any::type_name;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::error::BoxError;
@@ -50,6 +48,7 @@ use crate::event::ResourceType;
 use crate::response::ActionResponse;
 use crate::secret::{Secret, SecretResolver, SecretSource, SharedResolver};
 
+pub use crate::BoxFuture;
 pub use crate::event::{DeliveryEvent, HandlerKind};
 pub use delivery::{AppData, Delivery, Headers};
 pub use extractors::{ArgCheck, FromDelivery, StartupContext, State};
@@ -57,9 +56,6 @@ pub use outputs::{ActionFn, ActionOutput, WebhookFn, WebhookOutput};
 #[doc(hidden)]
 pub use registry::Registered;
 pub use registry::registered;
-
-/// A boxed, sendable future (what erased handlers return).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What an erased handler call produces: the answer, or the handler's error.
 pub type HandlerResult = Result<ActionResponse, BoxError>;
