@@ -4,10 +4,11 @@
 //!
 //! The expansion is deliberately thin: the user's function is left untouched, and next to it
 //! goes one `inventory` submission of a `fn() -> Handler` that builds the handler with the same
-//! public builder a user calls by hand (`Handler::webhook` / `Handler::action`). The builder
-//! function's `where` clause names each argument type and the return type, so a wrong one is
-//! reported on the user's own code; a future that is not `Send` is reported on the function's
-//! name. All logic lives in ordinary library code, reached through `::frameio_kit::__private`.
+//! public builder a user calls by hand (`Handler::webhook` / `Handler::action`). That call goes
+//! through a small generic helper given the argument and return types as explicit type
+//! arguments, so a wrong one is reported on the user's own type and a future that is not `Send`
+//! on the function's name. All logic lives in ordinary library code, reached through
+//! `::frameio_kit::__private`; the attribute's arguments are parsed with `darling` (`args`).
 
 mod args;
 mod expand;

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{ArgCheck, Delivery, ErasedCall, FromDelivery};
+use super::{ArgCheck, Delivery, ErasedCall, FromDelivery, HandlerResult};
 use crate::error::BoxError;
 use crate::response::{ActionResponse, Form, Message};
 
@@ -93,56 +93,49 @@ pub trait ActionFn<Args>: Send + Sync + 'static {
     fn checks() -> Vec<ArgCheck>;
 }
 
+/// A webhook's answer: its output converted, then the plain `200 OK`.
+fn webhook_result<O: WebhookOutput>(output: O) -> HandlerResult {
+    output.into_result().map(|()| ActionResponse::None)
+}
+
+/// An action's answer: its output converted.
+fn action_result<O: ActionOutput>(output: O) -> HandlerResult {
+    output.into_result()
+}
+
+/// One function trait for one arity: extract every argument, call, convert the output.
+macro_rules! impl_handler_fn {
+    ($fn_trait:ident, $output:ident, $convert:ident; $($arg:ident),+) => {
+        impl<Func, Fut, $($arg),+> $fn_trait<($($arg,)+)> for Func
+        where
+            Func: Fn($($arg),+) -> Fut + Send + Sync + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: $output,
+            $($arg: FromDelivery,)+
+        {
+            fn erase(self) -> ErasedCall {
+                let function = Arc::new(self);
+                Arc::new(move |delivery: Delivery| {
+                    let function = Arc::clone(&function);
+                    Box::pin(async move {
+                        #[allow(non_snake_case)]
+                        let ($($arg,)+) = ($($arg::from_delivery(&delivery).await?,)+);
+                        $convert(function($($arg),+).await)
+                    })
+                })
+            }
+
+            fn checks() -> Vec<ArgCheck> {
+                vec![$(<$arg as FromDelivery>::check),+]
+            }
+        }
+    };
+}
+
 macro_rules! impl_handler_fns {
     ($($arg:ident),+) => {
-        impl<Func, Fut, $($arg),+> WebhookFn<($($arg,)+)> for Func
-        where
-            Func: Fn($($arg),+) -> Fut + Send + Sync + 'static,
-            Fut: Future + Send + 'static,
-            Fut::Output: WebhookOutput,
-            $($arg: FromDelivery,)+
-        {
-            fn erase(self) -> ErasedCall {
-                let function = Arc::new(self);
-                Arc::new(move |delivery: Delivery| {
-                    let function = Arc::clone(&function);
-                    Box::pin(async move {
-                        #[allow(non_snake_case)]
-                        let ($($arg,)+) = ($($arg::from_delivery(&delivery).await?,)+);
-                        function($($arg),+).await.into_result()?;
-                        Ok(ActionResponse::None)
-                    })
-                })
-            }
-
-            fn checks() -> Vec<ArgCheck> {
-                vec![$(<$arg as FromDelivery>::check),+]
-            }
-        }
-
-        impl<Func, Fut, $($arg),+> ActionFn<($($arg,)+)> for Func
-        where
-            Func: Fn($($arg),+) -> Fut + Send + Sync + 'static,
-            Fut: Future + Send + 'static,
-            Fut::Output: ActionOutput,
-            $($arg: FromDelivery,)+
-        {
-            fn erase(self) -> ErasedCall {
-                let function = Arc::new(self);
-                Arc::new(move |delivery: Delivery| {
-                    let function = Arc::clone(&function);
-                    Box::pin(async move {
-                        #[allow(non_snake_case)]
-                        let ($($arg,)+) = ($($arg::from_delivery(&delivery).await?,)+);
-                        function($($arg),+).await.into_result()
-                    })
-                })
-            }
-
-            fn checks() -> Vec<ArgCheck> {
-                vec![$(<$arg as FromDelivery>::check),+]
-            }
-        }
+        impl_handler_fn!(WebhookFn, WebhookOutput, webhook_result; $($arg),+);
+        impl_handler_fn!(ActionFn, ActionOutput, action_result; $($arg),+);
     };
 }
 
