@@ -43,9 +43,10 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::BoxFuture;
 use crate::error::BoxError;
 use crate::event::{ActionEvent, WebhookEvent};
-use crate::handler::{BoxFuture, DeliveryEvent, HandlerKind};
+use crate::event::{DeliveryEvent, HandlerKind};
 
 /// The environment variable webhooks fall back to.
 pub const WEBHOOK_SECRET_ENV: &str = "WEBHOOK_SECRET";
@@ -166,18 +167,6 @@ impl<R: SecretResolver> ErasedResolver for R {
             DeliveryEvent::Webhook(event) => Box::pin(self.webhook_secret(event)),
             DeliveryEvent::Action(event) => Box::pin(self.action_secret(event)),
         }
-    }
-}
-
-/// The per-handler resolver the `secret = path` macro argument generates. Not public API.
-#[doc(hidden)]
-pub type ResolverFn = for<'a> fn(&'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>>;
-
-pub(crate) struct FnResolver(pub(crate) ResolverFn);
-
-impl ErasedResolver for FnResolver {
-    fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>> {
-        (self.0)(event)
     }
 }
 

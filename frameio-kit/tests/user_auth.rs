@@ -206,7 +206,7 @@ async fn end_to_end(store: Arc<dyn Store>) -> Arc<MockIms> {
     {
         let completed = h.completed.lock().unwrap();
         assert_eq!(completed.len(), 1);
-        assert_eq!(completed[0].interaction_id, "int-7");
+        assert_eq!(completed[0].interaction_id(), "int-7");
         assert_eq!(completed[0].user_id(), "u-1");
     }
 
@@ -409,17 +409,26 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
             .function_name("app::whoami")
     };
     // Sign-in required but not configured.
-    let err = App::new()
-        .handler(action())
-        .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("app::whoami requires user sign-in, but sign-in is not configured"),
-        "{err}"
-    );
-    assert!(
-        err.contains("app::whoami takes `UserToken`, but user sign-in is not configured"),
+    let err = App::new().handler(action()).build().unwrap_err();
+    assert_eq!(
+        err.problems(),
+        &[
+            StartupProblem::Argument {
+                handler: "app::whoami".into(),
+                problem: ArgumentProblem::SignInNotConfigured {
+                    argument: "UserToken"
+                },
+            },
+            StartupProblem::Argument {
+                handler: "app::whoami".into(),
+                problem: ArgumentProblem::SignInNotConfigured {
+                    argument: "UserClient"
+                },
+            },
+            StartupProblem::SignInNotConfigured {
+                handler: "app::whoami".into()
+            },
+        ],
         "{err}"
     );
 
@@ -469,15 +478,17 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
             .function_name("app::hook"),
         )
         .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("app::hook requires user sign-in, which only actions can do"),
+        .unwrap_err();
+    assert_eq!(
+        err.problems(),
+        &[StartupProblem::SignInOnWebhook {
+            handler: "app::hook".into()
+        }],
         "{err}"
     );
 }
 
-use frameio_kit::BoxError;
+use frameio_kit::{ArgumentProblem, BoxError, StartupProblem};
 
 #[tokio::test]
 async fn any_ims_flow_can_feed_the_api_client() {

@@ -50,6 +50,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{AuthError, ImsClient, ImsConfig, TokenManager};
 use crate::dispatch::{GateOutcome, SignInGate};
+use crate::error::ArgumentProblem;
 use crate::error::{BoxError, ConfigurationError};
 use crate::event::ActionEvent;
 use crate::handler::{BoxFuture, Delivery, FromDelivery, Headers, StartupContext};
@@ -648,11 +649,9 @@ fn user_token(delivery: &Delivery) -> Option<UserToken> {
 /// Marks an app whose sign-in configuration was given but is invalid (already reported).
 pub(crate) struct InvalidUserAuth;
 
-fn sign_in_check(cx: &StartupContext<'_>, what: &str) -> Result<(), String> {
+fn sign_in_check(cx: &StartupContext<'_>, what: &'static str) -> Result<(), ArgumentProblem> {
     if !cx.data.contains::<UserAuth>() && !cx.data.contains::<InvalidUserAuth>() {
-        return Err(format!(
-            "takes `{what}`, but user sign-in is not configured (call `App::user_auth`)"
-        ));
+        return Err(ArgumentProblem::SignInNotConfigured { argument: what });
     }
     Ok(())
 }
@@ -675,7 +674,7 @@ impl FromDelivery for UserToken {
         })
     }
 
-    fn check(cx: &StartupContext<'_>) -> Result<(), String> {
+    fn check(cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {
         sign_in_check(cx, "UserToken")
     }
 }
@@ -710,7 +709,7 @@ impl FromDelivery for UserClient {
         Ok(UserClient(client))
     }
 
-    fn check(cx: &StartupContext<'_>) -> Result<(), String> {
+    fn check(cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {
         sign_in_check(cx, "UserClient")
     }
 }
