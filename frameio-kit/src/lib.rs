@@ -14,6 +14,7 @@ pub mod client;
 pub mod dispatch;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod handler;
 pub mod middleware;
 pub mod response;
@@ -27,6 +28,7 @@ pub use error::{BoxError, ConfigurationError, StartupError, StartupProblem};
 pub use event::{
     Account, ActionEvent, FormError, Project, Resource, ResourceType, User, WebhookEvent, Workspace,
 };
+pub use forms::{ActionForm, FormChoice, Submitted};
 pub use handler::{
     ActionOutput, Delivery, DeliveryEvent, FromDelivery, Handler, HandlerKind, Headers, State,
     WebhookOutput,
@@ -114,6 +116,7 @@ pub fn run() -> std::io::Result<()> {
 
 /// Everything a handler file usually needs: `use frameio_kit::prelude::*;`.
 pub mod prelude {
+    pub use crate::forms::{ActionForm, FormChoice, Submitted};
     pub use crate::{
         ActionEvent, ActionResponse, App, CheckboxField, ConfigurationError, Delivery, Form,
         Handler, Headers, LinkField, Message, Middleware, Next, Result, SelectField, State,
@@ -128,6 +131,7 @@ pub use actix_web;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::BoxError;
+    pub use crate::forms::__support as forms;
     pub use crate::handler::DeliveryEvent;
     pub use crate::handler::{
         ArgCheck, BoxFuture, Delivery, FromDelivery, HandlerResult, Registration,
