@@ -42,7 +42,8 @@ use crate::response::{ActionResponse, Form};
 /// }
 /// ```
 ///
-/// Needs the one-line wiring of [`FormAnswer`] in the dispatcher; an action handler only.
+/// Action handlers only (a webhook handler taking it is refused at start-up). The kit's
+/// answers travel as a [`FormAnswer`], which the dispatcher sends with status 200.
 pub struct Submitted<T>(pub T);
 
 impl<T> Submitted<T> {
