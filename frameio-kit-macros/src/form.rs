@@ -201,7 +201,7 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
         .unwrap_or_default();
 
     let mut specs = Vec::new();
-    let mut checks = Vec::new();
+    let mut bounds = Vec::new();
     let mut puts = Vec::new();
     let mut reads = Vec::new();
     let mut required_vars = Vec::new();
@@ -265,11 +265,13 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
         let inner = optional.unwrap_or(ty);
         let required = optional.is_none() || field.required.is_present();
 
-        checks.push(quote_spanned!(ty.span()=> #private::value::<#inner>();));
+        // One bound per rule on the impl: a type that breaks it is reported once, at the
+        // field's type or the attribute, instead of at every use in the generated body.
+        bounds.push(quote_spanned!(ty.span()=> #inner: #forms::FormValue));
         let mut spec = quote_spanned!(ty.span()=> #forms::FieldSpec::of::<#inner>(#label, #name));
         if field.textarea.is_present() {
             let span = field.textarea.span();
-            checks.push(quote_spanned!(span=> #private::text::<#inner>();));
+            bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
             spec = quote!(#spec.textarea());
         }
         if let Some(default) = &field.default {
@@ -306,10 +308,12 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
         let check = |tokens: TokenStream| quote!(errors.check(#name, #label, #tokens););
         if let Some(min) = &field.min_len {
             let (n, span) = (**min, min.span());
+            bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
             validations.push(check(quote_spanned!(span=> #private::min_len(value, #n))));
         }
         if let Some(max) = &field.max_len {
             let (n, span) = (**max, max.span());
+            bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
             validations.push(check(quote_spanned!(span=> #private::max_len(value, #n))));
         }
         if let (Some(min), Some(max)) = (&field.min_len, &field.max_len)
@@ -319,19 +323,20 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
                 darling::Error::custom("`min_len` is larger than `max_len`").with_span(&min.span()),
             );
         }
-        if let Some(range) = &field.range {
-            if let Some((min, max)) = errors.handle(range_bounds(range)) {
-                let span = range.span();
-                checks.push(quote_spanned!(span=> #private::number::<#inner>();));
-                validations.push(check(
-                    quote_spanned!(span=> #private::range::<#inner>(value, #min, #max)),
-                ));
-            }
+        if let Some(range) = &field.range
+            && let Some((min, max)) = errors.handle(range_bounds(range))
+        {
+            let span = range.span();
+            bounds.push(quote_spanned!(span=> #inner: #forms::NumberValue));
+            validations.push(check(
+                quote_spanned!(span=> #private::range::<#inner>(value, #min, #max)),
+            ));
         }
         if let Some(pattern) = &field.pattern {
             match regex::Regex::new(&format!("^(?:{})$", pattern.value())) {
                 Ok(_) => {
                     let span = pattern.span();
+                    bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
                     let static_name = format_ident!("PATTERN");
                     validations.push(check(quote_spanned!(span=> {
                         static #static_name: #private::Pattern = #private::Pattern::new(#pattern);
@@ -385,10 +390,16 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
     });
 
     errors.finish()?;
+    let where_clause = match where_clause {
+        Some(existing) if !existing.predicates.is_empty() => {
+            let predicates = &existing.predicates;
+            quote!(where #predicates, #(#bounds,)*)
+        }
+        _ => quote!(where #(#bounds,)*),
+    };
     Ok(quote! {
         impl #impl_generics #forms::ActionForm for #ident #ty_generics #where_clause {
             fn spec() -> #forms::FormSpec {
-                #(#checks)*
                 #forms::FormSpec::new(#title, #description)
                     #(.field(#specs))*
             }

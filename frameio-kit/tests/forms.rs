@@ -147,7 +147,7 @@ fn must_be_odd(value: &u32) -> Result<(), String> {
     }
 }
 
-fn no_admin(value: &String) -> Result<(), &'static str> {
+fn no_admin(value: &str) -> Result<(), &'static str> {
     if value.eq_ignore_ascii_case("admin") {
         Err("is reserved")
     } else {

@@ -4,7 +4,7 @@
 // Links the library so its #[action] registration is in this test binary.
 use wizard as _;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use frameio_kit::forms::{ActionForm, StepStore};
@@ -23,7 +23,7 @@ fn db_path(name: &str) -> PathBuf {
         .join(format!("{name}.sqlite"))
 }
 
-fn app(path: &PathBuf) -> TestApp {
+fn app(path: &Path) -> TestApp {
     TestApp::from_registry().state(wizard::step_store(path.to_str().expect("UTF-8 path")))
 }
 

@@ -149,15 +149,6 @@ pub mod __support {
         values.insert(name.to_owned(), value.to_wire());
     }
 
-    /// Type-checks a field used as text (`textarea`, `min_len`, …).
-    pub fn text<T: TextValue>() {}
-
-    /// Type-checks a field used as a number (`range`).
-    pub fn number<T: NumberValue>() {}
-
-    /// Type-checks a field's type as a form value.
-    pub fn value<T: FormValue>() {}
-
     fn chars<T: TextValue + ?Sized>(value: &T) -> usize {
         value.text().chars().count()
     }
