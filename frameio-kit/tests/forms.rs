@@ -1,7 +1,10 @@
 //! Typed forms: the derived form byte for byte, the validation matrix, and the three
 //! deliveries of a typed action (first click, invalid submit, valid submit) through TestApp.
 
-use frameio_kit::forms::{ActionForm, FieldError, FormChoice, FormErrors, Submission, Submitted};
+use frameio_kit::forms::{
+    ActionForm, FieldError, FormChoice, FormErrors, StepStore, Steps, Submission, Submitted,
+};
+use frameio_kit::store::MemoryStore;
 use frameio_kit::{
     ActionEvent, ActionResponse, App, CheckboxField, Form, Handler, LinkField, Message,
     SelectField, TextField, TextareaField,
@@ -461,4 +464,55 @@ fn a_webhook_cannot_take_a_form() {
             .contains("only action handlers receive forms"),
         "{err}"
     );
+}
+
+// ---- step state ----------------------------------------------------------------------
+
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Count {
+    clicks: u32,
+}
+
+async fn counting(mut steps: Steps<Count>) -> frameio_kit::Result<Form> {
+    steps.clicks += 1;
+    steps.save().await?;
+    Ok(Form::new("Again", format!("step {}", steps.clicks)).field(TextField::new("X", "x")))
+}
+
+#[test]
+fn steps_without_a_step_store_are_refused_at_start_up() {
+    let err = App::new()
+        .handler(Handler::action("count", counting).secret("s"))
+        .build()
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("no `StepStore` is registered"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn steps_are_kept_per_interaction() -> Result<(), TestError> {
+    let app = TestApp::new(
+        App::new()
+            .state(StepStore::new(MemoryStore::new()))
+            .handler(Handler::action("count", counting).secret("s")),
+    )
+    .secret("s");
+    let first = app
+        .deliver(action_event("count").interaction_id("i-1"))
+        .await?
+        .form()?;
+    assert_eq!(first.description, "step 1");
+    let second = first.submit(json!({"x": "a"})).await?.form()?;
+    assert_eq!(second.description, "step 2");
+    let third = second.submit(json!({"x": "b"})).await?.form()?;
+    assert_eq!(third.description, "step 3");
+    // Another interaction starts from the default.
+    let other = app
+        .deliver(action_event("count").interaction_id("i-2"))
+        .await?
+        .form()?;
+    assert_eq!(other.description, "step 1");
+    Ok(())
 }
