@@ -137,6 +137,25 @@ fn is_named(ty: &Type, name: &str) -> bool {
         && path.path.segments.last().is_some_and(|s| s.ident == name && s.arguments.is_empty()))
 }
 
+/// `tokens` with every span set to `span`, so an error about a generated bound points at the
+/// user's field or attribute rather than at the derive.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
 /// The crate path: `crate = "…"` or `::frameio_kit`.
 fn crate_path(krate: Option<syn::Path>) -> TokenStream {
     match krate {
@@ -267,11 +286,11 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
 
         // One bound per rule on the impl: a type that breaks it is reported once, at the
         // field's type or the attribute, instead of at every use in the generated body.
-        bounds.push(quote_spanned!(ty.span()=> #inner: #forms::FormValue));
+        bounds.push(respan(quote!(#inner: #forms::FormValue), ty.span()));
         let mut spec = quote_spanned!(ty.span()=> #forms::FieldSpec::of::<#inner>(#label, #name));
         if field.textarea.is_present() {
             let span = field.textarea.span();
-            bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
+            bounds.push(respan(quote!(#inner: #forms::TextValue), span));
             spec = quote!(#spec.textarea());
         }
         if let Some(default) = &field.default {
@@ -308,12 +327,12 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
         let check = |tokens: TokenStream| quote!(errors.check(#name, #label, #tokens););
         if let Some(min) = &field.min_len {
             let (n, span) = (**min, min.span());
-            bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
+            bounds.push(respan(quote!(#inner: #forms::TextValue), span));
             validations.push(check(quote_spanned!(span=> #private::min_len(value, #n))));
         }
         if let Some(max) = &field.max_len {
             let (n, span) = (**max, max.span());
-            bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
+            bounds.push(respan(quote!(#inner: #forms::TextValue), span));
             validations.push(check(quote_spanned!(span=> #private::max_len(value, #n))));
         }
         if let (Some(min), Some(max)) = (&field.min_len, &field.max_len)
@@ -327,7 +346,7 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
             && let Some((min, max)) = errors.handle(range_bounds(range))
         {
             let span = range.span();
-            bounds.push(quote_spanned!(span=> #inner: #forms::NumberValue));
+            bounds.push(respan(quote!(#inner: #forms::NumberValue), span));
             validations.push(check(
                 quote_spanned!(span=> #private::range::<#inner>(value, #min, #max)),
             ));
@@ -336,7 +355,7 @@ fn expand_form(input: FormInput) -> darling::Result<TokenStream> {
             match regex::Regex::new(&format!("^(?:{})$", pattern.value())) {
                 Ok(_) => {
                     let span = pattern.span();
-                    bounds.push(quote_spanned!(span=> #inner: #forms::TextValue));
+                    bounds.push(respan(quote!(#inner: #forms::TextValue), span));
                     let static_name = format_ident!("PATTERN");
                     validations.push(check(quote_spanned!(span=> {
                         static #static_name: #private::Pattern = #private::Pattern::new(#pattern);
