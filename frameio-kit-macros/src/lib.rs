@@ -15,6 +15,24 @@ mod expand;
 
 use proc_macro::TokenStream;
 
+mod form;
+
+/// Derives `frameio_kit::forms::ActionForm`: the struct is the form. See `frameio_kit::forms`
+/// for the documentation.
+#[proc_macro_derive(ActionForm, attributes(form))]
+pub fn derive_action_form(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    form::derive_action_form(&input).into()
+}
+
+/// Derives `frameio_kit::forms::FormChoice`: the enum is the options of a select. See
+/// `frameio_kit::forms` for the documentation.
+#[proc_macro_derive(FormChoice, attributes(form))]
+pub fn derive_form_choice(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    form::derive_form_choice(&input).into()
+}
+
 /// Registers a webhook handler. See `frameio_kit::webhook` for the documentation.
 #[proc_macro_attribute]
 pub fn webhook(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -527,6 +527,10 @@ fn answer_reply(answer: &crate::response::ActionResponse) -> (Reply, Option<Fail
 
 /// The reply to a failure of the sign-in step, middleware or a handler (protocol.md §3 row 10).
 fn failure_reply(err: BoxError) -> (Reply, Option<Failure>) {
+    // A typed form answering in the handler's place (first click, invalid submit).
+    if let Some(answer) = crate::forms::FormAnswer::find(err.as_ref()) {
+        return answer_reply(answer.response());
+    }
     let reply = if ConfigurationError::is_in(err.as_ref()) {
         Reply::text(503, "Configuration error.")
     } else {

@@ -14,6 +14,7 @@ pub mod client;
 pub mod dispatch;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod handler;
 pub mod manifest;
 pub mod middleware;
@@ -30,6 +31,7 @@ pub use event::{
     Account, ActionEvent, DeliveryEvent, FormError, HandlerKind, Project, Resource, ResourceType,
     User, WebhookEvent, Workspace,
 };
+pub use forms::{ActionForm, FormChoice, Submitted};
 pub use handler::{
     ActionOutput, AppData, Delivery, FromDelivery, Handler, HandlerResult, Headers, StartupContext,
     State, WebhookOutput,
@@ -127,6 +129,7 @@ pub fn run() -> std::io::Result<()> {
 /// Everything a handler, extractor or middleware file usually needs:
 /// `use frameio_kit::prelude::*;`.
 pub mod prelude {
+    pub use crate::forms::{ActionForm, FormChoice, Submitted};
     pub use crate::{
         ActionEvent, ActionResponse, App, ArgumentProblem, BoxError, CheckboxField,
         ConfigurationError, Delivery, DeliveryEvent, Form, FromDelivery, Handler, HandlerKind,
@@ -148,6 +151,7 @@ pub use actix_web;
 pub mod __private {
     pub use crate::error::BoxError;
     pub use crate::event::{ActionEvent, WebhookEvent};
+    pub use crate::forms::__support as forms;
     pub use crate::handler::{ActionOutput, FromDelivery, Handler, Registered, WebhookOutput};
     pub use crate::secret::{SecretResolver, Secrets};
     pub use inventory;
