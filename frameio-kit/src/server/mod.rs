@@ -145,11 +145,19 @@ impl Service {
     }
 
     /// Runs one delivery through the pipeline without HTTP (the body limit still applies).
-    pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
+    ///
+    /// (Not an `async fn`, so the future is the dispatcher's own, without a second copy of
+    /// the headers and body in its state.)
+    pub fn dispatch(
+        &self,
+        headers: Headers,
+        body: Bytes,
+    ) -> impl std::future::Future<Output = Reply> + Send + '_ {
+        use futures_util::future::{Either, ready};
         if body.len() > self.body_limit {
-            return Reply::payload_too_large();
+            return Either::Left(ready(Reply::payload_too_large()));
         }
-        self.dispatcher.dispatch(headers, body).await
+        Either::Right(self.dispatcher.dispatch(headers, body))
     }
 
     /// Mounts the receiver (`POST {path}`, other methods `405`), `GET /health` and, with user
