@@ -57,7 +57,14 @@ fn bench_dispatch(c: &mut Criterion) {
         headers.insert("x-frameio-signature", signature.as_str());
         let body = Bytes::from(d.body);
         let expected_json = d.secret == ACTION_SECRET;
-        let reply = runtime.block_on(service.dispatch(headers.clone(), body.clone()));
+        let future = service.dispatch(headers.clone(), body.clone());
+        // Every delivery's future is boxed by actix; glibc is slower past 1 KiB (see
+        // PERFORMANCE.md). Meaningful in the bench profile only.
+        eprintln!(
+            "Service::dispatch future: {} bytes",
+            std::mem::size_of_val(&future)
+        );
+        let reply = runtime.block_on(future);
         assert_eq!(reply.status(), 200, "{reply:?}");
         assert_eq!(reply.is_json(), expected_json, "{reply:?}");
         group.bench_function(name, |b| {
@@ -103,5 +110,65 @@ fn bench_overheads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_verify, bench_dispatch, bench_overheads);
+/// A 1 MiB action body: the event fields, then a form `data` map of many small values.
+fn one_mib_action(event_type: &str) -> Vec<u8> {
+    let mut body = format!(
+        r#"{{"account_id":"acc","action_id":"act","interaction_id":"int","project":{{"id":"p"}},"resource":{{"id":"r","type":"file"}},"type":"{event_type}","user":{{"id":"u"}},"workspace":{{"id":"w"}},"data":{{"#
+    )
+    .into_bytes();
+    let mut i = 0;
+    while body.len() < 1024 * 1024 - 64 {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(
+            format!(r#""field_{i}":{{"value":{i},"label":"some text"}}"#).as_bytes(),
+        );
+        i += 1;
+    }
+    body.extend_from_slice(b"}}");
+    body
+}
+
+/// What refusing costs (issue #11, defect 5): a forged 1 MiB action (valid shape, wrong
+/// signature: 401) against the same body for an unknown type (404). The bound: at most 2×.
+fn bench_refusals(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime");
+    let service = kit_app()
+        .body_limit(2 * 1024 * 1024)
+        .clock(FixedClock(NOW))
+        .build()
+        .expect("the bench app is valid");
+    let timestamp = NOW.to_string();
+    let mut group = c.benchmark_group("refuse_1MiB");
+    group.sample_size(30);
+    for (name, event_type, status) in [
+        ("unknown_type_404", "no.such.type", 404),
+        ("forged_action_401", frameio_kit_bench::ACTION_EVENT, 401),
+    ] {
+        let body = Bytes::from(one_mib_action(event_type));
+        let signature = SigningKey::new("not-the-secret").sign(&timestamp, &body);
+        let mut headers = Headers::new();
+        headers.insert("content-type", "application/json");
+        headers.insert("x-frameio-request-timestamp", timestamp.as_str());
+        headers.insert("x-frameio-signature", signature.as_str());
+        let reply = runtime.block_on(service.dispatch(headers.clone(), body.clone()));
+        assert_eq!(reply.status(), status, "{reply:?}");
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| runtime.block_on(service.dispatch(headers.clone(), body.clone())))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_verify,
+    bench_dispatch,
+    bench_overheads,
+    bench_refusals
+);
 criterion_main!(benches);

@@ -127,16 +127,23 @@ pub enum SignatureError {
 
 /// Parses the timestamp header as sent (an integer number of Unix seconds).
 ///
+/// An integer with more digits than 64 bits hold is still an integer, far outside any
+/// window: it saturates to `i64::MAX` (or `i64::MIN`), which [`check_window`] refuses.
+///
 /// ```
 /// use frameio_kit::signature::parse_timestamp;
 ///
 /// assert_eq!(parse_timestamp("1700000000"), Ok(1_700_000_000));
+/// assert_eq!(parse_timestamp(&"9".repeat(40)), Ok(i64::MAX));
 /// assert!(parse_timestamp("soon").is_err());
 /// ```
 pub fn parse_timestamp(header: &str) -> Result<i64, SignatureError> {
-    header
-        .parse::<i64>()
-        .map_err(|_| SignatureError::MalformedTimestamp)
+    use std::num::IntErrorKind;
+    header.parse::<i64>().or_else(|err| match err.kind() {
+        IntErrorKind::PosOverflow => Ok(i64::MAX),
+        IntErrorKind::NegOverflow => Ok(i64::MIN),
+        _ => Err(SignatureError::MalformedTimestamp),
+    })
 }
 
 /// Checks that a parsed timestamp is positive and within `tolerance` of `now` (Unix seconds).
@@ -271,6 +278,18 @@ mod tests {
         );
         assert_eq!(
             check("-5", Some(&good), &keys),
+            Err(SignatureError::NonPositiveTimestamp)
+        );
+        let huge = "1".repeat(40);
+        assert!(matches!(
+            check(&huge, Some(&good), &keys),
+            Err(SignatureError::OutsideWindow {
+                timestamp: i64::MAX,
+                ..
+            })
+        ));
+        assert_eq!(
+            check(&format!("-{huge}"), Some(&good), &keys),
             Err(SignatureError::NonPositiveTimestamp)
         );
         assert_eq!(

@@ -119,7 +119,12 @@ impl App {
             self.path,
             self.body_limit,
             handler_count,
-        );
+        )
+        .body_read_timeout(self.body_read_timeout);
+        let service = match self.max_connections {
+            Some(connections) => service.max_connections(connections),
+            None => service,
+        };
         #[cfg(feature = "auth")]
         let service = match self.signed_in {
             Some(auth) => service.with_user_auth(auth),

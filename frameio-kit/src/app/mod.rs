@@ -51,6 +51,8 @@ pub struct App {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) workers: Option<usize>,
     pub(crate) shutdown_timeout: Duration,
+    body_read_timeout: Duration,
+    max_connections: Option<usize>,
     middleware: Vec<Arc<dyn ErasedMiddleware>>,
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
@@ -100,6 +102,8 @@ impl App {
             clock: Arc::new(SystemClock),
             workers: None,
             shutdown_timeout: Duration::from_secs(30),
+            body_read_timeout: crate::server::DEFAULT_BODY_READ_TIMEOUT,
+            max_connections: None,
             middleware: Vec::new(),
             resolver: None,
             #[cfg(feature = "auth")]
@@ -237,6 +241,22 @@ impl App {
     #[must_use]
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = Some(workers);
+        self
+    }
+
+    /// How long a delivery's body may take to arrive (default 10 s); see
+    /// [`Service::body_read_timeout`].
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// The most connections kept open at once (default: below the open-file limit); see
+    /// [`Service::max_connections`].
+    #[must_use]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
         self
     }
 

@@ -10,8 +10,7 @@ use crate::dispatch::{Route, RouteSecrets, SignInGate, not_available_reply};
 use crate::error::StartupProblem;
 use crate::event::ResourceType;
 use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
-use crate::secret::{SecretSource, SharedResolver};
-use crate::signature::SigningKey;
+use crate::secret::SharedResolver;
 
 use super::is_valid_event_type;
 
@@ -131,23 +130,16 @@ fn arguments(handler: &Handler, data: &AppData) -> Vec<StartupProblem> {
 
 /// Where the handler's secrets come from: resolved now, or for each delivery.
 fn secrets(handler: &Handler, cx: &Context<'_>) -> Result<RouteSecrets, StartupProblem> {
-    match (&handler.secret, cx.resolver) {
-        (SecretSource::Resolver(resolver), _) | (SecretSource::Default, Some(resolver)) => {
-            Ok(RouteSecrets::Dynamic(resolver.clone()))
+    let fallback_env = match handler.kind {
+        HandlerKind::Webhook => crate::secret::WEBHOOK_SECRET_ENV,
+        HandlerKind::Action => crate::secret::CUSTOM_ACTION_SECRET_ENV,
+    };
+    RouteSecrets::prepare(&handler.secret, cx.resolver, fallback_env, cx.env).map_err(|missing| {
+        StartupProblem::MissingSecret {
+            handler: handler.function.clone(),
+            reason: missing.to_string(),
         }
-        (source, _) => match source.resolve(handler.kind, cx.env) {
-            Ok(secrets) => Ok(RouteSecrets::Static(
-                secrets
-                    .iter()
-                    .map(|s| SigningKey::new(s.expose()))
-                    .collect(),
-            )),
-            Err(reason) => Err(StartupProblem::MissingSecret {
-                handler: handler.function.clone(),
-                reason,
-            }),
-        },
-    }
+    })
 }
 
 /// The sign-in step, for an action that requires a signed-in user.

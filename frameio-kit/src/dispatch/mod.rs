@@ -1,0 +1,415 @@
+//! The delivery pipeline: raw headers and body in, a [`Reply`] out. No HTTP framework types,
+//! so it is testable with plain async tests and mountable anywhere.
+//!
+//! The checks run in the order of the wire contract (protocol.md §3); the first failure
+//! decides the answer. [`Dispatcher`]'s steps are named after the first column:
+//!
+//! | step | failure | status | body |
+//! |---|---|---|---|
+//! | *(HTTP)* | method is not POST | 405 | (with `Allow: POST`) |
+//! | *(HTTP)* | body larger than the limit (default 1 MiB); with `Expect: 100-continue`, refused without inviting the body | 413 | `Payload too large.` |
+//! | *(HTTP)* | body not received within the read deadline (default 10 s) | 408 | `Request timeout.` |
+//! | parse | body is not UTF-8 JSON (anywhere in it, skipped fields included) | 400 | `Invalid JSON: <parser message>` |
+//! | parse | JSON but not an object | 400 | `Payload must be a JSON object` |
+//! | parse | `type` missing, empty or not a string | 400 | `Payload missing 'type' field` |
+//! | timestamp | header missing | 400 | `Missing X-Frameio-Request-Timestamp header` |
+//! | timestamp | header not an integer | 400 | `Invalid X-Frameio-Request-Timestamp header format` |
+//! | route | no handler for `type` | 404 | `No handler registered for event type '<type>'.` |
+//! | validate | payload does not fit the event model | 422 | `Payload validation error.` |
+//! | secret | a resolver fails or returns no secret | 503 | `Configuration error.` |
+//! | verify | signature missing or wrong, timestamp outside the window (an integer too large for 64 bits is outside it) | 401 | `Invalid signature.` |
+//! | filter | action restricted to other resource types | 200 | Message `Action Not Available` |
+//! | sign-in | action requires user sign-in and the user has none | 200 | Form `Authentication Required` |
+//! | handle | middleware or handler fails with a [`ConfigurationError`](crate::ConfigurationError) | 503 | `Configuration error.` |
+//! | handle | fails otherwise, or panics | 500 | `Internal Server Error` |
+//! | reply | action returns a Message or Form | 200 | its JSON |
+//! | reply | webhook, or action returning nothing | 200 | `OK` |
+//!
+//! The *(HTTP)* rows belong to the HTTP adapter, see [`server`](crate::server). Error details
+//! never leave the process: they go to the log.
+//!
+//! Refusing costs little: `parse` checks the whole body in one pass that builds nothing and
+//! already knows whether the body fits each event model, so `validate` is a lookup; the event
+//! is built only after `verify` (a secret resolver gets it earlier, without an action's
+//! form `data`).
+
+mod body;
+mod reply;
+mod route;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+
+use crate::handler::{AppData, Delivery, DeliveryEvent, HandlerKind, Headers};
+use crate::middleware::{Chain, Next};
+use crate::signature::{self, SIGNATURE_HEADER, SigningKey, TIMESTAMP_HEADER};
+
+use body::{Inspected, Malformed};
+use reply::{Failure, Stop, answer_reply, failure_stop, panic_stop};
+
+pub use reply::{APPLICATION_JSON, Reply, TEXT_PLAIN};
+pub(crate) use route::{GateOutcome, Route, SignInGate, not_available_reply};
+// Kept here for the modules that prepare routes; the secret pipeline lives in `secret`.
+pub(crate) use crate::secret::RouteSecrets;
+
+/// A source of the current time in Unix seconds; swap it in tests to pin the clock.
+pub trait Clock: Send + Sync + 'static {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
+/// A clock stuck at one instant (for tests).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> i64 {
+        self.0
+    }
+}
+
+/// Displays an error and its sources on one line.
+#[cfg(feature = "auth")]
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    reply::ErrorChain(error).to_string()
+}
+
+/// The configured pipeline. Built by [`App::build`](crate::App::build); cheap to share.
+pub struct Dispatcher {
+    routes: HashMap<Box<str>, Arc<Route>>,
+    tolerance: Duration,
+    clock: Arc<dyn Clock>,
+    data: Arc<AppData>,
+    middleware: Chain,
+}
+
+impl fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut events: Vec<&str> = self.routes.keys().map(AsRef::as_ref).collect();
+        events.sort_unstable();
+        f.debug_struct("Dispatcher")
+            .field("events", &events)
+            .field("tolerance", &self.tolerance)
+            .field("middleware", &self.middleware.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the log line of a delivery names, filled in as the pipeline learns it.
+#[derive(Default)]
+struct Seen<'b, 's> {
+    event_type: Option<Cow<'b, str>>,
+    handler: Option<&'s str>,
+}
+
+/// The request timestamp: the header exactly as received (the signature covers it) and its
+/// value.
+struct Timestamp<'h> {
+    raw: &'h str,
+    value: i64,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        routes: HashMap<Box<str>, Arc<Route>>,
+        tolerance: Duration,
+        clock: Arc<dyn Clock>,
+        data: Arc<AppData>,
+        middleware: Chain,
+    ) -> Self {
+        Self {
+            routes,
+            tolerance,
+            clock,
+            data,
+            middleware,
+        }
+    }
+
+    /// The event types this dispatcher routes.
+    pub fn event_types(&self) -> impl Iterator<Item = &str> {
+        self.routes.keys().map(AsRef::as_ref)
+    }
+
+    /// Runs one delivery through the pipeline and logs one line about it.
+    pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
+        let started = Instant::now();
+        let mut seen = Seen::default();
+        let (reply, failure) = match self.run(headers, &body, &mut seen).await {
+            Ok(reply) => (reply, None),
+            Err(stop) => (stop.reply, stop.failure),
+        };
+        let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        log_delivery(&seen, reply.status(), latency_us, failure.as_ref());
+        reply
+    }
+
+    /// The pipeline, one step per row group of the contract.
+    async fn run<'b, 's>(
+        &'s self,
+        headers: Headers,
+        body: &'b [u8],
+        seen: &mut Seen<'b, 's>,
+    ) -> Result<Reply, Stop> {
+        let inspected = parse(body)?;
+        let timestamp = timestamp(&headers)?;
+        let event_type = seen.event_type.insert(inspected.event_type.clone());
+        let route = self.route(event_type)?;
+        seen.handler = Some(route.handler.function.as_str());
+        let kind = route.handler.kind;
+        validate(&inspected, kind)?;
+        drop(inspected);
+        let timestamp_value = timestamp.value;
+        // A resolver needs the event before the signature can be checked: build only what
+        // it reads. Scoped so the keys take no room in this future across later awaits.
+        let head = {
+            let head = route_head(route, body, kind, timestamp_value)?;
+            let keys = secret(route, head.as_deref()).await?;
+            self.verify(&keys, &timestamp, &headers, body)?;
+            head
+        };
+        let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
+        filter(route, &event)?;
+        let extension = sign_in(route, &event, &headers).await?;
+        let handling = self.handle(route, event, headers, extension);
+        let answer = handling.await?;
+        if kind == HandlerKind::Webhook {
+            return Ok(Reply::ok());
+        }
+        answer_reply(&answer)
+    }
+
+    /// route: the handler for this type (404 without one).
+    fn route(&self, event_type: &str) -> Result<&Arc<Route>, Stop> {
+        self.routes.get(event_type).ok_or_else(|| {
+            Stop::text(
+                404,
+                format!("No handler registered for event type '{event_type}'."),
+                Failure::Rejected("no handler for this event type"),
+            )
+        })
+    }
+
+    /// verify: the signature and the timestamp window (401).
+    fn verify(
+        &self,
+        keys: &[SigningKey],
+        timestamp: &Timestamp<'_>,
+        headers: &Headers,
+        body: &[u8],
+    ) -> Result<(), Stop> {
+        signature::verify(
+            keys,
+            timestamp.raw,
+            headers.get_bytes(SIGNATURE_HEADER),
+            body,
+            self.clock.now(),
+            self.tolerance,
+        )
+        .map_err(|err| Stop::text(401, "Invalid signature.", Failure::Signature(err)))
+    }
+
+    /// handle: middleware and the handler; a panic costs this delivery a 500, not the server.
+    ///
+    /// Not an `async fn`: its arguments would stay in the future's state (and so in every
+    /// delivery's allocation) for the whole handler run. The delivery is built before the
+    /// future, which only holds the boxed handler future.
+    fn handle<'s>(
+        &'s self,
+        route: &'s Route,
+        event: DeliveryEvent,
+        headers: Headers,
+        extension: Option<Box<dyn std::any::Any + Send + Sync>>,
+    ) -> impl Future<Output = Result<crate::response::ActionResponse, Stop>> + Send + 's {
+        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        if let Some(extension) = extension {
+            delivery.set_extension_boxed(extension);
+        }
+        let handling = AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
+            .catch_unwind();
+        async move {
+            match handling.await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(err)) => Err(failure_stop(err)),
+                Err(panic) => Err(panic_stop(panic.as_ref())),
+            }
+        }
+    }
+}
+
+/// parse: UTF-8 JSON object with a non-empty string `type` (400).
+fn parse(body: &[u8]) -> Result<Inspected<'_>, Stop> {
+    body::inspect(body).map_err(|malformed| match malformed {
+        Malformed::Json(message) => Stop::text(
+            400,
+            format!("Invalid JSON: {message}"),
+            Failure::Rejected("body is not UTF-8 JSON"),
+        ),
+        Malformed::NotObject => Stop::text(
+            400,
+            "Payload must be a JSON object",
+            Failure::Rejected("body is not a JSON object"),
+        ),
+        Malformed::NoType => Stop::text(
+            400,
+            "Payload missing 'type' field",
+            Failure::Rejected("payload has no usable `type`"),
+        ),
+    })
+}
+
+/// timestamp: the header is present and an integer (400). An integer too large for 64 bits
+/// is an integer: it is refused later, as outside the window (401).
+fn timestamp(headers: &Headers) -> Result<Timestamp<'_>, Stop> {
+    let Some(raw) = headers.get_bytes(TIMESTAMP_HEADER) else {
+        return Err(Stop::text(
+            400,
+            "Missing X-Frameio-Request-Timestamp header",
+            Failure::Rejected("timestamp header missing"),
+        ));
+    };
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|raw| {
+            let value = signature::parse_timestamp(raw).ok()?;
+            Some(Timestamp { raw, value })
+        })
+        .ok_or_else(|| {
+            Stop::text(
+                400,
+                "Invalid X-Frameio-Request-Timestamp header format",
+                Failure::Rejected("timestamp header is not an integer"),
+            )
+        })
+}
+
+/// validate: the body fits the handler's event model (422), decided by `parse`'s pass.
+fn validate(inspected: &Inspected<'_>, kind: HandlerKind) -> Result<(), Stop> {
+    inspected
+        .fits(kind)
+        .map_err(|misfit| Stop::text(422, "Payload validation error.", Failure::Misfit(misfit)))
+}
+
+/// What a secret resolver needs, built before verification, only for routes that have one.
+/// (Boxed: it is held across the resolver's await, and every byte of this future's state
+/// is allocated for every delivery.)
+fn route_head(
+    route: &Route,
+    body: &[u8],
+    kind: HandlerKind,
+    timestamp: i64,
+) -> Result<Option<Box<DeliveryEvent>>, Stop> {
+    if !route.secrets.is_dynamic() {
+        return Ok(None);
+    }
+    body::head(body, kind, timestamp)
+        .map(|head| Some(Box::new(head)))
+        .map_err(invalid_payload)
+}
+
+/// secret: the keys prepared at start-up, or resolved now (503).
+async fn secret<'r>(
+    route: &'r Route,
+    head: Option<&DeliveryEvent>,
+) -> Result<Cow<'r, [SigningKey]>, Stop> {
+    route
+        .secrets
+        .keys(head)
+        .await
+        .map_err(|why| Stop::text(503, "Configuration error.", Failure::Secret(why)))
+}
+
+/// The full event, built once the signature holds.
+fn build(
+    body: &[u8],
+    kind: HandlerKind,
+    timestamp: i64,
+    head: Option<DeliveryEvent>,
+) -> Result<DeliveryEvent, Stop> {
+    // `parse` checked the shape, so this fails only on what a shape check cannot see (a
+    // number out of range inside an action's `data`): still the contract's 422.
+    body::complete(body, kind, timestamp, head).map_err(invalid_payload)
+}
+
+fn invalid_payload(err: serde_json::Error) -> Stop {
+    Stop::text(422, "Payload validation error.", Failure::Invalid(err))
+}
+
+/// filter: an action restricted to other resource types answers without running middleware
+/// or the handler.
+fn filter(route: &Route, event: &DeliveryEvent) -> Result<(), Stop> {
+    match &route.filter {
+        Some((allowed, answer)) if !allowed.contains(&event.resource().resource_type) => Err(
+            Stop::answer(Reply::from_parts(200, APPLICATION_JSON, answer.clone())),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// sign-in: actions that need the user's own Adobe token sign in first.
+async fn sign_in(
+    route: &Route,
+    event: &DeliveryEvent,
+    headers: &Headers,
+) -> Result<Option<Box<dyn std::any::Any + Send + Sync>>, Stop> {
+    let (Some(gate), DeliveryEvent::Action(action)) = (&route.sign_in, event) else {
+        return Ok(None);
+    };
+    match AssertUnwindSafe(gate.check(action, headers))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(GateOutcome::Proceed(value))) => Ok(Some(value)),
+        Ok(Ok(GateOutcome::Answer(answer))) => Err(match answer_reply(&answer) {
+            Ok(reply) => Stop::answer(reply),
+            Err(stop) => stop,
+        }),
+        Ok(Err(err)) => Err(failure_stop(err)),
+        Err(panic) => Err(panic_stop(panic.as_ref())),
+    }
+}
+
+/// One line per delivery: `info` when handled, `error` for a 5xx, `debug` for an unknown type
+/// (a 404 is routine for an app that handles a few types), `warn` for other refusals.
+fn log_delivery(seen: &Seen<'_, '_>, status: u16, latency_us: u64, failure: Option<&Failure>) {
+    let event_type = seen.event_type.as_deref().unwrap_or("-");
+    let handler = seen.handler.unwrap_or("-");
+    match failure {
+        None => tracing::info!(
+            target: "frameio_kit::delivery",
+            event_type, handler, status, latency_us, "delivery handled"
+        ),
+        Some(failure) if status >= 500 => tracing::error!(
+            target: "frameio_kit::delivery",
+            event_type, handler, status, latency_us, reason = %failure, "delivery failed"
+        ),
+        Some(failure) if status == 404 => tracing::debug!(
+            target: "frameio_kit::delivery",
+            event_type, handler, status, latency_us, reason = %failure, "delivery refused"
+        ),
+        Some(failure) => tracing::warn!(
+            target: "frameio_kit::delivery",
+            event_type, handler, status, latency_us, reason = %failure, "delivery refused"
+        ),
+    }
+}

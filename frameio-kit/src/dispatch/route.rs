@@ -1,0 +1,62 @@
+//! One routed handler with everything the pipeline needs prepared at start-up.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::error::BoxError;
+use crate::event::{ActionEvent, ResourceType};
+use crate::handler::{BoxFuture, Handler, Headers};
+use crate::secret::RouteSecrets;
+
+/// What the sign-in step decided for an action that requires a signed-in user.
+#[cfg_attr(not(feature = "auth"), allow(dead_code))]
+pub(crate) enum GateOutcome {
+    /// Go on; the value is left in the delivery's extensions for the extractors.
+    Proceed(Box<dyn std::any::Any + Send + Sync>),
+    /// Answer this instead (the sign-in Form).
+    Answer(crate::response::ActionResponse),
+}
+
+/// The user sign-in step (protocol.md §3 row 9), provided by the `auth` module.
+pub(crate) trait SignInGate: Send + Sync + 'static {
+    fn check<'a>(
+        &'a self,
+        event: &'a ActionEvent,
+        headers: &'a Headers,
+    ) -> BoxFuture<'a, Result<GateOutcome, BoxError>>;
+}
+
+/// One routed handler with its secrets prepared.
+pub(crate) struct Route {
+    pub(crate) handler: Handler,
+    pub(crate) secrets: RouteSecrets,
+    /// The allowed resource types and the answer for any other type.
+    pub(crate) filter: Option<(Vec<ResourceType>, Bytes)>,
+    /// The sign-in step, for actions that require a signed-in user.
+    pub(crate) sign_in: Option<Arc<dyn SignInGate>>,
+}
+
+impl fmt::Debug for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Route")
+            .field("handler", &self.handler)
+            .field("secrets", &self.secrets)
+            .field("filter", &self.filter.as_ref().map(|(types, _)| types))
+            .field("sign_in", &self.sign_in.is_some())
+            .finish()
+    }
+}
+
+/// The answer to an action used on a resource type it is not for.
+pub(crate) fn not_available_reply(types: &[ResourceType]) -> Bytes {
+    let mut names: Vec<&str> = types.iter().map(ResourceType::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let message = crate::response::Message::new(
+        "Action Not Available",
+        format!("This action is only available for: {}.", names.join(", ")),
+    );
+    Bytes::from(serde_json::to_vec(&message).unwrap_or_default())
+}

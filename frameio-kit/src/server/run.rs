@@ -1,0 +1,345 @@
+//! Running the server: binding, the connection cap, the `Expect` check, signals and shutdown.
+
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_http::{HttpMessage, HttpService, Request};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
+use actix_web::dev::AppConfig;
+use actix_web::http::Method;
+use actix_web::{HttpResponse, web};
+
+use super::{Service, to_response};
+use crate::dispatch::Reply;
+
+/// How long a client may take to send its request headers (actix-web's default).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a closing connection may take to shut down (actix-web's default).
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections the kernel queues before they are accepted (actix-web's default); the ones
+/// over the connection cap wait here.
+const BACKLOG: i32 = 1024;
+
+/// Binds a listening socket on the first of `addr`'s addresses that works, like actix-web
+/// does (address reuse, a backlog of [`BACKLOG`]).
+fn listen(addr: impl ToSocketAddrs) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let mut last_error = None;
+    for addr in addr.to_socket_addrs()? {
+        let bound = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+            .and_then(|socket| {
+                #[cfg(not(windows))]
+                socket.set_reuse_address(true)?;
+                socket.bind(&addr.into())?;
+                socket.listen(BACKLOG)?;
+                Ok(socket)
+            });
+        match bound {
+            Ok(socket) => return Ok(socket.into()),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "the address resolved to nothing",
+        )
+    }))
+}
+
+impl Service {
+    /// Binds an HTTP server on `addr` (port 0 picks a free one) and starts it in the
+    /// background. Signals are not handled: stop it with [`RunningServer::stop`].
+    pub fn start(&self, addr: impl ToSocketAddrs) -> std::io::Result<RunningServer> {
+        self.bind_with(addr, None, Duration::from_secs(30))
+    }
+
+    pub(crate) fn bind_with(
+        &self,
+        addr: impl ToSocketAddrs,
+        workers: Option<usize>,
+        shutdown_timeout: Duration,
+    ) -> std::io::Result<RunningServer> {
+        let workers = workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, Into::into))
+            .clamp(1, 512);
+        let max_connections = self.max_connections.unwrap_or_else(default_max_connections);
+        let listener = listen(addr)?;
+        let local_addr = listener.local_addr()?;
+        let builder = actix_server::Server::build();
+        let graceful = builder.graceful_shutdown_signal();
+        let service = self.clone();
+        let server = builder
+            .workers(workers)
+            .max_concurrent_connections(max_connections.div_ceil(workers))
+            .disable_signals()
+            .shutdown_timeout(shutdown_timeout.as_secs())
+            .listen("frameio-kit", listener, move || {
+                let graceful = graceful.clone();
+                let expect = ExpectCheck {
+                    path: Arc::clone(&service.path),
+                    limit: service.body_limit,
+                };
+                let service = service.clone();
+                let app = actix_web::App::new()
+                    .configure(move |cfg| service.configure(cfg))
+                    .default_service(web::to(not_found))
+                    .into_factory()
+                    .map_err(|err| err.error_response());
+                HttpService::build()
+                    .client_request_timeout(HEADER_TIMEOUT)
+                    .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+                    .local_addr(local_addr)
+                    .graceful_shutdown_signal(move || {
+                        let graceful = graceful.clone();
+                        async move { graceful.notified().await }
+                    })
+                    .expect(fn_service(move |req: Request| {
+                        let refused = expect.refuses(&req);
+                        async move {
+                            match refused {
+                                Some(response) => Err(response),
+                                None => Ok(req),
+                            }
+                        }
+                    }))
+                    .finish(map_config(app, |()| AppConfig::default()))
+                    .tcp()
+            })?
+            .run();
+        let handle = server.handle();
+        let task = tokio::spawn(server);
+        tracing::info!(
+            target: "frameio_kit::server",
+            address = %local_addr,
+            path = %self.path,
+            handlers = self.handler_count,
+            max_connections,
+            "frameio-kit listening on http://{local_addr}{} with {} handler(s)",
+            self.path,
+            self.handler_count
+        );
+        Ok(RunningServer {
+            local_addr,
+            path: Arc::clone(&self.path),
+            handle,
+            task,
+            service: self.clone(),
+        })
+    }
+}
+
+/// Decides, before `100 Continue` is sent, whether to refuse a body announced with
+/// `Expect: 100-continue` (protocol.md §3 row 1): refused without inviting it.
+#[derive(Clone)]
+struct ExpectCheck {
+    path: Arc<str>,
+    limit: usize,
+}
+
+impl ExpectCheck {
+    fn refuses(&self, req: &Request) -> Option<actix_http::Response<actix_web::body::BoxBody>> {
+        let declared = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())?;
+        if req.method() != Method::POST || req.path() != &*self.path || declared <= self.limit {
+            return None;
+        }
+        tracing::debug!(
+            target: "frameio_kit::server",
+            declared, "request body over the limit, refused before `100 Continue`: 413"
+        );
+        let mut response: actix_http::Response<_> = to_response(Reply::payload_too_large()).into();
+        response
+            .head_mut()
+            .set_connection_type(actix_http::ConnectionType::Close);
+        Some(response)
+    }
+}
+
+/// Any path the server does not serve.
+async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    tracing::debug!(
+        target: "frameio_kit::server",
+        method = %req.method(), path = req.path(), "no such path: 404"
+    );
+    HttpResponse::NotFound().finish()
+}
+
+/// The default connection cap: the open-file limit minus a tenth (and 64) for everything
+/// else the process opens: store connections, files, the listener itself.
+fn default_max_connections() -> usize {
+    let limit = open_file_limit().unwrap_or(1024);
+    limit.saturating_sub(limit / 10 + 64).max(16)
+}
+
+#[cfg(unix)]
+fn open_file_limit() -> Option<usize> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current?;
+    // "Unlimited" in practice: actix-server's own default per worker is 25,000.
+    Some(usize::try_from(limit).unwrap_or(usize::MAX).min(1 << 20))
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<usize> {
+    None
+}
+
+/// A server started by [`Service::start`].
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    path: Arc<str>,
+    handle: actix_server::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    service: Service,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The receiver URL, e.g. `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.local_addr, self.path)
+    }
+
+    /// Stops the server. Graceful: stop accepting, let in-flight deliveries finish (up to the
+    /// shutdown timeout; one cut off by it is logged). Not graceful: drop connections now.
+    pub async fn stop(self, graceful: bool) -> std::io::Result<()> {
+        self.service.flight.begin_stop();
+        self.handle.stop(graceful).await;
+        let flight = Arc::clone(&self.service.flight);
+        let result = self.join().await;
+        flight.report_cut_off();
+        result
+    }
+
+    async fn join(self) -> std::io::Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(err) => Err(std::io::Error::other(err)),
+        }
+    }
+
+    /// Waits for SIGINT or SIGTERM, then shuts down gracefully; a second signal during the
+    /// graceful shutdown stops at once.
+    ///
+    /// The signal handlers are installed when this is called; [`App::serve`](crate::App::serve)
+    /// installs them before binding instead, so a signal during start-up is never lost.
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        self.run_until(ShutdownSignals::install()).await
+    }
+
+    pub(crate) async fn run_until(self, mut signals: ShutdownSignals) -> std::io::Result<()> {
+        signals.recv().await;
+        tracing::info!(
+            target: "frameio_kit::server",
+            "shutdown signal received; finishing in-flight deliveries (send it again to stop now)"
+        );
+        let Self {
+            handle,
+            task,
+            service,
+            ..
+        } = self;
+        service.flight.begin_stop();
+        let graceful = handle.stop(true);
+        let finished = tokio::select! {
+            () = graceful => task.await,
+            () = signals.recv() => {
+                tracing::warn!(
+                    target: "frameio_kit::server",
+                    "second shutdown signal: stopping now; in-flight deliveries are cut off"
+                );
+                // Dropping the server stops its workers at once, even mid-way through a
+                // graceful stop.
+                task.abort();
+                task.await
+            }
+        };
+        service.flight.report_cut_off();
+        match finished {
+            Ok(result) => result?,
+            Err(err) if err.is_cancelled() => {}
+            Err(err) => return Err(std::io::Error::other(err)),
+        }
+        tracing::info!(target: "frameio_kit::server", "stopped");
+        Ok(())
+    }
+}
+
+/// SIGINT and SIGTERM listeners. Creating them replaces the default action (exit at once), so
+/// they are installed before the server binds.
+pub(crate) struct ShutdownSignals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignals {
+    pub(crate) fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(interrupt), Ok(terminate)) => Some((interrupt, terminate)),
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::warn!(
+                        target: "frameio_kit::server",
+                        "cannot listen for SIGINT/SIGTERM ({err}); falling back to Ctrl-C only"
+                    );
+                    None
+                }
+            };
+            Self { streams }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
+    }
+
+    /// The next SIGINT or SIGTERM.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some((interrupt, terminate)) = &mut self.streams {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Installs a `fmt` subscriber filtered by `RUST_LOG` (default `info`) unless one is set.
+/// Colours only when standard output is a terminal (and `NO_COLOR` is not set).
+pub(crate) fn init_logging() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .try_init();
+}
