@@ -337,7 +337,10 @@ async fn forged_expired_and_failed_sign_ins_get_error_pages() {
         ))
         .await;
     assert_eq!(status, 400);
-    assert!(page.contains("Adobe did not complete the sign-in"), "{page}");
+    assert!(
+        page.contains("Adobe did not complete the sign-in"),
+        "{page}"
+    );
     assert!(
         !page.contains("script") && !page.contains("access_denied"),
         "a fixed message, never the untrusted text: {page}"
@@ -461,9 +464,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
     assert!(
         App::new()
             .env_lookup(|_| None)
-            .user_auth(UserAuth::builder("id", "secret")
-                .public_base_url("https://hooks.example.com")
-                .memory_store())
+            .user_auth(
+                UserAuth::builder("id", "secret")
+                    .public_base_url("https://hooks.example.com")
+                    .memory_store()
+            )
             .handler(action())
             .build()
             .is_ok()
@@ -471,9 +476,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
 
     // Webhooks have no user to sign in.
     let err = App::new()
-        .user_auth(UserAuth::builder("id", "secret")
+        .user_auth(
+            UserAuth::builder("id", "secret")
                 .public_base_url("https://hooks.example.com")
-                .memory_store())
+                .memory_store(),
+        )
         .handler(
             Handler::webhook(["file.ready"], |_e: WebhookEvent| async {
                 Ok::<_, BoxError>(())

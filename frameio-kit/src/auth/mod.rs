@@ -42,8 +42,9 @@ pub mod signin;
 mod token;
 
 pub use ims::{
-    AUTHORIZE_PATH, DEFAULT_IMS_BASE_URL, DEFAULT_IMS_TIMEOUT, DEFAULT_REFRESH_BUFFER, DEFAULT_USER_SCOPES, ImsClient,
-    ImsConfig, Pkce, REVOKE_PATH, TOKEN_PATH, TokenTypeHint, pkce_challenge,
+    AUTHORIZE_PATH, DEFAULT_IMS_BASE_URL, DEFAULT_IMS_TIMEOUT, DEFAULT_REFRESH_BUFFER,
+    DEFAULT_USER_SCOPES, ImsClient, ImsConfig, Pkce, REVOKE_PATH, TOKEN_PATH, TokenTypeHint,
+    pkce_challenge,
 };
 pub use manager::{
     AccessTokenSource, DEFAULT_LOCK_TTL, DEFAULT_WAIT_TIMEOUT, FAILURE_BACKOFF, ServerToServer,

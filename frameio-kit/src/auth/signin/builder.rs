@@ -324,8 +324,7 @@ impl UserAuthBuilder {
             );
         }
         if !self.mount_prefix.is_empty()
-            && (!self.mount_prefix.starts_with('/')
-                || self.mount_prefix.contains(['?', '#', ' ']))
+            && (!self.mount_prefix.starts_with('/') || self.mount_prefix.contains(['?', '#', ' ']))
         {
             return Err(format!(
                 "`mount_prefix` must be a path starting with `/`, got {:?}",

@@ -69,10 +69,10 @@ mod seal;
 
 pub use builder::UserAuthBuilder;
 pub use complete::{AfterSignIn, SignInComplete};
-#[cfg(feature = "client")]
-pub use extract::UserClient;
 pub(crate) use extract::InvalidUserAuth;
 use extract::SignedIn;
+#[cfg(feature = "client")]
+pub use extract::UserClient;
 pub use extract::UserToken;
 pub use pages::AuthPage;
 pub use routes::AuthRequest;
@@ -153,7 +153,10 @@ impl UserAuth {
     pub fn manager_for(&self, user_id: &str) -> TokenManager {
         let inner = &*self.inner;
         let now = Instant::now();
-        let mut managers = inner.managers.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut managers = inner
+            .managers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some((born, manager)) = managers.get(user_id)
             && now.duration_since(*born) < inner.manager_ttl
         {
@@ -240,12 +243,7 @@ impl UserAuth {
         };
         let link = format!(
             "{base}{LOGIN_PATH}?t={}",
-            seal::seal(
-                &self.inner.keys,
-                self.inner.ttl,
-                seal::LOGIN_PURPOSE,
-                event
-            )?
+            seal::seal(&self.inner.keys, self.inner.ttl, seal::LOGIN_PURPOSE, event)?
         );
         Ok(Form::new(
             "Authentication Required",
@@ -332,14 +330,33 @@ mod tests {
 
     #[test]
     fn the_public_url_is_checked_at_start_up() {
-        for bad in ["", "hooks.example.com", "ftp://x.example.com", "https://x.example.com/?a=1", "https://u:p@x.example.com"] {
-            let err = builder().public_base_url(bad).finish(&|_| None).unwrap_err();
+        for bad in [
+            "",
+            "hooks.example.com",
+            "ftp://x.example.com",
+            "https://x.example.com/?a=1",
+            "https://u:p@x.example.com",
+        ] {
+            let err = builder()
+                .public_base_url(bad)
+                .finish(&|_| None)
+                .unwrap_err();
             assert!(err.contains("public_base_url"), "{bad}: {err}");
         }
         let err = builder().finish(&|_| None).unwrap_err();
         assert!(err.contains("public_base_url"), "{err}");
-        assert!(builder().public_base_url("https://x.example.com").finish(&|_| None).is_ok());
-        assert!(builder().trust_forwarded_headers().finish(&|_| None).is_ok());
+        assert!(
+            builder()
+                .public_base_url("https://x.example.com")
+                .finish(&|_| None)
+                .is_ok()
+        );
+        assert!(
+            builder()
+                .trust_forwarded_headers()
+                .finish(&|_| None)
+                .is_ok()
+        );
         let err = builder()
             .trust_forwarded_headers()
             .mount_prefix("hooks")
@@ -351,14 +368,20 @@ mod tests {
     #[test]
     fn timeouts_must_fit_frameio_budget() {
         let ok = || builder().trust_forwarded_headers();
-        let err = ok().sign_in_timeout(Duration::from_secs(10)).finish(&|_| None).unwrap_err();
+        let err = ok()
+            .sign_in_timeout(Duration::from_secs(10))
+            .finish(&|_| None)
+            .unwrap_err();
         assert!(err.contains("budget"), "{err}");
         let err = ok()
             .ims_timeout(Duration::from_secs(20))
             .finish(&|_| None)
             .unwrap_err();
         assert!(err.contains("refresh_lock_ttl"), "{err}");
-        let err = ok().token_wait(Duration::ZERO).finish(&|_| None).unwrap_err();
+        let err = ok()
+            .token_wait(Duration::ZERO)
+            .finish(&|_| None)
+            .unwrap_err();
         assert!(err.contains("token_wait"), "{err}");
     }
 

@@ -196,8 +196,13 @@ impl UserAuth {
 
     /// `GET /auth/callback?code=…&state=…`: finishes the sign-in.
     pub async fn callback(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.callback_from(AuthRequest::new(&self.callback_path(), query, headers, None))
-            .await
+        self.callback_from(AuthRequest::new(
+            &self.callback_path(),
+            query,
+            headers,
+            None,
+        ))
+        .await
     }
 
     async fn callback_from(&self, request: AuthRequest<'_>) -> AuthPage {
@@ -335,7 +340,9 @@ mod tests {
         headers
     }
 
-    fn auth(configure: impl FnOnce(super::super::UserAuthBuilder) -> super::super::UserAuthBuilder) -> UserAuth {
+    fn auth(
+        configure: impl FnOnce(super::super::UserAuthBuilder) -> super::super::UserAuthBuilder,
+    ) -> UserAuth {
         configure(
             UserAuth::builder("id", "secret")
                 .memory_store()
@@ -349,7 +356,8 @@ mod tests {
     fn forwarding_headers_are_trusted_only_when_allowed() {
         let everyone = auth(|b| b.trust_forwarded_headers());
         let base = |a: &UserAuth, pairs: &[(&str, &str)], peer: Option<IpAddr>| {
-            a.base_url(&headers(pairs), peer).map_err(|e| format!("{e:?}"))
+            a.base_url(&headers(pairs), peer)
+                .map_err(|e| format!("{e:?}"))
         };
         assert_eq!(
             base(&everyone, &[("host", "127.0.0.1:8000")], None).unwrap(),
@@ -369,7 +377,12 @@ mod tests {
             "https://hooks.example.com"
         );
         assert_eq!(
-            base(&everyone, &[("x-forwarded-host", "hooks.example.com")], None).unwrap(),
+            base(
+                &everyone,
+                &[("x-forwarded-host", "hooks.example.com")],
+                None
+            )
+            .unwrap(),
             "https://hooks.example.com"
         );
         assert!(base(&everyone, &[], None).unwrap_err().contains("NoHost"));
@@ -381,14 +394,22 @@ mod tests {
 
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
         let proxied = auth(|b| b.trusted_proxies([proxy]).mount_prefix("/hooks/"));
-        let forged = [("x-forwarded-host", "evil.example.com"), ("host", "evil.example.com")];
+        let forged = [
+            ("x-forwarded-host", "evil.example.com"),
+            ("host", "evil.example.com"),
+        ];
         assert_eq!(
             base(&proxied, &forged, Some("203.0.113.9".parse().unwrap())).unwrap_err(),
             "Untrusted"
         );
         assert_eq!(base(&proxied, &forged, None).unwrap_err(), "Untrusted");
         assert_eq!(
-            base(&proxied, &[("x-forwarded-host", "hooks.example.com")], Some(proxy)).unwrap(),
+            base(
+                &proxied,
+                &[("x-forwarded-host", "hooks.example.com")],
+                Some(proxy)
+            )
+            .unwrap(),
             "https://hooks.example.com/hooks"
         );
         assert_eq!(proxied.login_path(), "/hooks/auth/login");

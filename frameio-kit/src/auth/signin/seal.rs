@@ -79,7 +79,11 @@ pub(super) fn open(keys: &KeyRing, purpose: &[u8], token: &str) -> Result<Opened
 pub(super) async fn claim_state(store: &dyn Store, opened: &Opened) -> Result<bool, StoreError> {
     let ttl = Duration::from_secs(opened.exp.saturating_sub(unix_now()) + 60);
     store
-        .set_if_absent(&format!("{USED_STATE_PREFIX}{}", opened.nonce), b"1", Some(ttl))
+        .set_if_absent(
+            &format!("{USED_STATE_PREFIX}{}", opened.nonce),
+            b"1",
+            Some(ttl),
+        )
         .await
 }
 
