@@ -121,7 +121,19 @@ async fn a_refreshed_token_survives_a_failed_store_write() {
     assert_eq!(ims.token_requests("refresh_token"), 1);
     let other_instance =
         TokenManager::persistent(ImsClient::new(config(&ims)).unwrap(), store, keys(), "u-1");
-    let stored = other_instance.token().await.unwrap().expect("saved");
+    // The save happens in the background, right after that call.
+    let mut stored = None;
+    for _ in 0..100 {
+        stored = other_instance.token().await.unwrap();
+        if stored
+            .as_ref()
+            .is_some_and(|t| t.access_token() == refreshed)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stored = stored.expect("saved");
     assert_eq!(stored.access_token(), refreshed);
     assert!(ims.is_refresh_token_valid(stored.refresh_token().unwrap()));
     assert_eq!(other_instance.access_token().await.unwrap(), refreshed);

@@ -8,7 +8,7 @@ use std::{
     pin::Pin,
     sync::{
         Arc, Mutex as StdMutex, PoisonError, RwLock,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -84,6 +84,16 @@ struct Cached {
     unsaved: bool,
 }
 
+/// What the cache can answer without waiting.
+enum Fresh {
+    /// A token not due for refresh, and stored.
+    Ready(String),
+    /// A token not due for refresh that the store has not taken yet.
+    Unsaved(String),
+    /// Nothing usable without looking further.
+    Stale,
+}
+
 #[derive(Clone, Copy)]
 struct SharedFailure {
     until: Instant,
@@ -100,6 +110,8 @@ struct Inner {
     /// Single flight: one caller at a time looks past the cache.
     flight: Mutex<()>,
     failure: StdMutex<Option<SharedFailure>>,
+    /// A background save of an unsaved token is under way.
+    saving: AtomicBool,
     persist: Option<Persist>,
 }
 
@@ -191,6 +203,7 @@ impl TokenManager {
                 }),
                 flight: Mutex::new(()),
                 failure: StdMutex::new(None),
+                saving: AtomicBool::new(false),
                 persist,
             }),
         }
@@ -355,8 +368,20 @@ impl TokenManager {
     /// must sign in (again); [`AuthError::Timeout`] when no token came within
     /// [`wait_timeout`](Self::wait_timeout); otherwise the errors of the IMS call or the store.
     pub async fn access_token(&self) -> Result<String, AuthError> {
-        if let Some(access) = self.inner.fresh() {
-            return Ok(access);
+        match self.inner.fresh() {
+            Fresh::Ready(access) => return Ok(access),
+            Fresh::Unsaved(access) => {
+                // Good to use; the store has not taken it yet: save it in the background.
+                if !self.inner.saving.swap(true, Ordering::AcqRel) {
+                    let inner = Arc::clone(&self.inner);
+                    tokio::spawn(async move {
+                        let _ = inner.obtain().await;
+                        inner.saving.store(false, Ordering::Release);
+                    });
+                }
+                return Ok(access);
+            }
+            Fresh::Stale => {}
         }
         let wait = Duration::from_millis(self.inner.wait_ms.load(Ordering::Relaxed));
         let inner = Arc::clone(&self.inner);
@@ -397,17 +422,18 @@ impl Inner {
         cached.unsaved = unsaved;
     }
 
-    /// The cached access token when it is not due for refresh and safely stored.
-    fn fresh(&self) -> Option<String> {
+    /// The cached access token when it is not due for refresh.
+    fn fresh(&self) -> Fresh {
         let cached = self.read();
-        if cached.unsaved {
-            return None;
-        }
-        cached
+        match cached
             .token
             .as_ref()
             .filter(|t| !t.needs_refresh(self.buffer))
-            .map(|t| t.access_token().to_owned())
+        {
+            None => Fresh::Stale,
+            Some(token) if cached.unsaved => Fresh::Unsaved(token.access_token().to_owned()),
+            Some(token) => Fresh::Ready(token.access_token().to_owned()),
+        }
     }
 
     /// The cached access token while it has not expired.

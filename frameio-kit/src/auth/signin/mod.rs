@@ -408,3 +408,8 @@ mod tests {
         assert!(!first.shares_cache_with(&short.manager_for("a")));
     }
 }
+
+/// The guide `docs/user-auth.md`, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/user-auth.md")]
+struct UserAuthGuide;

@@ -87,9 +87,9 @@ impl UserAuth {
     pub async fn handle(&self, request: AuthRequest<'_>) -> Option<AuthPage> {
         let path = request.path;
         if path == self.login_path() {
-            Some(self.login_from(request))
+            Some(self.login_request(request))
         } else if path == self.callback_path() {
-            Some(self.callback_from(request).await)
+            Some(self.callback_request(request).await)
         } else {
             None
         }
@@ -161,12 +161,16 @@ impl UserAuth {
         }
     }
 
-    /// `GET /auth/login?t=…`: checks the link and redirects to Adobe IMS.
+    /// `GET /auth/login?t=…`: checks the link and redirects to Adobe IMS. The peer address
+    /// is unknown here, so [`trusted_proxies`](super::UserAuthBuilder::trusted_proxies) refuse
+    /// it; HTTP adapters call [`login_request`](Self::login_request).
     pub fn login(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.login_from(AuthRequest::new(&self.login_path(), query, headers, None))
+        self.login_request(AuthRequest::new(&self.login_path(), query, headers, None))
     }
 
-    fn login_from(&self, request: AuthRequest<'_>) -> AuthPage {
+    /// `GET {prefix}/auth/login?t=…` with the peer address: checks the link and redirects to
+    /// Adobe IMS. The path of `request` is not checked.
+    pub fn login_request(&self, request: AuthRequest<'_>) -> AuthPage {
         let Some(token) = query_param(request.query, "t") else {
             return pages::failed(400, "The sign-in link is incomplete.");
         };
@@ -194,9 +198,10 @@ impl UserAuth {
         }
     }
 
-    /// `GET /auth/callback?code=…&state=…`: finishes the sign-in.
+    /// `GET /auth/callback?code=…&state=…`: finishes the sign-in (peer unknown, see
+    /// [`login`](Self::login)).
     pub async fn callback(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.callback_from(AuthRequest::new(
+        self.callback_request(AuthRequest::new(
             &self.callback_path(),
             query,
             headers,
@@ -205,7 +210,9 @@ impl UserAuth {
         .await
     }
 
-    async fn callback_from(&self, request: AuthRequest<'_>) -> AuthPage {
+    /// `GET {prefix}/auth/callback?code=…&state=…` with the peer address: finishes the
+    /// sign-in. The path of `request` is not checked.
+    pub async fn callback_request(&self, request: AuthRequest<'_>) -> AuthPage {
         let query = request.query;
         if let Some(error) = query_param(query, "error") {
             // Untrusted text: logged escaped (Debug), never shown.
