@@ -365,3 +365,52 @@ async fn the_test_helper_signs_a_user_in_in_one_line() {
     let stored = app.service().unwrap().user_auth().unwrap().store().clone();
     assert!(stored.get("ims:token:user:u-9").await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_sign_in_that_cannot_finish_in_time_answers_a_message() {
+    let ims = MockIms::start().await.unwrap();
+    let app = TestApp::new(
+        App::new()
+            .user_auth(
+                UserAuth::builder(CLIENT_ID, CLIENT_SECRET)
+                    .ims_base_url(ims.base_url())
+                    .public_base_url("https://hooks.example.com")
+                    .verify_frameio_user(false)
+                    .token_wait(std::time::Duration::from_millis(300))
+                    .sign_in_timeout(std::time::Duration::from_millis(600))
+                    .memory_store(),
+            )
+            .handler(
+                Handler::action("whoami", whoami)
+                    .require_user_auth()
+                    .secret("s"),
+            ),
+    )
+    .secret("s");
+    // Signed in with a token that has expired: the click must refresh, and IMS is slow.
+    ims.set_expires_in(0);
+    app.sign_in(&ims, "u-1").await.unwrap();
+    ims.set_expires_in(3600);
+    ims.set_delay(std::time::Duration::from_secs(2));
+    let message = app
+        .deliver(action_event("whoami").user_id("u-1"))
+        .await
+        .unwrap()
+        .message()
+        .unwrap();
+    assert_eq!(message.title, "Sign-in Unavailable");
+
+    // IMS failing outright: the same Message, not a 500.
+    ims.set_delay(std::time::Duration::ZERO);
+    let user = "u-2";
+    ims.set_expires_in(0);
+    app.sign_in(&ims, user).await.unwrap();
+    ims.fail_always(Some(frameio_kit_testing::mock_ims::Failure::status(503)));
+    let message = app
+        .deliver(action_event("whoami").user_id(user))
+        .await
+        .unwrap()
+        .message()
+        .unwrap();
+    assert_eq!(message.title, "Sign-in Unavailable");
+}
