@@ -179,6 +179,12 @@ impl UserAuth {
         &self.inner.ims
     }
 
+    /// The HTTP client shared by IMS, the sign-in's `GET /v4/me` and every `UserClient`: use
+    /// it to call other Adobe APIs on the same connection pool.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     /// The store the tokens (and the ledger of used sign-in states) live in.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
