@@ -414,3 +414,79 @@ async fn a_sign_in_that_cannot_finish_in_time_answers_a_message() {
         .unwrap();
     assert_eq!(message.title, "Sign-in Unavailable");
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_locked_postgres_store_answers_a_message_within_the_budget() {
+    use frameio_kit::store::PostgresStore;
+    use sqlx::Connection as _;
+
+    let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: FRAMEIO_KIT_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let table = format!("fk_gate_{}", uuid::Uuid::new_v4().simple());
+    let store = PostgresStore::new(&url)
+        .unwrap()
+        .with_table(table.clone())
+        .unwrap()
+        .with_statement_timeouts(
+            std::time::Duration::from_millis(800),
+            std::time::Duration::from_millis(300),
+        );
+    let ims = MockIms::start().await.unwrap();
+    let app = TestApp::new(
+        App::new()
+            .user_auth(
+                UserAuth::builder(CLIENT_ID, CLIENT_SECRET)
+                    .ims_base_url(ims.base_url())
+                    .public_base_url("https://hooks.example.com")
+                    .verify_frameio_user(false)
+                    .encryption_keys(KeyRing::single(EncryptionKey::from_bytes([5; 32])))
+                    .store(store),
+            )
+            .handler(
+                Handler::action("whoami", whoami)
+                    .require_user_auth()
+                    .secret("s"),
+            ),
+    )
+    .secret("s");
+    ims.set_expires_in(0); // the next click must look past the cache
+    app.sign_in(&ims, "u-1").await.unwrap();
+
+    // Another session locks the table: the click gets a clear Message, not a timeout.
+    let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+    )))
+    .execute(&mut other)
+    .await
+    .unwrap();
+    let message = tokio::time::timeout(
+        std::time::Duration::from_secs(9),
+        app.deliver(action_event("whoami").user_id("u-1")),
+    )
+    .await
+    .expect("answered inside Frame.io's budget")
+    .unwrap()
+    .message()
+    .unwrap();
+    assert_eq!(message.title, "Sign-in Unavailable");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+
+    // Unlocked: the click refreshes and runs the handler.
+    ims.set_expires_in(3600);
+    let message = app
+        .deliver(action_event("whoami").user_id("u-1"))
+        .await
+        .unwrap()
+        .message()
+        .unwrap();
+    assert_eq!(message.title, "Signed in");
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+        .execute(&mut other)
+        .await
+        .unwrap();
+}
