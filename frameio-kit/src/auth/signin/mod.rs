@@ -46,6 +46,7 @@
 //! trusted headers, stores, key rotation and timeouts.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -304,6 +305,37 @@ impl UserAuth {
     }
 }
 
+impl UserAuth {
+    /// Runs the sign-in step **inside** the middleware chain: for an action delivery, goes on
+    /// to `run` (usually the handler) with the user's token left in the delivery for the
+    /// extractors, or answers the sign-in Form / "Sign-in Unavailable" Message without
+    /// calling it. Webhooks go straight to `run`. The dispatcher calls this as the last step
+    /// of the chain, so middleware sees (and may refuse before) the sign-in prompt. `peer` is
+    /// the address the delivery came from, for [`UserAuthBuilder::trusted_proxies`].
+    #[allow(dead_code)] // wired by the dispatcher (issue #17 item 9)
+    pub(crate) async fn guard<F, Fut>(
+        &self,
+        mut delivery: crate::handler::Delivery,
+        peer: Option<IpAddr>,
+        run: F,
+    ) -> crate::handler::HandlerResult
+    where
+        F: FnOnce(crate::handler::Delivery) -> Fut,
+        Fut: Future<Output = crate::handler::HandlerResult>,
+    {
+        let crate::handler::DeliveryEvent::Action(action) = delivery.event() else {
+            return run(delivery).await;
+        };
+        match self.sign_in_step(action, delivery.headers(), peer).await? {
+            GateOutcome::Proceed(signed_in) => {
+                delivery.set_extension_boxed(signed_in);
+                run(delivery).await
+            }
+            GateOutcome::Answer(answer) => Ok(answer),
+        }
+    }
+}
+
 impl SignInGate for UserAuth {
     fn check<'a>(
         &'a self,
@@ -389,6 +421,67 @@ mod tests {
             .finish(&|_| None)
             .unwrap_err();
         assert!(err.contains("token_wait"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_guard_answers_the_form_or_runs_with_the_token() {
+        use crate::handler::{AppData, Delivery, DeliveryEvent, FromDelivery};
+        use crate::response::ActionResponse;
+
+        let auth = builder()
+            .public_base_url("https://hooks.example.com")
+            .finish(&|_| None)
+            .unwrap();
+        let mut data = AppData::default();
+        data.insert(Arc::new(auth.clone()));
+        let data = Arc::new(data);
+        let event: ActionEvent = serde_json::from_value(serde_json::json!({
+            "account_id": "a", "action_id": "b", "interaction_id": "i",
+            "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
+            "type": "t", "user": {"id": "u-1"}, "workspace": {"id": "w"}
+        }))
+        .unwrap();
+        let delivery = || {
+            Delivery::new(
+                DeliveryEvent::Action(event.clone()),
+                Headers::new(),
+                Arc::clone(&data),
+            )
+        };
+
+        // No token: the Form, and `run` is not called.
+        let answer = auth
+            .guard(delivery(), None, |_| async {
+                panic!("the handler must not run")
+            })
+            .await
+            .unwrap();
+        let json = answer.to_json().unwrap().unwrap();
+        assert!(
+            String::from_utf8_lossy(&json).contains("Authentication Required"),
+            "{}",
+            String::from_utf8_lossy(&json)
+        );
+
+        // Signed in: `run` gets the delivery with the user's token.
+        let token = crate::auth::Token::new(
+            "access-1",
+            Some("refresh-1".into()),
+            Duration::from_secs(3600),
+            vec![],
+        );
+        auth.manager_for("u-1").set_token(token).await.unwrap();
+        let answer = auth
+            .guard(delivery(), None, |d| async move {
+                let token = UserToken::from_delivery(&d).await?;
+                Ok(Message::new("ran", token.access_token().to_owned()).into())
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            answer,
+            ActionResponse::from(Message::new("ran", "access-1"))
+        );
     }
 
     #[tokio::test]
