@@ -54,6 +54,7 @@ pub mod call;
 pub mod error;
 pub mod event;
 pub mod reply;
+pub mod signin;
 mod transport;
 
 pub use app::{TEST_SECRET, TestApp, TestServer, block_on, test_env};

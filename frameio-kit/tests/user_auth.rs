@@ -71,10 +71,13 @@ impl Harness {
             .api_base_url(api.base_url())
             .shared_store(Arc::clone(&store))
             .encryption_keys(keys())
-            .on_auth_complete(move |event| {
+            // The test server's address is only known once bound: take it from `Host`.
+            .trust_forwarded_headers()
+            .on_auth_complete(move |done| {
                 let log = Arc::clone(&hook_log);
                 async move {
-                    log.lock().unwrap().push(event);
+                    assert!(!done.token().access_token().is_empty());
+                    log.lock().unwrap().push(done.event().clone());
                     Ok(())
                 }
             });
@@ -334,8 +337,14 @@ async fn forged_expired_and_failed_sign_ins_get_error_pages() {
         ))
         .await;
     assert_eq!(status, 400);
-    assert!(page.contains("access_denied"), "{page}");
-    assert!(!page.contains("<script>"), "escaped: {page}");
+    assert!(
+        page.contains("Adobe did not complete the sign-in"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("script") && !page.contains("access_denied"),
+        "a fixed message, never the untrusted text: {page}"
+    );
 
     // A code IMS refuses: 500, and nothing stored.
     let (status, _, page) = h
@@ -435,7 +444,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
     // A persistent store without an encryption key.
     let err = App::new()
         .env_lookup(|_| None)
-        .user_auth(UserAuth::builder("id", "secret").shared_store(Arc::new(MemoryStore::new())))
+        .user_auth(
+            UserAuth::builder("id", "secret")
+                .public_base_url("https://hooks.example.com")
+                .shared_store(Arc::new(MemoryStore::new())),
+        )
         .handler(action())
         .build()
         .unwrap_err()
@@ -449,7 +462,7 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
     // The key from the environment, a bad one.
     let err = App::new()
         .env_lookup(|name| (name == "FRAMEIO_KIT_ENCRYPTION_KEY").then(|| "not base64!".into()))
-        .user_auth(UserAuth::builder("id", "secret"))
+        .user_auth(UserAuth::builder("id", "secret").public_base_url("https://hooks.example.com"))
         .handler(action())
         .build()
         .unwrap_err()
@@ -460,7 +473,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
     assert!(
         App::new()
             .env_lookup(|_| None)
-            .user_auth(UserAuth::builder("id", "secret").memory_store())
+            .user_auth(
+                UserAuth::builder("id", "secret")
+                    .public_base_url("https://hooks.example.com")
+                    .memory_store()
+            )
             .handler(action())
             .build()
             .is_ok()
@@ -468,7 +485,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
 
     // Webhooks have no user to sign in.
     let err = App::new()
-        .user_auth(UserAuth::builder("id", "secret").memory_store())
+        .user_auth(
+            UserAuth::builder("id", "secret")
+                .public_base_url("https://hooks.example.com")
+                .memory_store(),
+        )
         .handler(
             Handler::webhook(["file.ready"], |_e: WebhookEvent| async {
                 Ok::<_, BoxError>(())
@@ -492,7 +513,7 @@ use frameio_kit::{ArgumentProblem, BoxError, StartupProblem};
 
 #[tokio::test]
 async fn any_ims_flow_can_feed_the_api_client() {
-    use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+    use frameio_kit::auth::{ImsConfig, ServerToServer};
     use frameio_kit::client::Client;
 
     let ims = Arc::new(MockIms::start().await.unwrap());
@@ -511,7 +532,8 @@ async fn any_ims_flow_can_feed_the_api_client() {
     .unwrap();
     let client = Client::builder()
         .base_url(api.base_url())
-        .token_provider(ImsTokens(s2s))
+        // Every IMS flow is a token provider by itself: no adapter.
+        .token_provider(s2s)
         .build()
         .unwrap();
     for _ in 0..3 {
