@@ -198,6 +198,7 @@ struct State {
     requests: Vec<RecordedRequest>,
     uploads: HashMap<String, Bytes>,
     downloads: HashMap<String, Bytes>,
+    resources: crate::mock_frameio_state::Resources,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -264,6 +265,13 @@ impl MockFrameio {
             base_url: format!("http://{addr}"),
             handle,
         })
+    }
+
+    pub(crate) fn with_resources<R>(
+        &self,
+        f: impl FnOnce(&mut crate::mock_frameio_state::Resources) -> R,
+    ) -> R {
+        f(&mut lock(&self.state).resources)
     }
 
     /// `http://127.0.0.1:<port>`, to use as the client's base URL.
@@ -551,6 +559,9 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
     }
 
     let Some(i) = route_index else {
+        if let Some(resp) = st.resources.handle(&method, &path, recorded.json()) {
+            return resp.into_http();
+        }
         return json_response(
             404,
             error_body(

@@ -15,6 +15,8 @@ pub mod dispatch;
 pub mod error;
 pub mod event;
 pub mod handler;
+#[cfg(feature = "install")]
+pub mod install;
 pub mod manifest;
 pub mod middleware;
 pub mod record;
