@@ -162,7 +162,9 @@ impl Resources {
             return None;
         }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let data = body.and_then(|b| b.get("data").cloned()).unwrap_or(Value::Null);
+        let data = body
+            .and_then(|b| b.get("data").cloned())
+            .unwrap_or(Value::Null);
         let m = method.clone();
         Some(match segments.as_slice() {
             ["v4", "me"] if m == Method::GET => match &self.me {
@@ -177,7 +179,14 @@ impl Resources {
                     .cloned()
                     .collect(),
             ),
-            ["v4", "accounts", account, "workspaces", workspace, kind @ ("webhooks" | "actions")] => {
+            [
+                "v4",
+                "accounts",
+                account,
+                "workspaces",
+                workspace,
+                kind @ ("webhooks" | "actions"),
+            ] => {
                 if !self.workspace_exists(account, workspace) {
                     return Some(not_found("workspace"));
                 }
@@ -345,7 +354,8 @@ impl MockFrameio {
     pub fn add_account(&self, id: &str, name: &str) {
         self.with_resources(|r| {
             r.enabled = true;
-            r.accounts.push(json!({ "id": id, "display_name": name, "roles": ["admin"] }));
+            r.accounts
+                .push(json!({ "id": id, "display_name": name, "roles": ["admin"] }));
         });
     }
 

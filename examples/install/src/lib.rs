@@ -37,10 +37,7 @@ pub async fn archive(event: ActionEvent, settings: InstallConfig<Settings>) -> R
     let key_hint = settings.archive_key.chars().take(2).collect::<String>();
     Ok(Message::new(
         "Archived",
-        format!(
-            "{} was sent with key {key_hint}…",
-            event.resource_id()
-        ),
+        format!("{} was sent with key {key_hint}…", event.resource_id()),
     ))
 }
 

@@ -164,7 +164,10 @@ pub(crate) fn merge_values(
             given
         };
         if field.required && value.trim().is_empty() {
-            return Err(InstallError::Field(format!("`{}` is required", field.label)));
+            return Err(InstallError::Field(format!(
+                "`{}` is required",
+                field.label
+            )));
         }
         if let FieldKind::Select(options) = &field.kind
             && !value.is_empty()
@@ -202,7 +205,10 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         let merged = merge_values(&fields, &update, Some(&merged)).unwrap();
-        assert_eq!(merged["key"], "s3cret", "an empty sensitive value keeps the old one");
+        assert_eq!(
+            merged["key"], "s3cret",
+            "an empty sensitive value keeps the old one"
+        );
         assert_eq!(merged["lang"], "fr");
         assert_eq!(merged["note"], "", "a plain field can be cleared");
         assert!(matches!(

@@ -62,7 +62,7 @@ pub use diff::{Change, ManifestDiff};
 pub use fields::{FieldKind, InstallField};
 pub use ops::{DriftItem, DriftReport};
 pub use pages::Branding;
-pub use record::{Health, InstalledAction, InstalledWebhook, Installation};
+pub use record::{Health, Installation, InstalledAction, InstalledWebhook};
 pub use runtime::{DeliveryHealth, InstallConfig, InstallationSecrets};
 
 /// The default URL prefix of the install pages.

@@ -7,7 +7,7 @@ use tracing::{info, warn};
 use super::diff::{Change, ManifestDiff};
 use super::fields::merge_values;
 use super::{
-    FieldValues, Install, InstallError, InstalledAction, InstalledWebhook, Installation, now_unix,
+    FieldValues, Install, InstallError, Installation, InstalledAction, InstalledWebhook, now_unix,
 };
 use crate::client::custom_actions::{CreateAction, CustomAction, UpdateAction};
 use crate::client::webhooks::{CreateWebhook, UpdateWebhook, Webhook};
@@ -78,7 +78,9 @@ async fn delete_ok(result: Result<(), ClientError>, what: &str) -> Result<(), In
 }
 
 fn missing_secret(what: &str) -> InstallError {
-    InstallError::Config(format!("frame.io returned no signing secret for the new {what}"))
+    InstallError::Config(format!(
+        "frame.io returned no signing secret for the new {what}"
+    ))
 }
 
 impl Install {
@@ -159,7 +161,9 @@ impl Install {
     ) -> Result<Installation, InstallError> {
         self.check_account(account_id)?;
         if !super::record::valid_id(account_id) || !super::record::valid_id(workspace_id) {
-            return Err(InstallError::Field("invalid account or workspace id".into()));
+            return Err(InstallError::Field(
+                "invalid account or workspace id".into(),
+            ));
         }
         if self.installation(account_id, workspace_id).await?.is_some() {
             return Err(InstallError::AlreadyInstalled);
@@ -277,7 +281,12 @@ impl Install {
         // Save what was done even when a later step failed, so the record matches Frame.io.
         self.save(&record).await?;
         applied?;
-        info!(account_id, workspace_id, changes = diff.changes.len(), "updated");
+        info!(
+            account_id,
+            workspace_id,
+            changes = diff.changes.len(),
+            "updated"
+        );
         Ok((record, diff))
     }
 
@@ -488,7 +497,9 @@ impl Install {
                                 .await?,
                         );
                     }
-                    DriftItem::WebhookInactive | DriftItem::WebhookUrl | DriftItem::WebhookEvents => {
+                    DriftItem::WebhookInactive
+                    | DriftItem::WebhookUrl
+                    | DriftItem::WebhookEvents => {
                         if let Some(w) = &record.webhook {
                             let patch = UpdateWebhook {
                                 active: Some(true),
@@ -535,7 +546,12 @@ impl Install {
         record.updated_at = now_unix();
         self.save(&record).await?;
         result?;
-        info!(account_id, workspace_id, repaired = report.items.len(), "repaired");
+        info!(
+            account_id,
+            workspace_id,
+            repaired = report.items.len(),
+            "repaired"
+        );
         Ok(report)
     }
 
@@ -585,7 +601,11 @@ impl Install {
             delete_ok(client.webhooks().delete(account_id, &id).await, "webhook").await?;
         }
         for id in old_actions {
-            delete_ok(client.custom_actions().delete(account_id, &id).await, "action").await?;
+            delete_ok(
+                client.custom_actions().delete(account_id, &id).await,
+                "action",
+            )
+            .await?;
         }
         // 3. Only the new secrets remain.
         if let Some(w) = &mut record.webhook {

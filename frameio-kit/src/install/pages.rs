@@ -141,7 +141,10 @@ impl Install {
             .route(&format!("{p}/callback"), web::get().to(callback))
             .route(&format!("{p}/logout"), web::post().to(logout))
             .route(&format!("{p}/accounts"), web::get().to(accounts))
-            .route(&format!("{p}/accounts/{{account}}"), web::get().to(workspaces))
+            .route(
+                &format!("{p}/accounts/{{account}}"),
+                web::get().to(workspaces),
+            )
             .route(
                 &format!("{p}/accounts/{{account}}/workspaces/{{workspace}}"),
                 web::get().to(workspace),
@@ -173,7 +176,11 @@ impl Install {
         (session.expires_at > now_unix()).then_some((value.sid, session))
     }
 
-    async fn start_session(&self, token: String, user: String) -> Result<Cookie<'static>, InstallError> {
+    async fn start_session(
+        &self,
+        token: String,
+        user: String,
+    ) -> Result<Cookie<'static>, InstallError> {
         let sid = random_token(24);
         let ttl = self.inner.session_ttl;
         let exp = now_unix() + ttl.as_secs();
@@ -440,20 +447,28 @@ async fn callback(install: web::Data<Install>, query: web::Query<CallbackQuery>)
     if state.len() > 128 {
         return bad("The sign-in link is invalid.");
     }
-    match install.inner.store.take(&format!("install:state:{state}")).await {
+    match install
+        .inner
+        .store
+        .take(&format!("install:state:{state}"))
+        .await
+    {
         Ok(Some(_)) => {}
         Ok(None) => return bad("The sign-in link has expired or was already used. Start again."),
         Err(err) => {
             warn!(error = %err, "cannot read the sign-in state");
-            return install.message(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", "Please try again.");
+            return install.message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in failed",
+                "Please try again.",
+            );
         }
     }
     let Some(ims) = &install.inner.ims else {
         return bad("Sign-in is not configured.");
     };
-    let failed = |what: &str| {
-        install.message(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", what)
-    };
+    let failed =
+        |what: &str| install.message(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", what);
     let token = match ims.exchange_code(code, &install.redirect_uri()).await {
         Ok(token) => token,
         Err(err) => {
@@ -479,7 +494,10 @@ async fn callback(install: web::Data<Install>, query: web::Query<CallbackQuery>)
         Ok(cookie) => {
             info!("install: admin signed in");
             HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("{}/accounts", install.inner.prefix)))
+                .insert_header((
+                    header::LOCATION,
+                    format!("{}/accounts", install.inner.prefix),
+                ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .cookie(cookie)
                 .finish()
@@ -538,7 +556,9 @@ fn api_failed(install: &Install, err: &InstallError) -> HttpResponse {
         InstallError::Api(e) if e.status().is_some_and(|s| s.as_u16() == 401) => {
             "Frame.io no longer accepts your sign-in. Sign in again."
         }
-        InstallError::Api(_) => "Frame.io refused the request. Check that you administer this workspace, then try again.",
+        InstallError::Api(_) => {
+            "Frame.io refused the request. Check that you administer this workspace, then try again."
+        }
         _ => "Something went wrong. Please try again.",
     };
     install.message(StatusCode::BAD_GATEWAY, "That did not work", text)
@@ -781,7 +801,10 @@ async fn operation(
             .install(&client, &account, &ws, &values, &session.user)
             .await
             .map(drop),
-        "update" => install.update(&client, &account, &ws, &values).await.map(drop),
+        "update" => install
+            .update(&client, &account, &ws, &values)
+            .await
+            .map(drop),
         "repair" => install.repair(&client, &account, &ws).await.map(drop),
         "rotate" => install.rotate(&client, &account, &ws).await.map(drop),
         "uninstall" => install.uninstall(&client, &account, &ws).await,
@@ -804,7 +827,9 @@ async fn operation(
             install.message(StatusCode::BAD_REQUEST, "Please check the form", &text)
         }
         Err(InstallError::AccountNotAllowed) => not_allowed(&install),
-        Err(InstallError::AlreadyInstalled) => see_other(&format!("{p}/accounts/{account}/workspaces/{ws}")),
+        Err(InstallError::AlreadyInstalled) => {
+            see_other(&format!("{p}/accounts/{account}/workspaces/{ws}"))
+        }
         Err(InstallError::NotInstalled) => install.message(
             StatusCode::NOT_FOUND,
             "Not installed",

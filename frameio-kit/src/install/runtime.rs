@@ -195,7 +195,9 @@ impl<T> fmt::Debug for InstallConfig<T> {
 impl<T: DeserializeOwned + Send + 'static> FromDelivery for InstallConfig<T> {
     async fn from_delivery(delivery: &Delivery) -> Result<Self, BoxError> {
         let install = delivery.data().get::<Install>().ok_or_else(|| {
-            crate::ConfigurationError::new("InstallConfig needs the install state (Install::register)")
+            crate::ConfigurationError::new(
+                "InstallConfig needs the install state (Install::register)",
+            )
         })?;
         let event = delivery.event();
         let record = install
