@@ -216,8 +216,9 @@ impl Install {
         let b = &self.inner.branding;
         let primary = css_color(&b.primary_color, "#4f46e5");
         let accent = css_color(&b.accent_color, "#0e7490");
-        // The extra CSS is the app's own; keep it from closing the style element.
-        let extra = b.extra_css.replace("</", "<\\/");
+        // The extra CSS is the app's own; keep it from closing the style element (`<` is
+        // written as its CSS escape, which means the same inside CSS strings).
+        let extra = b.extra_css.replace('<', "\\3c ");
         html! {
             (DOCTYPE)
             html lang="en" {

@@ -149,6 +149,8 @@ pub struct Options {
     pub version: u8,
     pub allowed: Option<Vec<String>>,
     pub branding: Branding,
+    pub public_url: Option<String>,
+    pub description: String,
 }
 
 impl Default for Options {
@@ -157,6 +159,8 @@ impl Default for Options {
             version: 1,
             allowed: None,
             branding: Branding::default(),
+            public_url: None,
+            description: "Archives finished files.".into(),
         }
     }
 }
@@ -277,8 +281,12 @@ fn build_install(
 ) -> Install {
     let log = Log::default();
     let manifest = Manifest::from_handlers(&handlers(options.version, &log));
-    let mut builder = Install::builder("Acme Archive", format!("http://127.0.0.1:{port}"))
-        .description("Archives finished files.")
+    let public = options
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+    let mut builder = Install::builder("Acme Archive", public)
+        .description(options.description.clone())
         .manifest(manifest)
         .store(Arc::clone(store), keys())
         .api_base_url(mock.base_url())
