@@ -170,7 +170,13 @@ impl Install {
             return None;
         }
         let key = session_key(&value.sid);
-        let stored = self.inner.store.get(&key).await.ok()??;
+        let stored = match self.inner.store.get(&key).await {
+            Ok(stored) => stored?,
+            Err(err) => {
+                warn!(error = %err, "install page: cannot read the session");
+                return None;
+            }
+        };
         let plain = self.inner.keys.decrypt(&stored, key.as_bytes()).ok()?;
         let session: Session = serde_json::from_slice(&plain).ok()?;
         (session.expires_at > now_unix()).then_some((value.sid, session))

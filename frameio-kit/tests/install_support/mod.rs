@@ -182,6 +182,9 @@ impl Harness {
         mock.add_workspace(ACCOUNT, WORKSPACE_2, "Post-production");
         mock.add_workspace(OTHER_ACCOUNT, "ws-9", "Elsewhere");
         let log: Log = Arc::default();
+        // Open the store's connection on the test's runtime, not inside a server worker that a
+        // redeploy stops.
+        store.get("warm-up").await.expect("the store answers");
         let port = free_port();
         let install = build_install(&mock, &ims, &store, port, &options);
         let handle = start_server(port, install.clone(), handlers(options.version, &log)).await;
