@@ -23,3 +23,6 @@ pub mod deployment {}
 
 #[doc = include_str!("../../docs/testing.md")]
 pub mod testing {}
+
+#[doc = include_str!("../../docs/install.md")]
+pub mod install {}

@@ -292,6 +292,9 @@ impl InstallBuilder {
     }
 }
 
+/// (account, workspace) → a verified record and when it was read.
+pub(crate) type RecordCache = HashMap<(String, String), (Arc<Installation>, Instant)>;
+
 /// The install configuration and operations; cheap to clone. See the [module](self) docs.
 #[derive(Clone)]
 pub struct Install {
@@ -316,7 +319,7 @@ pub(crate) struct Inner {
     pub(crate) cache_ttl: Duration,
     pub(crate) secure_cookie: bool,
     /// (account, workspace) → the record and when it was read.
-    pub(crate) cache: RwLock<HashMap<(String, String), (Arc<Installation>, Instant)>>,
+    pub(crate) cache: RwLock<RecordCache>,
 }
 
 impl fmt::Debug for Install {
