@@ -150,7 +150,13 @@ async fn install_journey_in_headless_chromium() {
                 "FRAMEIO_KIT_REQUIRE_BROWSER=1 but no chromedriver on PATH (apt-get install -y chromium chromium-driver)"
             );
         }
-        println!("SKIPPED install_journey_in_headless_chromium: no chromedriver on PATH");
+        // Written to the real stderr, past libtest's capture, so the skip is always seen.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED install_journey_in_headless_chromium: no chromedriver on PATH \
+             (apt-get install -y chromium chromium-driver)"
+        );
         return;
     };
     // fantoccini's rustls and reqwest's bring two crypto providers; choose one.

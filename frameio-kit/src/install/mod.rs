@@ -10,7 +10,7 @@
 //!   [`uninstall`](Install::uninstall), [`drift`](Install::drift), [`repair`](Install::repair),
 //!   [`rotate`](Install::rotate);
 //! - [`Installation`]: the record kept per (account, workspace) in the app's
-//!   [`Store`](crate::store::Store), encrypted as a whole (ids, secrets, config);
+//!   [`Store`], encrypted as a whole (ids, secrets, config);
 //! - [`ManifestDiff`]: what an update would change;
 //! - [`InstallationSecrets`]: the [`SecretResolver`](crate::SecretResolver) that verifies
 //!   each delivery with its installation's secret (cached in memory);
