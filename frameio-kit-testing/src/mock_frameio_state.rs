@@ -1,6 +1,7 @@
 //! Stateful Frame.io resources for [`MockFrameio`]: webhooks and custom actions that behave
 //! like Frame.io's (create returns a fresh signing secret, list / show / update / delete,
-//! 404 after delete), accounts and workspaces listings and `GET /v4/me`.
+//! 404 after delete), accounts and workspaces (listings and `GET` of one workspace) and
+//! `GET /v4/me`.
 //!
 //! Turn them on with [`MockFrameio::add_account`], [`MockFrameio::add_workspace`],
 //! [`MockFrameio::set_me`] or [`MockFrameio::enable_resources`]. Routes programmed with
@@ -179,6 +180,16 @@ impl Resources {
                     .cloned()
                     .collect(),
             ),
+            ["v4", "accounts", account, "workspaces", workspace] if m == Method::GET => {
+                match self
+                    .workspaces
+                    .iter()
+                    .find(|w| w["account_id"] == *account && w["id"] == *workspace)
+                {
+                    Some(w) => MockResponse::data(200, w.clone()),
+                    None => not_found("workspace"),
+                }
+            }
             [
                 "v4",
                 "accounts",

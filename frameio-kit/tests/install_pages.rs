@@ -252,6 +252,17 @@ async fn csrf_wrong_account_and_tampered_cookie_are_refused() {
     assert_eq!(page.status, 403, "{}", page.body);
     assert!(h.mock.webhooks().is_empty());
 
+    // A workspace the admin cannot see in Frame.io: nothing is shown or changed there.
+    let hidden = format!("/install/accounts/{ACCOUNT}/workspaces/ws-not-mine");
+    assert_eq!(b.get(&hidden).await.status, 403);
+    let page = b
+        .post(
+            &format!("{hidden}/install"),
+            &[("csrf", &token), ("archive_key", "k")],
+        )
+        .await;
+    assert_eq!(page.status, 403, "{}", page.body);
+
     // A tampered cookie is no session.
     let good = b.cookie.clone().unwrap();
     let (name, value) = good.split_once('=').unwrap();

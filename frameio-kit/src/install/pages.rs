@@ -557,6 +557,31 @@ fn not_allowed(install: &Install) -> HttpResponse {
     )
 }
 
+/// The signed-in admin must see the workspace in Frame.io before anything is shown or changed
+/// there: a record is never read, changed or removed for someone who cannot reach it.
+async fn check_workspace(
+    install: &Install,
+    client: &Client,
+    account: &str,
+    workspace: &str,
+) -> Result<(), HttpResponse> {
+    match client.workspaces().show(account, workspace).await {
+        Ok(found) if found.id.is_empty() || found.id == workspace => Ok(()),
+        Ok(_) => Err(not_allowed(install)),
+        Err(err) if err.status().is_some_and(|s| s.as_u16() == 401) => {
+            Err(api_failed(install, &err.into()))
+        }
+        Err(err) => {
+            warn!(error = %err, "install page: workspace not visible to the signed-in admin");
+            Err(install.message(
+                StatusCode::FORBIDDEN,
+                "Workspace not available",
+                "Your Frame.io account cannot manage this workspace.",
+            ))
+        }
+    }
+}
+
 fn api_failed(install: &Install, err: &InstallError) -> HttpResponse {
     warn!(error = %err, "install page: operation failed");
     let text = match err {
@@ -676,6 +701,13 @@ async fn workspace(
     if !install.account_allowed(&account) || !valid_id(&account) || !valid_id(&ws) {
         return not_allowed(&install);
     }
+    let client = match install.client(&session.token) {
+        Ok(c) => c,
+        Err(err) => return api_failed(&install, &err),
+    };
+    if let Err(refused) = check_workspace(&install, &client, &account, &ws).await {
+        return refused;
+    }
     let record = match install.installation(&account, &ws).await {
         Ok(r) => r,
         Err(err) => return api_failed(&install, &err),
@@ -703,10 +735,6 @@ async fn workspace(
                 p { a href=(format!("{p}/accounts/{account}")) { "Other workspace" } }
             },
         );
-    };
-    let client = match install.client(&session.token) {
-        Ok(c) => c,
-        Err(err) => return api_failed(&install, &err),
     };
     let drift = install.drift(&client, &account, &ws).await;
     let health = install.last_delivery(&account, &ws).await.ok().flatten();
@@ -801,6 +829,9 @@ async fn operation(
         Ok(c) => c,
         Err(err) => return api_failed(&install, &err),
     };
+    if let Err(refused) = check_workspace(&install, &client, &account, &ws).await {
+        return refused;
+    }
     let mut values: FieldValues = form.into_inner();
     values.remove("csrf");
     let result = match op.as_str() {
