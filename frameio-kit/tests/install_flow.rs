@@ -293,7 +293,15 @@ async fn full_flow(store: Arc<dyn frameio_kit::store::Store>) {
 
 #[tokio::test]
 async fn rotation_refuses_no_delivery() {
-    let h = Harness::start(Arc::new(MemoryStore::new())).await;
+    let grace = std::time::Duration::from_secs(2);
+    let h = Harness::start_with(
+        Arc::new(MemoryStore::new()),
+        Options {
+            rotation_grace: grace,
+            ..Options::default()
+        },
+    )
+    .await;
     let client = h.client();
     h.install
         .install(
@@ -351,6 +359,26 @@ async fn rotation_refuses_no_delivery() {
     assert_ne!(h.action_secret(WORKSPACE, "acme.transcribe"), old_action);
     assert_eq!(h.mock.webhooks().len(), 1, "the old webhook is deleted");
     assert_eq!(h.mock.actions().len(), 3, "the old actions are deleted");
+    // A delivery signed with the old secret just before the deletion may still arrive: it is
+    // accepted during the grace period, then refused.
+    assert_eq!(
+        rotated
+            .webhook
+            .as_ref()
+            .unwrap()
+            .accepted_secrets()
+            .as_slice()
+            .len(),
+        2
+    );
+    let (status, _) = h
+        .post_delivery(
+            &old_webhook,
+            h.webhook_body("file.ready", ACCOUNT, WORKSPACE),
+        )
+        .await;
+    assert_eq!(status, 200, "within the grace period");
+    tokio::time::sleep(grace + std::time::Duration::from_millis(1100)).await;
     assert_eq!(
         rotated
             .webhook

@@ -72,6 +72,8 @@ pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
 /// How long a verified installation stays in the in-memory cache before it is read again from
 /// the store (so an update made by another instance is picked up).
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(30);
+/// How long a rotated-out secret is still accepted after its resource was deleted.
+pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(60);
 
 /// Something an install operation or the install set-up refused or failed at.
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +125,7 @@ pub struct InstallBuilder {
     api_base_url: Option<String>,
     session_ttl: Duration,
     cache_ttl: Duration,
+    rotation_grace: Duration,
 }
 
 impl InstallBuilder {
@@ -218,6 +221,15 @@ impl InstallBuilder {
         self
     }
 
+    /// How long a rotated-out secret is still accepted once its old resource is deleted
+    /// (default [`DEFAULT_ROTATION_GRACE`]): a delivery Frame.io sent just before the deletion
+    /// may still arrive.
+    #[must_use]
+    pub fn rotation_grace(mut self, grace: Duration) -> Self {
+        self.rotation_grace = grace;
+        self
+    }
+
     /// Checks the configuration.
     ///
     /// # Errors
@@ -286,6 +298,7 @@ impl InstallBuilder {
                     .unwrap_or_else(|| crate::client::DEFAULT_BASE_URL.to_owned()),
                 session_ttl: self.session_ttl,
                 cache_ttl: self.cache_ttl,
+                rotation_grace: self.rotation_grace,
                 cache: RwLock::new(HashMap::new()),
             }),
         })
@@ -317,6 +330,7 @@ pub(crate) struct Inner {
     pub(crate) api_base_url: String,
     pub(crate) session_ttl: Duration,
     pub(crate) cache_ttl: Duration,
+    pub(crate) rotation_grace: Duration,
     pub(crate) secure_cookie: bool,
     /// (account, workspace) → the record and when it was read.
     pub(crate) cache: RwLock<RecordCache>,
@@ -352,6 +366,7 @@ impl Install {
             api_base_url: None,
             session_ttl: DEFAULT_SESSION_TTL,
             cache_ttl: DEFAULT_CACHE_TTL,
+            rotation_grace: DEFAULT_ROTATION_GRACE,
         }
     }
 

@@ -6,6 +6,7 @@ use tracing::{info, warn};
 
 use super::diff::{Change, ManifestDiff};
 use super::fields::merge_values;
+use super::record::Retiring;
 use super::{
     FieldValues, Install, InstallError, Installation, InstalledAction, InstalledWebhook, now_unix,
 };
@@ -557,7 +558,8 @@ impl Install {
 
     /// Rotates every signing secret without refusing a delivery: creates a replacement for the
     /// webhook and each action, accepts the old and new secrets side by side, deletes the old
-    /// resources, then drops the old secrets.
+    /// resources, then drops the old secrets once the rotation grace period
+    /// ([`InstallBuilder::rotation_grace`](super::InstallBuilder::rotation_grace)) has passed.
     ///
     /// # Errors
     ///
@@ -578,7 +580,10 @@ impl Install {
                 .create_webhook(client, account_id, workspace_id, w.events.clone())
                 .await?;
             let mut retiring = w.retiring.clone();
-            retiring.push(w.secret.clone());
+            retiring.push(Retiring {
+                secret: w.secret.clone(),
+                until: None,
+            });
             record.webhook = Some(InstalledWebhook { retiring, ..fresh });
             old_webhook = Some(w.id);
             self.save(&record).await?;
@@ -591,7 +596,10 @@ impl Install {
                 .create_action(client, account_id, workspace_id, &wanted)
                 .await?;
             let mut retiring = have.retiring.clone();
-            retiring.push(have.secret.clone());
+            retiring.push(Retiring {
+                secret: have.secret.clone(),
+                until: None,
+            });
             record.actions[i] = InstalledAction { retiring, ..fresh };
             old_actions.push(have.id);
             self.save(&record).await?;
@@ -607,12 +615,22 @@ impl Install {
             )
             .await?;
         }
-        // 3. Only the new secrets remain.
+        // 3. The old secrets are accepted for the grace period only (a delivery sent just
+        //    before the deletion may still be on its way), then dropped.
+        let now = now_unix();
+        let until = now + self.inner.rotation_grace.as_secs();
+        let settle = |retiring: &mut Vec<Retiring>| {
+            retiring.retain(|r| r.live(now));
+            for r in retiring.iter_mut() {
+                r.until = Some(r.until.map_or(until, |u| u.min(until)));
+            }
+            retiring.retain(|r| r.live(now));
+        };
         if let Some(w) = &mut record.webhook {
-            w.retiring.clear();
+            settle(&mut w.retiring);
         }
         for a in &mut record.actions {
-            a.retiring.clear();
+            settle(&mut a.retiring);
         }
         record.updated_at = now_unix();
         self.save(&record).await?;

@@ -22,7 +22,7 @@ pub struct InstalledWebhook {
     pub(crate) secret: String,
     /// Secrets of resources being replaced by a rotation, still accepted.
     #[serde(default)]
-    pub(crate) retiring: Vec<String>,
+    pub(crate) retiring: Vec<Retiring>,
 }
 
 /// One custom action of an installation.
@@ -41,7 +41,22 @@ pub struct InstalledAction {
     pub url: String,
     pub(crate) secret: String,
     #[serde(default)]
-    pub(crate) retiring: Vec<String>,
+    pub(crate) retiring: Vec<Retiring>,
+}
+
+/// A replaced secret still accepted: until its resource is deleted (`until: None`), then for a
+/// grace period (deliveries already sent with it may still arrive).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Retiring {
+    pub(crate) secret: String,
+    /// Unix seconds after which it is refused.
+    pub(crate) until: Option<u64>,
+}
+
+impl Retiring {
+    pub(crate) fn live(&self, now: u64) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
 }
 
 /// The last verified delivery of an installation.
@@ -129,9 +144,15 @@ impl InstalledAction {
     }
 }
 
-fn accepted(current: &str, retiring: &[String]) -> Secrets {
+fn accepted(current: &str, retiring: &[Retiring]) -> Secrets {
+    let now = super::now_unix();
     let mut all = vec![Secret::new(current)];
-    all.extend(retiring.iter().map(|s| Secret::new(s.as_str())));
+    all.extend(
+        retiring
+            .iter()
+            .filter(|r| r.live(now))
+            .map(|r| Secret::new(r.secret.as_str())),
+    );
     all.into()
 }
 

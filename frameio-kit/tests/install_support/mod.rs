@@ -151,6 +151,7 @@ pub struct Options {
     pub branding: Branding,
     pub public_url: Option<String>,
     pub description: String,
+    pub rotation_grace: std::time::Duration,
 }
 
 impl Default for Options {
@@ -161,6 +162,8 @@ impl Default for Options {
             branding: Branding::default(),
             public_url: None,
             description: "Archives finished files.".into(),
+            // Old secrets are refused as soon as a rotation ends, unless a test asks for more.
+            rotation_grace: std::time::Duration::ZERO,
         }
     }
 }
@@ -294,6 +297,7 @@ fn build_install(
         .store(Arc::clone(store), keys())
         .api_base_url(mock.base_url())
         .branding(options.branding.clone())
+        .rotation_grace(options.rotation_grace)
         .ims(
             ImsConfig::new(CLIENT_ID)
                 .with_client_secret(CLIENT_SECRET)
