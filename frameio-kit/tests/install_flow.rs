@@ -444,3 +444,87 @@ fn install_config_without_install_is_a_startup_error() {
         "{err}"
     );
 }
+
+/// A store that counts reads of installation records.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    record_reads: AtomicUsize,
+}
+
+impl frameio_kit::store::Store for CountingStore {
+    fn get<'a>(&'a self, key: &'a str) -> frameio_kit::store::StoreFuture<'a, Option<Vec<u8>>> {
+        if key.starts_with("install:record:") {
+            self.record_reads.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.get(key)
+    }
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Option<std::time::Duration>,
+    ) -> frameio_kit::store::StoreFuture<'a, ()> {
+        self.inner.set(key, value, ttl)
+    }
+    fn delete<'a>(&'a self, key: &'a str) -> frameio_kit::store::StoreFuture<'a, ()> {
+        self.inner.delete(key)
+    }
+    fn set_if_absent<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a [u8],
+        ttl: Option<std::time::Duration>,
+    ) -> frameio_kit::store::StoreFuture<'a, bool> {
+        self.inner.set_if_absent(key, value, ttl)
+    }
+    fn delete_if_equals<'a>(
+        &'a self,
+        key: &'a str,
+        expected: &'a [u8],
+    ) -> frameio_kit::store::StoreFuture<'a, bool> {
+        self.inner.delete_if_equals(key, expected)
+    }
+    fn take<'a>(&'a self, key: &'a str) -> frameio_kit::store::StoreFuture<'a, Option<Vec<u8>>> {
+        self.inner.take(key)
+    }
+}
+
+#[tokio::test]
+async fn known_installations_are_verified_from_memory() {
+    let store = Arc::new(CountingStore::default());
+    let h = Harness::start(store.clone()).await;
+    let client = h.client();
+    h.install
+        .install(
+            &client,
+            ACCOUNT,
+            WORKSPACE,
+            &values(&[("archive_key", "k")]),
+            "Ada",
+        )
+        .await
+        .unwrap();
+    let secret = h.webhook_secret(WORKSPACE);
+    let before = store.record_reads.load(Ordering::SeqCst);
+    for _ in 0..10 {
+        let (status, _) = h
+            .post_delivery(&secret, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
+            .await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(
+        store.record_reads.load(Ordering::SeqCst),
+        before,
+        "the hot path reads no record from the store"
+    );
+    // An uninstall through the same Install drops the cached secret at once.
+    h.install
+        .uninstall(&client, ACCOUNT, WORKSPACE)
+        .await
+        .unwrap();
+    let (status, _) = h
+        .post_delivery(&secret, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
+        .await;
+    assert_eq!(status, 401);
+}
