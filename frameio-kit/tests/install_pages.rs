@@ -351,3 +351,55 @@ async fn script_is_escaped_in_every_field() {
     let status = &pages[4];
     assert!(status.contains("&lt;script&gt;"), "{status}");
 }
+
+#[tokio::test]
+async fn sessions_expire() {
+    let h = Harness::start_with(
+        Arc::new(MemoryStore::new()),
+        Options {
+            session_ttl: Some(std::time::Duration::from_secs(1)),
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut b = Browser::new(&h);
+    b.sign_in().await;
+    assert!(b.set_cookie.clone().unwrap().contains("Max-Age=1"));
+    assert_eq!(b.get("/install/accounts").await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // The browser would have dropped the cookie; a client that keeps it is refused anyway.
+    let page = b.get("/install/accounts").await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("Sign in again"));
+}
+
+#[tokio::test]
+async fn branding_logo_colours_and_powered_by() {
+    let logo = "data:image/svg+xml;base64,PHN2Zy8+";
+    let h = Harness::start_with(
+        Arc::new(MemoryStore::new()),
+        Options {
+            branding: Branding::new()
+                .logo_url(logo)
+                .colors("#112233", "rgb(1, 2, 3)")
+                .extra_css("main{max-width:50rem}")
+                .powered_by(false),
+            ..Options::default()
+        },
+    )
+    .await;
+    let page = Browser::new(&h).get("/install").await.body;
+    assert!(page.contains(&format!("src=\"{logo}\"")));
+    assert!(page.contains("--primary:#112233;--accent:rgb(1, 2, 3)"));
+    assert!(page.contains("main{max-width:50rem}"));
+    assert!(!page.contains("Powered by"));
+    assert_no_external_asset(&page);
+    let default = Harness::start(Arc::new(MemoryStore::new())).await;
+    assert!(
+        Browser::new(&default)
+            .get("/install")
+            .await
+            .body
+            .contains("Powered by frameio-kit")
+    );
+}

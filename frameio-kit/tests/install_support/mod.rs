@@ -152,6 +152,7 @@ pub struct Options {
     pub public_url: Option<String>,
     pub description: String,
     pub rotation_grace: std::time::Duration,
+    pub session_ttl: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -164,6 +165,7 @@ impl Default for Options {
             description: "Archives finished files.".into(),
             // Old secrets are refused as soon as a rotation ends, unless a test asks for more.
             rotation_grace: std::time::Duration::ZERO,
+            session_ttl: None,
         }
     }
 }
@@ -305,6 +307,9 @@ fn build_install(
         );
     for field in fields() {
         builder = builder.field(field);
+    }
+    if let Some(ttl) = options.session_ttl {
+        builder = builder.session_ttl(ttl);
     }
     if let Some(allowed) = &options.allowed {
         builder = builder.allowed_accounts(allowed.clone());
