@@ -426,8 +426,10 @@ impl Install {
         DeliveryHealth::new(self.clone())
     }
 
-    /// Wires the install into an app: the per-installation secret resolver, the health
-    /// middleware and the state [`InstallConfig`] reads.
+    /// Wires the install into an app: the per-installation secret resolver (it replaces an
+    /// app-level resolver set earlier; handlers with their own secret keep it), the health
+    /// middleware and the state [`InstallConfig`] reads. Mount the pages separately with
+    /// [`configure`](Self::configure).
     pub fn register(&self, app: crate::App) -> crate::App {
         app.secret_resolver(self.secrets())
             .middleware(self.health())
