@@ -450,6 +450,7 @@ fn install_config_without_install_is_a_startup_error() {
 struct CountingStore {
     inner: MemoryStore,
     record_reads: AtomicUsize,
+    health_writes: AtomicUsize,
 }
 
 impl frameio_kit::store::Store for CountingStore {
@@ -465,6 +466,9 @@ impl frameio_kit::store::Store for CountingStore {
         value: &'a [u8],
         ttl: Option<std::time::Duration>,
     ) -> frameio_kit::store::StoreFuture<'a, ()> {
+        if key.starts_with("install:health:") {
+            self.health_writes.fetch_add(1, Ordering::SeqCst);
+        }
         self.inner.set(key, value, ttl)
     }
     fn delete<'a>(&'a self, key: &'a str) -> frameio_kit::store::StoreFuture<'a, ()> {
@@ -518,6 +522,9 @@ async fn known_installations_are_verified_from_memory() {
         before,
         "the hot path reads no record from the store"
     );
+    // Ten identical outcomes within a second or two: the health is written once per second.
+    let writes = store.health_writes.load(Ordering::SeqCst);
+    assert!((1..=3).contains(&writes), "{writes} health writes");
     // An uninstall through the same Install drops the cached secret at once.
     h.install
         .uninstall(&client, ACCOUNT, WORKSPACE)

@@ -300,6 +300,7 @@ impl InstallBuilder {
                 cache_ttl: self.cache_ttl,
                 rotation_grace: self.rotation_grace,
                 cache: RwLock::new(HashMap::new()),
+                health_written: std::sync::Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -334,6 +335,8 @@ pub(crate) struct Inner {
     pub(crate) secure_cookie: bool,
     /// (account, workspace) → the record and when it was read.
     pub(crate) cache: RwLock<RecordCache>,
+    /// The last health written per installation (see `DeliveryHealth::record`).
+    pub(crate) health_written: std::sync::Mutex<HashMap<(String, String), Health>>,
 }
 
 impl fmt::Debug for Install {

@@ -256,6 +256,9 @@ impl Install {
             .delete(&health_key(account_id, workspace_id))
             .await?;
         self.invalidate(account_id, workspace_id);
+        if let Ok(mut written) = self.inner.health_written.lock() {
+            written.remove(&(account_id.to_owned(), workspace_id.to_owned()));
+        }
         Ok(())
     }
 

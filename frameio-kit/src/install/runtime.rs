@@ -94,6 +94,9 @@ pub struct DeliveryHealth {
     install: Install,
 }
 
+/// Installations remembered by the write throttle before it starts over.
+const THROTTLE_ENTRIES: usize = 10_000;
+
 impl DeliveryHealth {
     pub(crate) fn new(install: Install) -> Self {
         Self { install }
@@ -119,6 +122,18 @@ impl DeliveryHealth {
             event_type: event_type.to_owned(),
             ok,
         };
+        let key = (account_id.to_owned(), workspace_id.to_owned());
+        // A burst of identical outcomes within one second is written once, so a busy
+        // installation does not cost a store write per delivery.
+        if let Ok(mut written) = self.install.inner.health_written.lock() {
+            if written.get(&key) == Some(&health) {
+                return Ok(());
+            }
+            if written.len() >= THROTTLE_ENTRIES {
+                written.clear();
+            }
+            written.insert(key, health.clone());
+        }
         let bytes = serde_json::to_vec(&health).map_err(super::InstallError::Corrupt)?;
         self.install
             .inner
