@@ -26,3 +26,6 @@ pub mod testing {}
 
 #[doc = include_str!("../../docs/cli.md")]
 pub mod cli {}
+
+#[doc = include_str!("../../docs/install.md")]
+pub mod install {}

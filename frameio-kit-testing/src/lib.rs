@@ -41,6 +41,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod mock_frameio;
+pub mod mock_frameio_state;
 pub mod mock_ims;
 pub mod signing;
 

@@ -16,6 +16,8 @@ pub mod error;
 pub mod event;
 pub mod forms;
 pub mod handler;
+#[cfg(feature = "install")]
+pub mod install;
 pub mod manifest;
 pub mod middleware;
 pub mod record;
