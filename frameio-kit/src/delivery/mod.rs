@@ -192,6 +192,11 @@ impl HandlerOptions {
     }
 }
 
+/// The guide `docs/delivery.md`, whose examples run as doctests.
+#[cfg(all(doctest, feature = "background"))]
+#[doc = include_str!("../../../docs/delivery.md")]
+pub struct DeliveryGuide;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
@@ -584,7 +585,7 @@ impl Queue {
 
     #[cfg(feature = "redis")]
     fn dead_key(&self) -> String {
-        format!("frameio-kit:dead-letters:{}", self.name)
+        format!("{}:frameio-kit:dead-letters", self.name)
     }
 
     async fn put_dead_letter(&self, letter: &DeadLetter) -> Result<(), QueueError> {
@@ -960,8 +961,6 @@ impl Worker {
         Ok(())
     }
 }
-
-use std::future::Future;
 
 /// A running [`Worker`].
 #[derive(Debug)]
