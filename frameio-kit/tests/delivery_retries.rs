@@ -13,10 +13,13 @@ use frameio_kit::delivery::queue::{Attempt, JobId, Queue, Worker};
 use frameio_kit::handler::AppData;
 use frameio_kit::{Handler, Headers, State, WebhookEvent};
 
+/// One run: its attempt number, when it started and its job id.
+type Run = (u32, Instant, String);
+
 /// What the handler saw: the attempts of each job (by resource id) and when they ran.
 #[derive(Default)]
 struct Seen {
-    attempts: Mutex<HashMap<String, Vec<(u32, Instant, String)>>>,
+    attempts: Mutex<HashMap<String, Vec<Run>>>,
     /// Resource id → how many times it fails before succeeding (absent: always fails).
     failures: Mutex<HashMap<String, u32>>,
 }
