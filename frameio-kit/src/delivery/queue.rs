@@ -377,6 +377,30 @@ pub struct Queue {
     engine: Engine,
     name: Arc<str>,
     options: QueueOptions,
+    /// Concurrent enqueues are written together (group commit), see [`Queue::enqueue`].
+    batcher: Option<tokio::sync::mpsc::Sender<Pending>>,
+}
+
+/// A job waiting for the batcher, and who to tell when it is stored.
+type Pending = (Job, tokio::sync::oneshot::Sender<Result<(), Arc<str>>>);
+
+/// The most jobs written in one batch.
+const MAX_BATCH: usize = 256;
+
+/// Writes queued jobs in batches: whatever arrived while the previous batch was being
+/// written goes in the next one (one transaction, or one Redis round trip).
+async fn batch_writer(queue: Queue, mut jobs: tokio::sync::mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (records, waiters): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let outcome = queue
+            .push_many(records.into_iter().map(|job| (job, None)).collect())
+            .await
+            .map_err(|e| Arc::<str>::from(error_chain(&e)));
+        for waiter in waiters {
+            let _ = waiter.send(outcome.clone());
+        }
+    }
 }
 
 impl fmt::Debug for Queue {
@@ -492,12 +516,19 @@ impl Queue {
         Ok(Self::from_engine(Engine::Redis(manager), name))
     }
 
+    /// Must run on a tokio runtime (the constructors are async): it starts the batch writer.
     fn from_engine(engine: Engine, name: &str) -> Self {
-        Self {
+        let mut queue = Self {
             engine,
             name: Arc::from(name),
             options: QueueOptions::default(),
-        }
+            batcher: None,
+        };
+        let (sender, receiver) = tokio::sync::mpsc::channel(4 * MAX_BATCH);
+        // The writer holds a queue without a batcher, so it ends when the last clone is dropped.
+        tokio::spawn(batch_writer(queue.clone(), receiver));
+        queue.batcher = Some(sender);
+        queue
     }
 
     /// Sets worker timing (heartbeats).
@@ -515,6 +546,10 @@ impl Queue {
     /// Stores a verified delivery for `handler` (its [`Handler::function`] name); when this
     /// returns, the job is committed and the delivery may be answered `OK`.
     ///
+    /// Deliveries enqueued at the same time are written together in one transaction (one
+    /// round trip for Redis), which is what lets the queue keep up with many deliveries per
+    /// second; each call still returns only once its own job is stored.
+    ///
     /// # Errors
     ///
     /// [`QueueError::InvalidBody`] for a non-UTF-8 body; engine errors when the job could not
@@ -528,34 +563,64 @@ impl Queue {
     ) -> Result<JobId, QueueError> {
         let job = Job::new(handler, body, headers, timestamp)?;
         let id = job.id.clone();
-        self.push(job, None).await?;
+        match &self.batcher {
+            Some(batcher) => {
+                let (done, stored) = tokio::sync::oneshot::channel();
+                batcher
+                    .send((job, done))
+                    .await
+                    .map_err(|_| QueueError::Engine("the queue's writer stopped".to_owned()))?;
+                stored
+                    .await
+                    .map_err(|_| QueueError::Engine("the queue's writer stopped".to_owned()))?
+                    .map_err(|e| QueueError::Engine(e.to_string()))?;
+            }
+            None => self.push(job, None).await?,
+        }
         Ok(id)
     }
 
     /// Stores a job, to run after `delay` when given.
     async fn push(&self, job: Job, delay: Option<Duration>) -> Result<(), QueueError> {
-        let mut task = TaskBuilder::new(job).max_attempts(3);
-        if let Some(delay) = delay {
-            task = task.run_after(delay);
-        }
-        let task = task.build();
+        self.push_many(vec![(job, delay)]).await
+    }
+
+    /// Stores jobs in one batch, each to run after its delay when given.
+    async fn push_many(&self, jobs: Vec<(Job, Option<Duration>)>) -> Result<(), QueueError> {
+        let tasks = jobs.into_iter().map(|(job, delay)| {
+            let mut task = TaskBuilder::new(job).max_attempts(3);
+            if let Some(delay) = delay {
+                task = task.run_after(delay);
+            }
+            task.build()
+        });
+        let mut tasks = futures_util::stream::iter(tasks);
         let engine_error = |e: &dyn fmt::Display| QueueError::Engine(e.to_string());
         match &self.engine {
             Engine::Sqlite(pool) => {
                 let mut storage = SqliteStorage::<Job>::new(pool).with_config(self.sqlite_config());
-                storage.push_task(task).await.map_err(|e| engine_error(&e))
+                storage
+                    .push_all(&mut tasks)
+                    .await
+                    .map_err(|e| engine_error(&e))
             }
             #[cfg(feature = "postgres")]
             Engine::Postgres(pool) => {
                 let mut storage = apalis_postgres::PostgresStorage::<Job>::new(pool)
                     .with_config(self.postgres_config());
-                storage.push_task(task).await.map_err(|e| engine_error(&e))
+                storage
+                    .push_all(&mut tasks)
+                    .await
+                    .map_err(|e| engine_error(&e))
             }
             #[cfg(feature = "redis")]
             Engine::Redis(manager) => {
                 let mut storage = apalis_redis::RedisStorage::<Job, _>::new(manager.clone())
                     .with_config(self.redis_config());
-                storage.push_task(task).await.map_err(|e| engine_error(&e))
+                storage
+                    .push_all(&mut tasks)
+                    .await
+                    .map_err(|e| engine_error(&e))
             }
         }
     }
