@@ -11,6 +11,7 @@ pub mod app;
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod delivery;
 pub mod dispatch;
 pub mod error;
 pub mod event;
