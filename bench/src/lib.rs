@@ -187,10 +187,10 @@ mod tests {
             assert!(seen.insert(d.body.clone()));
             if d.secret == ACTION_SECRET {
                 let e: ActionEvent = serde_json::from_str(&d.body).unwrap();
-                assert_eq!(e.event_type, ACTION_EVENT);
+                assert_eq!(e.event_type(), ACTION_EVENT);
             } else {
                 let e: WebhookEvent = serde_json::from_str(&d.body).unwrap();
-                assert_eq!(e.event_type, WEBHOOK_EVENT);
+                assert_eq!(e.event_type(), WEBHOOK_EVENT);
             }
         }
     }

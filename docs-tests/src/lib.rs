@@ -27,5 +27,8 @@ pub mod testing {}
 #[doc = include_str!("../../docs/cli.md")]
 pub mod cli {}
 
+#[doc = include_str!("../../docs/install.md")]
+pub mod install {}
+
 #[doc = include_str!("../../docs/observability.md")]
 pub mod observability {}

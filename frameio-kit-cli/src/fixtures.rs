@@ -195,7 +195,7 @@ mod tests {
         for event in WEBHOOK_EVENTS {
             let body = webhook_body(event, &Ids::default());
             let parsed: WebhookEvent = serde_json::from_value(body).unwrap();
-            assert_eq!(parsed.event_type, *event);
+            assert_eq!(parsed.event_type(), *event);
             assert_eq!(parsed.account_id(), ACCOUNT_ID);
         }
         let body = webhook_body("comment.created", &Ids::default());

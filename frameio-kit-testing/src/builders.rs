@@ -11,7 +11,7 @@
 //! use serde_json::json;
 //!
 //! let ready = webhook_event("file.ready").resource_id("f-1").build();
-//! assert_eq!(ready.event_type, "file.ready");
+//! assert_eq!(ready.event_type(), "file.ready");
 //! assert_eq!(ready.resource_id(), "f-1");
 //!
 //! // Webhooks nest the account; actions carry a flat `account_id`.
@@ -271,7 +271,7 @@ impl ActionEventBuilder {
     /// The typed event, as a handler receives it (its `timestamp` is 0, as before dispatch).
     pub fn build(&self) -> ActionEvent {
         let c = &self.common;
-        let mut event = ActionEvent::new(
+        ActionEvent::new(
             c.event_type.clone(),
             c.account_id.clone(),
             self.action_id.clone(),
@@ -280,9 +280,8 @@ impl ActionEventBuilder {
             Project::new(c.project_id.clone()),
             Resource::new(c.resource_id.clone(), c.resource_type.clone()),
             User::new(c.user_id.clone()),
-        );
-        event.data = self.data.clone();
-        event
+        )
+        .with_data(self.data.clone())
     }
 
     /// The wire JSON: flat `account_id`, `action_id`, `interaction_id`, nested `project`,
@@ -367,14 +366,14 @@ mod tests {
     fn defaults_are_random_uuids_and_a_file() {
         let a = action_event("x").build();
         let b = action_event("x").build();
-        assert_ne!(a.interaction_id, b.interaction_id);
-        assert_ne!(a.account_id, a.user_id());
+        assert_ne!(a.interaction_id(), b.interaction_id());
+        assert_ne!(a.account_id(), a.user_id());
         assert_eq!(a.resource_type(), &ResourceType::File);
-        for id in [&a.account_id, &a.action_id, &a.interaction_id] {
+        for id in [a.account_id(), a.action_id(), a.interaction_id()] {
             let parsed = uuid::Uuid::parse_str(id).unwrap();
             assert_eq!(parsed.get_version_num(), 4);
         }
-        assert_eq!(webhook_event("file.ready").build().resource.id.len(), 36);
+        assert_eq!(webhook_event("file.ready").build().resource_id().len(), 36);
     }
 
     #[test]

@@ -188,22 +188,20 @@ impl HandlerCall {
         let json = self.event?;
         let event = match handler.kind() {
             HandlerKind::Action => {
-                let mut event: ActionEvent =
+                let event: ActionEvent =
                     serde_json::from_value(json).map_err(|source| TestError::InvalidEvent {
                         kind: "action",
                         source,
                     })?;
-                event.timestamp = self.timestamp;
-                DeliveryEvent::Action(event)
+                DeliveryEvent::Action(event.with_timestamp(self.timestamp))
             }
             _ => {
-                let mut event: WebhookEvent =
+                let event: WebhookEvent =
                     serde_json::from_value(json).map_err(|source| TestError::InvalidEvent {
                         kind: "webhook",
                         source,
                     })?;
-                event.timestamp = self.timestamp;
-                DeliveryEvent::Webhook(event)
+                DeliveryEvent::Webhook(event.with_timestamp(self.timestamp))
             }
         };
         let delivery = Delivery::new(event, self.headers, Arc::new(self.data));

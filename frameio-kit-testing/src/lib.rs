@@ -41,6 +41,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod mock_frameio;
+pub mod mock_frameio_state;
 pub mod mock_ims;
 pub mod signing;
 
@@ -54,6 +55,7 @@ pub mod call;
 pub mod error;
 pub mod event;
 pub mod reply;
+pub mod signin;
 mod transport;
 
 pub use app::{TEST_SECRET, TestApp, TestServer, block_on, test_env};

@@ -208,6 +208,7 @@ struct State {
     rate_limit: Option<RateLimit>,
     upload_delay: Option<Duration>,
     upload_log: Vec<UploadTiming>,
+    resources: crate::mock_frameio_state::Resources,
 }
 
 /// Leaky bucket per bearer token, like Frame.io's.
@@ -316,6 +317,13 @@ impl MockFrameio {
             base_url: format!("http://{addr}"),
             handle,
         })
+    }
+
+    pub(crate) fn with_resources<R>(
+        &self,
+        f: impl FnOnce(&mut crate::mock_frameio_state::Resources) -> R,
+    ) -> R {
+        f(&mut lock(&self.state).resources)
     }
 
     /// `http://127.0.0.1:<port>`, to use as the client's base URL.
@@ -724,6 +732,9 @@ fn api_answer(
     }
 
     let Some(i) = route_index else {
+        if let Some(resp) = st.resources.handle(&method, &path, recorded.json()) {
+            return resp.into_http();
+        }
         return json_response(
             404,
             error_body(

@@ -51,8 +51,8 @@ async fn survey(event: ActionEvent) -> Result<ActionResponse> {
             .field(LinkField::new("Docs", "docs", "https://example.com"))
             .into());
     }
-    let data = serde_json::Value::Object(event.data.clone().unwrap_or_default());
-    Ok(Message::new(event.interaction_id.clone(), data.to_string()).into())
+    let data = serde_json::Value::Object(event.data().cloned().unwrap_or_default());
+    Ok(Message::new(event.interaction_id().to_owned(), data.to_string()).into())
 }
 
 mod first {

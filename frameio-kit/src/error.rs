@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::event::HandlerKind;
+
 /// Any error a handler may return, boxed. `anyhow::Error`, `std::io::Error` and every
 /// `thiserror` type convert into it.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -106,13 +108,70 @@ impl std::error::Error for AnyhowError {
     }
 }
 
-/// One reason an app cannot start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a handler argument cannot be provided, found when the app starts: what
+/// [`FromDelivery::check`](crate::FromDelivery::check) returns. A plain sentence converts into
+/// [`ArgumentProblem::Custom`], so `Err("…".into())` is enough in your own extractors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArgumentProblem {
+    /// The handler takes the event of the other kind (`WebhookEvent` in an action, or
+    /// `ActionEvent` in a webhook).
+    #[error("{}", wrong_event(.takes))]
+    WrongEvent {
+        /// The kind of handler the argument is for.
+        takes: HandlerKind,
+    },
+    /// The handler takes `State<T>`, but no `T` was registered with `App::state`.
+    #[error(
+        "takes `State<{type_name}>`, but no such state is registered (add it with `App::state`)"
+    )]
+    MissingState {
+        /// The type of the missing state.
+        type_name: &'static str,
+    },
+    /// The argument needs user sign-in, which is not configured.
+    #[error("takes `{argument}`, but user sign-in is not configured (call `App::user_auth`)")]
+    SignInNotConfigured {
+        /// The argument type (e.g. `UserToken`).
+        argument: &'static str,
+    },
+    /// Anything else, in the extractor's own words.
+    #[error("{0}")]
+    Custom(String),
+}
+
+fn wrong_event(takes: &HandlerKind) -> &'static str {
+    match takes {
+        HandlerKind::Action => "takes `ActionEvent`, but webhooks receive `WebhookEvent`",
+        _ => "takes `WebhookEvent`, but actions receive `ActionEvent`",
+    }
+}
+
+impl From<String> for ArgumentProblem {
+    fn from(message: String) -> Self {
+        Self::Custom(message)
+    }
+}
+
+impl From<&str> for ArgumentProblem {
+    fn from(message: &str) -> Self {
+        Self::Custom(message.to_owned())
+    }
+}
+
+/// One reason an app cannot start. Every variant about a handler names it (`module::function`
+/// for macro handlers), so the message says where to look.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartupProblem {
     /// No handler is registered: usually the crate holding them was not linked.
+    #[error(
+        "no handlers are registered: add #[webhook]/#[action] functions, and make sure the crate \
+         that defines them is linked (e.g. `use my_app as _;` in main.rs)"
+    )]
     NoHandlers,
     /// Several handlers claim one event type.
+    #[error("event type `{event}` is handled by more than one handler: {}", .handlers.join(", "))]
     DuplicateEvent {
         /// The event type.
         event: String,
@@ -120,40 +179,107 @@ pub enum StartupProblem {
         handlers: Vec<String>,
     },
     /// An event type that Frame.io could never send.
+    #[error("{handler}: invalid event type `{event}`")]
     InvalidEventType {
         /// The handler.
         handler: String,
         /// The event type as written.
         event: String,
     },
-    /// Something about one handler (missing secret, argument that cannot be provided…).
-    Handler {
-        /// The handler (`module::function`).
+    /// A handler with no event type at all.
+    #[error("{handler} handles no event type")]
+    NoEventType {
+        /// The handler.
         handler: String,
-        /// What is wrong.
-        problem: String,
+    },
+    /// An action handler given several event keys.
+    #[error("{handler} is an action with several event types; register one handler per action")]
+    SeveralActionEvents {
+        /// The handler.
+        handler: String,
+    },
+    /// The handler's secret cannot be found (unset or empty variable, empty literal).
+    #[error("{handler} {reason}")]
+    MissingSecret {
+        /// The handler.
+        handler: String,
+        /// Which source was tried and what was wrong with it.
+        reason: String,
+    },
+    /// The handler requires user sign-in, but the app has none configured (or the `auth`
+    /// feature is off).
+    #[error(
+        "{handler} requires user sign-in, but sign-in is not configured ({})",
+        sign_in_hint()
+    )]
+    SignInNotConfigured {
+        /// The handler.
+        handler: String,
+    },
+    /// A webhook marked as requiring user sign-in: only actions have a user to sign in.
+    #[error("{handler} requires user sign-in, which only actions can do")]
+    SignInOnWebhook {
+        /// The handler.
+        handler: String,
+    },
+    /// A webhook restricted to resource types: only actions can be.
+    #[error("{handler} restricts resource types, which only actions can do")]
+    ResourceTypesOnWebhook {
+        /// The handler.
+        handler: String,
+    },
+    /// An action restricted to an empty list of resource types.
+    #[error("{handler} restricts resource types to an empty list")]
+    NoResourceTypes {
+        /// The handler.
+        handler: String,
+    },
+    /// An action restricted to a resource type Frame.io does not offer actions on.
+    #[error(
+        "{handler} restricts resource types to unknown type `{resource_type}`; expected `file`, `folder` or `version_stack`"
+    )]
+    UnknownResourceType {
+        /// The handler.
+        handler: String,
+        /// The type as written.
+        resource_type: String,
+    },
+    /// One of the handler's arguments cannot be provided.
+    #[error("{handler} {problem}")]
+    Argument {
+        /// The handler.
+        handler: String,
+        /// What is wrong with the argument.
+        problem: ArgumentProblem,
     },
     /// A server setting is invalid.
+    #[error("{0}")]
     Config(String),
 }
 
-impl fmt::Display for StartupProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn sign_in_hint() -> &'static str {
+    if cfg!(feature = "auth") {
+        "call `App::user_auth`"
+    } else {
+        "it needs the `auth` feature"
+    }
+}
+
+impl StartupProblem {
+    /// The handler at fault, when the problem is about one handler.
+    pub fn handler(&self) -> Option<&str> {
         match self {
-            Self::NoHandlers => f.write_str(
-                "no handlers are registered: add #[webhook]/#[action] functions, and make sure \
-                 the crate that defines them is linked (e.g. `use my_app as _;` in main.rs)",
-            ),
-            Self::DuplicateEvent { event, handlers } => write!(
-                f,
-                "event type `{event}` is handled by more than one handler: {}",
-                handlers.join(", ")
-            ),
-            Self::InvalidEventType { handler, event } => {
-                write!(f, "{handler}: invalid event type `{event}`")
-            }
-            Self::Handler { handler, problem } => write!(f, "{handler} {problem}"),
-            Self::Config(problem) => f.write_str(problem),
+            Self::InvalidEventType { handler, .. }
+            | Self::NoEventType { handler }
+            | Self::SeveralActionEvents { handler }
+            | Self::MissingSecret { handler, .. }
+            | Self::SignInNotConfigured { handler }
+            | Self::SignInOnWebhook { handler }
+            | Self::ResourceTypesOnWebhook { handler }
+            | Self::NoResourceTypes { handler }
+            | Self::UnknownResourceType { handler, .. }
+            | Self::Argument { handler, .. } => Some(handler),
+            Self::NoHandlers | Self::DuplicateEvent { .. } | Self::Config(_) => None,
         }
     }
 }

@@ -11,10 +11,14 @@ pub mod app;
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod delivery;
 pub mod dispatch;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod handler;
+#[cfg(feature = "install")]
+pub mod install;
 pub mod manifest;
 pub mod middleware;
 pub mod record;
@@ -26,13 +30,15 @@ pub mod store;
 pub mod telemetry;
 
 pub use app::App;
-pub use error::{BoxError, ConfigurationError, StartupError, StartupProblem};
+pub use error::{ArgumentProblem, BoxError, ConfigurationError, StartupError, StartupProblem};
 pub use event::{
-    Account, ActionEvent, FormError, Project, Resource, ResourceType, User, WebhookEvent, Workspace,
+    Account, ActionEvent, DeliveryEvent, FormError, HandlerKind, Project, Resource, ResourceType,
+    User, WebhookEvent, Workspace,
 };
+pub use forms::{ActionForm, FormChoice, Submitted};
 pub use handler::{
-    ActionOutput, Delivery, DeliveryEvent, FromDelivery, Handler, HandlerKind, Headers, State,
-    WebhookOutput,
+    ActionOutput, AppData, Delivery, FromDelivery, Handler, HandlerResult, Headers, StartupContext,
+    State, WebhookOutput,
 };
 pub use manifest::Manifest;
 pub use middleware::{Middleware, Next};
@@ -50,7 +56,7 @@ pub use server::{RunningServer, Service};
 ///
 /// #[webhook("file.ready", "file.upload.completed", secret_env = "FILES_WEBHOOK_SECRET")]
 /// async fn on_file(event: WebhookEvent) -> Result<()> {
-///     println!("{} {}", event.event_type, event.resource_id());
+///     println!("{} {}", event.event_type(), event.resource_id());
 ///     Ok(())
 /// }
 /// ```
@@ -67,7 +73,8 @@ pub use server::{RunningServer, Service};
 /// The function must be a free `async fn` whose arguments implement
 /// [`FromDelivery`] (the first is usually [`WebhookEvent`]) and which returns
 /// `Result<(), E>` (or `()`), `E` being any error convertible into [`BoxError`]. It expands to
-/// the function unchanged plus a registration record collected at link time; nothing else.
+/// the function unchanged plus one `inventory` registration of a `fn() -> Handler` that calls
+/// [`Handler::webhook`] and its builder methods, exactly what you would write by hand.
 pub use frameio_kit_macros::webhook;
 
 /// Registers an async function as the handler of a custom action.
@@ -84,8 +91,8 @@ pub use frameio_kit_macros::webhook;
 /// | argument | meaning |
 /// |---|---|
 /// | `event = "key"` | the event key chosen when the action was configured in Frame.io (required) |
-/// | `name = "…"` | the name shown in the Frame.io menu (required) |
-/// | `description = "…"` | a longer description |
+/// | `name = "…"` | the name shown in the Frame.io menu; optional, as with [`Handler::name`] (Frame.io keeps its own copy, set when the action is created there) |
+/// | `description = "…"` | a longer description; without it the handler has none, as with [`Handler::description`] |
 /// | `secret_env = "NAME"` | read the signing secret from `NAME` at start-up instead of `CUSTOM_ACTION_SECRET` |
 /// | `secret = path::to::resolver` | resolve the secret per delivery: `async fn(&ActionEvent) -> Result<S, E>` with `S: Into<Secrets>` |
 /// | `resource_types = ["file", …]` | only offer the action on these types (`file`, `folder`, `version_stack`); other clicks get an "Action Not Available" message |
@@ -94,8 +101,15 @@ pub use frameio_kit_macros::webhook;
 ///
 /// The function must be a free `async fn` whose arguments implement [`FromDelivery`] (the first
 /// is usually [`ActionEvent`]) and which returns `Result<T, E>` with `T` one of [`Message`],
-/// [`Form`], [`ActionResponse`], `Option` of those or `()`.
+/// [`Form`], [`ActionResponse`], `Option` of those or `()`. Like `#[webhook]`, it expands to the
+/// function unchanged plus one registration of a `fn() -> Handler` built with
+/// [`Handler::action`]; without `description`, the handler has none (`None`), as with the
+/// builder.
 pub use frameio_kit_macros::action;
+
+/// A boxed, sendable future (what erased handlers, resolvers and middleware return). Also at
+/// `frameio_kit::handler::BoxFuture`.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A result whose error is any boxed error: the default handler return type.
 pub type Result<T = (), E = BoxError> = std::result::Result<T, E>;
@@ -116,12 +130,16 @@ pub fn run() -> std::io::Result<()> {
     App::from_registry().run()
 }
 
-/// Everything a handler file usually needs: `use frameio_kit::prelude::*;`.
+/// Everything a handler, extractor or middleware file usually needs:
+/// `use frameio_kit::prelude::*;`.
 pub mod prelude {
+    pub use crate::forms::{ActionForm, FormChoice, Submitted};
     pub use crate::{
-        ActionEvent, ActionResponse, App, CheckboxField, ConfigurationError, Delivery, Form,
-        Handler, Headers, LinkField, Message, Middleware, Next, Result, SelectField, State,
-        TextField, TextareaField, WebhookEvent, action, webhook,
+        ActionEvent, ActionResponse, App, ArgumentProblem, BoxError, CheckboxField,
+        ConfigurationError, Delivery, DeliveryEvent, Form, FromDelivery, Handler, HandlerKind,
+        HandlerResult, Headers, LinkField, Message, Middleware, Next, Result, SelectField,
+        SelectOption, StartupContext, State, TextField, TextareaField, WebhookEvent, action,
+        webhook,
     };
 }
 
@@ -129,37 +147,18 @@ pub mod prelude {
 pub use actix_web;
 
 /// Support for the attribute macros. **Not public API**: it may change in any release.
+///
+/// The macros expand to the user's function plus one `inventory` submission of a
+/// `fn() -> Handler` built with the public [`Handler`] builder; this module only names what
+/// that expansion mentions.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::BoxError;
-    pub use crate::handler::DeliveryEvent;
-    pub use crate::handler::{
-        ArgCheck, BoxFuture, Delivery, FromDelivery, HandlerResult, Registration,
-    };
-    pub use crate::response::ActionResponse;
-    pub use crate::secret::Secrets;
+    pub use crate::event::{ActionEvent, WebhookEvent};
+    pub use crate::forms::__support as forms;
+    pub use crate::handler::{ActionOutput, FromDelivery, Handler, Registered, WebhookOutput};
+    pub use crate::secret::{SecretResolver, Secrets};
     pub use inventory;
-
-    use crate::event::{ActionEvent, WebhookEvent};
-    use crate::handler::{ActionOutput, WebhookOutput};
-
-    /// The webhook event a `secret = …` resolver of a webhook handler receives.
-    pub fn webhook_event(event: &DeliveryEvent) -> Result<&WebhookEvent, BoxError> {
-        match event {
-            DeliveryEvent::Webhook(event) => Ok(event),
-            DeliveryEvent::Action(_) => Err("a webhook secret resolver got an action event".into()),
-        }
-    }
-
-    /// The action event a `secret = …` resolver of an action handler receives.
-    pub fn action_event(event: &DeliveryEvent) -> Result<&ActionEvent, BoxError> {
-        match event {
-            DeliveryEvent::Action(event) => Ok(event),
-            DeliveryEvent::Webhook(_) => {
-                Err("an action secret resolver got a webhook event".into())
-            }
-        }
-    }
 
     /// Converts what a `secret = …` resolver returned.
     pub fn resolved<S, E>(result: Result<S, E>) -> Result<Secrets, BoxError>
@@ -168,23 +167,5 @@ pub mod __private {
         E: Into<BoxError> + 'static,
     {
         result.map(Into::into).map_err(crate::error::box_error)
-    }
-
-    /// Boxes a handler future, requiring it to be `Send`.
-    pub fn boxed<F>(future: F) -> BoxFuture<'static, HandlerResult>
-    where
-        F: Future<Output = HandlerResult> + Send + 'static,
-    {
-        Box::pin(future)
-    }
-
-    /// Converts a webhook handler's return value.
-    pub fn webhook_output<O: WebhookOutput>(output: O) -> HandlerResult {
-        output.into_result().map(|()| ActionResponse::None)
-    }
-
-    /// Converts an action handler's return value.
-    pub fn action_output<O: ActionOutput>(output: O) -> HandlerResult {
-        output.into_result()
     }
 }

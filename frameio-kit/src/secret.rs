@@ -47,15 +47,13 @@ use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
 
+use crate::BoxFuture;
 use crate::error::BoxError;
-use crate::event::{ActionEvent, WebhookEvent};
-// `DeliveryEvent` is the one thing this module needs from the handler side.
-use crate::handler::DeliveryEvent;
+use crate::event::{ActionEvent, DeliveryEvent, WebhookEvent};
 use crate::signature::SigningKey;
 
 /// The environment variable webhooks fall back to.
@@ -166,10 +164,6 @@ pub trait SecretResolver: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Secrets, BoxError>> + Send;
 }
 
-/// A boxed, `Send` future (the same type as [`handler::BoxFuture`](crate::handler::BoxFuture),
-/// spelled out here so this module needs nothing from the handler module).
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
 /// The object-safe form resolvers are stored as.
 pub(crate) trait ErasedResolver: Send + Sync + 'static {
     fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>>;
@@ -181,18 +175,6 @@ impl<R: SecretResolver> ErasedResolver for R {
             DeliveryEvent::Webhook(event) => Box::pin(self.webhook_secret(event)),
             DeliveryEvent::Action(event) => Box::pin(self.action_secret(event)),
         }
-    }
-}
-
-/// The per-handler resolver the `secret = path` macro argument generates. Not public API.
-#[doc(hidden)]
-pub type ResolverFn = for<'a> fn(&'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>>;
-
-pub(crate) struct FnResolver(pub(crate) ResolverFn);
-
-impl ErasedResolver for FnResolver {
-    fn resolve<'a>(&'a self, event: &'a DeliveryEvent) -> BoxFuture<'a, Result<Secrets, BoxError>> {
-        (self.0)(event)
     }
 }
 

@@ -249,16 +249,31 @@ async fn rate_limits_and_server_errors_are_typed() {
     let ims = MockIms::start().await.unwrap();
     let s2s = ServerToServer::new(config(&ims)).unwrap();
     ims.fail_next(Failure::rate_limited(5));
-    ims.fail_next(Failure::status(503));
     let err = s2s.access_token().await.unwrap_err();
     assert!(
         matches!(err, AuthError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(5)),
         "{err:?}"
     );
     assert!(err.is_transient());
+    // The next callers share the answer until Retry-After ends, without asking IMS again.
+    let err = s2s.access_token().await.unwrap_err();
+    assert!(
+        matches!(err, AuthError::RateLimited { retry_after: Some(d) } if d <= Duration::from_secs(5) && d > Duration::from_secs(3)),
+        "{err:?}"
+    );
+    assert_eq!(ims.token_requests("client_credentials"), 1);
+
+    let ims = MockIms::start().await.unwrap();
+    let s2s = ServerToServer::new(config(&ims)).unwrap();
+    ims.fail_next(Failure::status(503));
     let err = s2s.access_token().await.unwrap_err();
     assert!(matches!(err, AuthError::Server { status: 503 }), "{err:?}");
+    let err = s2s.access_token().await.unwrap_err();
+    assert!(matches!(err, AuthError::Unavailable { .. }), "{err:?}");
+    assert!(err.is_transient());
+    tokio::time::sleep(frameio_kit::auth::FAILURE_BACKOFF).await;
     assert!(s2s.access_token().await.is_ok());
+    assert_eq!(ims.token_requests("client_credentials"), 2);
 }
 
 #[tokio::test]
@@ -271,6 +286,9 @@ async fn a_transient_refresh_failure_keeps_the_still_valid_token() {
     ims.set_expires_in(3600);
     ims.fail_next(Failure::rate_limited(1));
     assert_eq!(manager.access_token().await.unwrap(), old);
+    // Within the back-off the current token is used without asking IMS again.
+    assert_eq!(manager.access_token().await.unwrap(), old);
+    tokio::time::sleep(frameio_kit::auth::FAILURE_BACKOFF).await;
     let fresh = manager.access_token().await.unwrap();
     assert_ne!(fresh, old);
     assert_eq!(ims.token_requests("refresh_token"), 2);

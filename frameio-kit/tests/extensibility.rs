@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use frameio_kit::handler::HandlerResult;
 use frameio_kit::prelude::*;
-use frameio_kit::{BoxError, ResourceType, SecretResolver, Secrets, Service};
+use frameio_kit::{BoxError, ResourceType, SecretResolver, Secrets, Service, StartupProblem};
 use frameio_kit_testing::SignedRequest;
 use serde_json::{Value, json};
 
@@ -426,15 +426,28 @@ fn filter_mistakes_are_start_up_errors() {
                 .resource_types(Vec::<ResourceType>::new())
                 .function_name("app::act"),
         )
+        .handler(
+            Handler::action("b", |_e: ActionEvent| async { Ok::<_, BoxError>(()) })
+                .secret("s")
+                .resource_types(["file", "clip"])
+                .function_name("app::clip"),
+        )
         .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("app::hook restricts resource types, which only actions can do"),
-        "{err}"
-    );
-    assert!(
-        err.contains("app::act restricts resource types to an empty list"),
+        .unwrap_err();
+    assert_eq!(
+        err.problems(),
+        &[
+            StartupProblem::ResourceTypesOnWebhook {
+                handler: "app::hook".into()
+            },
+            StartupProblem::NoResourceTypes {
+                handler: "app::act".into()
+            },
+            StartupProblem::UnknownResourceType {
+                handler: "app::clip".into(),
+                resource_type: "clip".into()
+            },
+        ],
         "{err}"
     );
 }

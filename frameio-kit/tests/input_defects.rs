@@ -52,7 +52,7 @@ impl SecretResolver for Recording {
     }
 
     async fn action_secret(&self, event: &ActionEvent) -> Result<Secrets> {
-        self.saw_data.lock().unwrap().push(event.data.is_some());
+        self.saw_data.lock().unwrap().push(event.data().is_some());
         Ok(ACTION_SECRET.into())
     }
 }
@@ -266,11 +266,14 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
             builder.send().await.map(|r| r.status().as_u16())
         }
     });
-    // The held connections are answered 408 first; only then is the waiting one served.
+    // While every slot is held, the new connection waits (uncapped, it is served in
+    // milliseconds).
+    tokio::time::sleep(deadline / 2).await;
+    assert!(!served.is_finished(), "served while every slot was held");
+    // The held connections are answered 408 and closed; then the waiting one is served.
     for stream in &mut stalled {
         let answer = read_to_close(stream, deadline * 10).await.expect("closed");
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-        assert!(!served.is_finished(), "served while every slot was held");
     }
     assert_eq!(served.await.unwrap().expect("served"), 200);
     server.stop().await;

@@ -40,14 +40,14 @@ struct Calls {
 
 async fn on_ready(event: WebhookEvent, calls: State<Calls>) -> Result<()> {
     assert_eq!(event.resource_id(), "file-1");
-    assert!(event.timestamp > 0, "timestamp comes from the header");
+    assert!(event.timestamp() > 0, "timestamp comes from the header");
     calls.count.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
 
 async fn on_comment(event: WebhookEvent) -> Result<()> {
     assert_eq!(
-        event.resource.resource_type,
+        *event.resource_type(),
         frameio_kit::ResourceType::Other("comment".into())
     );
     Ok(())

@@ -1,5 +1,6 @@
 //! `serve()` refuses to start, before binding, when two handlers claim one event type.
 
+use frameio_kit::StartupProblem;
 use frameio_kit::prelude::*;
 
 #[webhook("file.ready")]
@@ -24,18 +25,23 @@ async fn duplicates_are_refused_naming_every_handler() {
         .env_lookup(|name| Some(format!("secret-for-{name}")))
         .build()
         .unwrap_err();
-    let text = err.to_string();
-    assert!(
-        text.contains(
-            "event type `file.created` is handled by more than one handler: registry_duplicates::second, registry_duplicates::third"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "event type `file.ready` is handled by more than one handler: registry_duplicates::first, registry_duplicates::second"
-        ),
-        "{text}"
+    let duplicate = |event: &str, handlers: [&str; 2]| StartupProblem::DuplicateEvent {
+        event: event.to_owned(),
+        handlers: handlers.map(str::to_owned).to_vec(),
+    };
+    assert_eq!(
+        err.problems(),
+        &[
+            duplicate(
+                "file.created",
+                ["registry_duplicates::second", "registry_duplicates::third"]
+            ),
+            duplicate(
+                "file.ready",
+                ["registry_duplicates::first", "registry_duplicates::second"]
+            ),
+        ],
+        "{err}"
     );
 }
 

@@ -71,10 +71,13 @@ impl Harness {
             .api_base_url(api.base_url())
             .shared_store(Arc::clone(&store))
             .encryption_keys(keys())
-            .on_auth_complete(move |event| {
+            // The test server's address is only known once bound: take it from `Host`.
+            .trust_forwarded_headers()
+            .on_auth_complete(move |done| {
                 let log = Arc::clone(&hook_log);
                 async move {
-                    log.lock().unwrap().push(event);
+                    assert!(!done.token().access_token().is_empty());
+                    log.lock().unwrap().push(done.event().clone());
                     Ok(())
                 }
             });
@@ -206,7 +209,7 @@ async fn end_to_end(store: Arc<dyn Store>) -> Arc<MockIms> {
     {
         let completed = h.completed.lock().unwrap();
         assert_eq!(completed.len(), 1);
-        assert_eq!(completed[0].interaction_id, "int-7");
+        assert_eq!(completed[0].interaction_id(), "int-7");
         assert_eq!(completed[0].user_id(), "u-1");
     }
 
@@ -334,8 +337,14 @@ async fn forged_expired_and_failed_sign_ins_get_error_pages() {
         ))
         .await;
     assert_eq!(status, 400);
-    assert!(page.contains("access_denied"), "{page}");
-    assert!(!page.contains("<script>"), "escaped: {page}");
+    assert!(
+        page.contains("Adobe did not complete the sign-in"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("script") && !page.contains("access_denied"),
+        "a fixed message, never the untrusted text: {page}"
+    );
 
     // A code IMS refuses: 500, and nothing stored.
     let (status, _, page) = h
@@ -409,24 +418,37 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
             .function_name("app::whoami")
     };
     // Sign-in required but not configured.
-    let err = App::new()
-        .handler(action())
-        .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("app::whoami requires user sign-in, but sign-in is not configured"),
-        "{err}"
-    );
-    assert!(
-        err.contains("app::whoami takes `UserToken`, but user sign-in is not configured"),
+    let err = App::new().handler(action()).build().unwrap_err();
+    assert_eq!(
+        err.problems(),
+        &[
+            StartupProblem::Argument {
+                handler: "app::whoami".into(),
+                problem: ArgumentProblem::SignInNotConfigured {
+                    argument: "UserToken"
+                },
+            },
+            StartupProblem::Argument {
+                handler: "app::whoami".into(),
+                problem: ArgumentProblem::SignInNotConfigured {
+                    argument: "UserClient"
+                },
+            },
+            StartupProblem::SignInNotConfigured {
+                handler: "app::whoami".into()
+            },
+        ],
         "{err}"
     );
 
     // A persistent store without an encryption key.
     let err = App::new()
         .env_lookup(|_| None)
-        .user_auth(UserAuth::builder("id", "secret").shared_store(Arc::new(MemoryStore::new())))
+        .user_auth(
+            UserAuth::builder("id", "secret")
+                .public_base_url("https://hooks.example.com")
+                .shared_store(Arc::new(MemoryStore::new())),
+        )
         .handler(action())
         .build()
         .unwrap_err()
@@ -440,7 +462,7 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
     // The key from the environment, a bad one.
     let err = App::new()
         .env_lookup(|name| (name == "FRAMEIO_KIT_ENCRYPTION_KEY").then(|| "not base64!".into()))
-        .user_auth(UserAuth::builder("id", "secret"))
+        .user_auth(UserAuth::builder("id", "secret").public_base_url("https://hooks.example.com"))
         .handler(action())
         .build()
         .unwrap_err()
@@ -451,7 +473,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
     assert!(
         App::new()
             .env_lookup(|_| None)
-            .user_auth(UserAuth::builder("id", "secret").memory_store())
+            .user_auth(
+                UserAuth::builder("id", "secret")
+                    .public_base_url("https://hooks.example.com")
+                    .memory_store()
+            )
             .handler(action())
             .build()
             .is_ok()
@@ -459,7 +485,11 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
 
     // Webhooks have no user to sign in.
     let err = App::new()
-        .user_auth(UserAuth::builder("id", "secret").memory_store())
+        .user_auth(
+            UserAuth::builder("id", "secret")
+                .public_base_url("https://hooks.example.com")
+                .memory_store(),
+        )
         .handler(
             Handler::webhook(["file.ready"], |_e: WebhookEvent| async {
                 Ok::<_, BoxError>(())
@@ -469,19 +499,21 @@ fn start_up_refuses_incomplete_sign_in_configurations() {
             .function_name("app::hook"),
         )
         .build()
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("app::hook requires user sign-in, which only actions can do"),
+        .unwrap_err();
+    assert_eq!(
+        err.problems(),
+        &[StartupProblem::SignInOnWebhook {
+            handler: "app::hook".into()
+        }],
         "{err}"
     );
 }
 
-use frameio_kit::BoxError;
+use frameio_kit::{ArgumentProblem, BoxError, StartupProblem};
 
 #[tokio::test]
 async fn any_ims_flow_can_feed_the_api_client() {
-    use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+    use frameio_kit::auth::{ImsConfig, ServerToServer};
     use frameio_kit::client::Client;
 
     let ims = Arc::new(MockIms::start().await.unwrap());
@@ -500,7 +532,8 @@ async fn any_ims_flow_can_feed_the_api_client() {
     .unwrap();
     let client = Client::builder()
         .base_url(api.base_url())
-        .token_provider(ImsTokens(s2s))
+        // Every IMS flow is a token provider by itself: no adapter.
+        .token_provider(s2s)
         .build()
         .unwrap();
     for _ in 0..3 {

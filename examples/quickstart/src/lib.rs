@@ -4,7 +4,6 @@
 //! (`use quickstart as _;`).
 
 use frameio_kit::prelude::*;
-use serde::Deserialize;
 
 /// Runs when Frame.io has finished processing an uploaded file.
 #[webhook("file.ready")]
@@ -36,43 +35,59 @@ pub async fn greet(event: ActionEvent) -> Result<Message> {
     ))
 }
 
-/// What the rename form submits.
-#[derive(Debug, Deserialize)]
+/// How the new name is cased.
+#[derive(FormChoice, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// Leave it as typed.
+    #[form(label = "Keep as typed")]
+    Keep,
+    /// UPPER CASE.
+    #[form(label = "UPPER")]
+    Upper,
+    /// lower case.
+    #[form(label = "lower")]
+    Lower,
+}
+
+/// The rename form: this struct is both the form shown and the value its submit is read into.
+#[derive(ActionForm, Debug)]
+#[form(title = "Rename", description = "Choose the new name")]
 pub struct RenameForm {
     /// The new name.
+    #[form(label = "New name", max_len = 255, pattern = r"[^/\\]+")]
     pub new_name: String,
-    /// `keep`, `upper` or `lower`.
-    pub case: String,
+    /// How to case it.
+    #[form(default = Case::Keep)]
+    pub case: Case,
     /// Whether to notify collaborators.
-    #[serde(default)]
+    #[form(label = "Notify collaborators")]
     pub notify: bool,
 }
 
-/// A two-step action: the first click answers with a form, its submit with a message.
+/// A two-step action: the first click answers with a form prefilled with the file's name, its
+/// submit with a message. An invalid submit (empty name, a `/` in it…) is answered by the kit
+/// with the same form and the problems shown; this function only sees valid input.
 #[action(
     event = "rename",
     name = "Rename",
     description = "Asks for a new name, then confirms"
 )]
-pub async fn rename(event: ActionEvent) -> Result<ActionResponse> {
-    if !event.is_form_submit() {
-        return Ok(Form::new("Rename", "Choose the new name")
-            .field(TextField::new("New name", "new_name").value(event.resource_id()))
-            .field(
-                SelectField::new("Case", "case")
-                    .option("Keep as typed", "keep")
-                    .option("UPPER", "upper")
-                    .option("lower", "lower")
-                    .value("keep"),
-            )
-            .field(CheckboxField::new("Notify collaborators", "notify").value(false))
-            .into());
-    }
-    let form: RenameForm = event.form()?;
-    let name = match form.case.as_str() {
-        "upper" => form.new_name.to_uppercase(),
-        "lower" => form.new_name.to_lowercase(),
-        _ => form.new_name,
+pub async fn rename(
+    event: ActionEvent,
+    form: Option<Submitted<RenameForm>>,
+) -> Result<ActionResponse> {
+    let Some(Submitted(form)) = form else {
+        let prefilled = RenameForm {
+            new_name: event.resource_id().to_owned(),
+            case: Case::Keep,
+            notify: false,
+        };
+        return Ok(prefilled.form_with().into());
+    };
+    let name = match form.case {
+        Case::Keep => form.new_name,
+        Case::Upper => form.new_name.to_uppercase(),
+        Case::Lower => form.new_name.to_lowercase(),
     };
     tracing::info!(%name, notify = form.notify, "renaming");
     Ok(Message::new(

@@ -41,6 +41,28 @@ async fn rename_asks_then_confirms() -> Result<(), TestError> {
 }
 
 #[tokio::test]
+async fn rename_shows_problems_without_running_the_handler() -> Result<(), TestError> {
+    let first_click = action_event("rename").resource_id("clip.mov");
+    let form = TestApp::from_registry()
+        .deliver(first_click)
+        .await?
+        .form()?;
+    let again = form
+        .submit(json!({"new_name": "a/b", "case": "lower"}))
+        .await?
+        .form()?;
+    assert_eq!(
+        again.field("new_name")?.label,
+        "New name — is not in the expected format"
+    );
+    assert_eq!(again.field("new_name")?.value_str(), Some("a/b"));
+    assert_eq!(again.field("case")?.value_str(), Some("lower"));
+    let message = again.submit(json!({"new_name": "Clip"})).await?.message()?;
+    assert_eq!(message.description, "The file will be renamed to \"clip\".");
+    Ok(())
+}
+
+#[tokio::test]
 async fn forged_deliveries_are_refused() -> Result<(), TestError> {
     let app = TestApp::from_registry();
     let reply = app.deliver_with(action_event("greet"), SignedRequest::wrong_secret);

@@ -9,7 +9,7 @@
 //! PUBLIC_BASE_URL=https://your-tunnel.example.com cargo run -p user-auth-example
 //! ```
 
-use frameio_kit::auth::{UserAuth, UserAuthBuilder, UserClient};
+use frameio_kit::auth::{AfterSignIn, UserAuth, UserAuthBuilder, UserClient};
 use frameio_kit::prelude::*;
 
 /// Tells the user who Frame.io thinks they are — using their own token.
@@ -27,12 +27,17 @@ pub async fn whoami(_event: ActionEvent, client: UserClient) -> Result<Message> 
     ))
 }
 
-/// The sign-in configuration: Adobe credentials and the public URL of this app.
+/// The sign-in configuration: Adobe credentials and the public URL of this app (an absolute
+/// `https://` URL; the app refuses to start without one, rather than trusting request
+/// headers to say where sign-in links point).
 pub fn sign_in(client_id: &str, client_secret: &str, public_base_url: &str) -> UserAuthBuilder {
     UserAuth::builder(client_id, client_secret)
         .public_base_url(public_base_url)
-        .on_auth_complete(|event| async move {
-            tracing::info!(user = event.user_id(), "signed in; they can click again");
-            Ok(())
+        .on_auth_complete(|done| async move {
+            tracing::info!(user = done.user_id(), "signed in; they can click again");
+            Ok(AfterSignIn::page(
+                "Signed in",
+                "You are signed in. Go back to Frame.io and click \"Who am I?\" again.",
+            ))
         })
 }

@@ -69,6 +69,9 @@ impl fmt::Debug for ImsConfig {
     }
 }
 
+/// How long one request to IMS may take unless [`ImsConfig::with_timeout`] says otherwise.
+pub const DEFAULT_IMS_TIMEOUT: Duration = Duration::from_secs(8);
+
 impl ImsConfig {
     /// Settings for `client_id` with the default scopes, host and refresh buffer, and no
     /// secret (a public, single-page-app client until [`with_client_secret`](Self::with_client_secret)).
@@ -82,7 +85,7 @@ impl ImsConfig {
                 .collect(),
             ims_base_url: DEFAULT_IMS_BASE_URL.to_owned(),
             refresh_buffer: DEFAULT_REFRESH_BUFFER,
-            timeout: Duration::from_secs(30),
+            timeout: DEFAULT_IMS_TIMEOUT,
         }
     }
 
@@ -114,7 +117,10 @@ impl ImsConfig {
         self
     }
 
-    /// Timeout for each request to IMS (default 30 s).
+    /// Timeout for each request to IMS (default [`DEFAULT_IMS_TIMEOUT`], 8 s). A refresh that
+    /// outlives the caller's wait ([`TokenManager::wait_timeout`](super::TokenManager::wait_timeout))
+    /// finishes in the background and keeps its (possibly rotated) token, so this may exceed
+    /// the caller's budget; it must stay below the refresh lock's lifetime.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -296,7 +302,6 @@ impl ImsClient {
     /// [`AuthError::Config`] for an empty client id or an invalid IMS URL.
     pub fn new(config: ImsConfig) -> Result<Self, AuthError> {
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
             .build()
             .map_err(|err| AuthError::Config(format!("cannot build http client: {err}")))?;
         Self::with_http_client(config, http)
@@ -500,6 +505,7 @@ impl ImsClient {
         let request = self
             .http
             .post(self.url(path))
+            .timeout(self.config.timeout)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(params);
         // telemetry: a CLIENT span with `traceparent`, and the IMS request counter.

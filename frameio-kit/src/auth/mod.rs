@@ -42,26 +42,36 @@ pub mod signin;
 mod token;
 
 pub use ims::{
-    AUTHORIZE_PATH, DEFAULT_IMS_BASE_URL, DEFAULT_REFRESH_BUFFER, DEFAULT_USER_SCOPES, ImsClient,
-    ImsConfig, Pkce, REVOKE_PATH, TOKEN_PATH, TokenTypeHint, pkce_challenge,
+    AUTHORIZE_PATH, DEFAULT_IMS_BASE_URL, DEFAULT_IMS_TIMEOUT, DEFAULT_REFRESH_BUFFER,
+    DEFAULT_USER_SCOPES, ImsClient, ImsConfig, Pkce, REVOKE_PATH, TOKEN_PATH, TokenTypeHint,
+    pkce_challenge,
 };
 pub use manager::{
-    AccessTokenSource, DEFAULT_LOCK_TTL, ServerToServer, SpaFlow, TokenManager, WebAppFlow,
+    AccessTokenSource, DEFAULT_LOCK_TTL, DEFAULT_WAIT_TIMEOUT, FAILURE_BACKOFF, ServerToServer,
+    SpaFlow, TokenManager, WebAppFlow,
 };
 #[cfg(feature = "client")]
 pub use signin::UserClient;
-pub use signin::{AuthPage, CALLBACK_PATH, LOGIN_PATH, UserAuth, UserAuthBuilder, UserToken};
+pub use signin::{
+    AfterSignIn, AuthPage, AuthRequest, CALLBACK_PATH, LOGIN_PATH, SignInComplete, UserAuth,
+    UserAuthBuilder, UserToken,
+};
 pub use token::{DEFAULT_EXPIRES_IN, Token};
 
-/// Makes any IMS flow (or a [`TokenManager`]) the token provider of a Frame.io API client.
+/// Wraps any IMS flow (or a [`TokenManager`]) as the token provider of a Frame.io API client.
+///
+/// No longer needed: every [`AccessTokenSource`] is a
+/// [`TokenProvider`](crate::client::TokenProvider) by itself, so give the flow to
+/// [`token_provider`](crate::client::ClientBuilder::token_provider) directly. Kept so existing
+/// code compiles.
 ///
 /// ```no_run
-/// use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+/// use frameio_kit::auth::{ImsConfig, ServerToServer};
 /// use frameio_kit::client::Client;
 ///
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let s2s = ServerToServer::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
-/// let client = Client::builder().token_provider(ImsTokens(s2s)).build()?;
+/// let client = Client::builder().token_provider(s2s).build()?;
 /// # let _ = client;
 /// # Ok(()) }
 /// ```
@@ -70,20 +80,16 @@ pub use token::{DEFAULT_EXPIRES_IN, Token};
 pub struct ImsTokens<S>(pub S);
 
 #[cfg(feature = "client")]
-impl<S: AccessTokenSource + 'static> crate::client::TokenProvider for ImsTokens<S> {
-    fn token(
+impl<S: AccessTokenSource> AccessTokenSource for ImsTokens<S> {
+    fn access_token(
         &self,
-    ) -> crate::client::BoxFuture<'_, Result<crate::client::AccessToken, crate::client::TokenError>>
-    {
-        Box::pin(async move {
-            self.0
-                .access_token()
-                .await
-                .map(crate::client::AccessToken::new)
-                .map_err(|err| crate::client::TokenError::with_source("no IMS access token", err))
-        })
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<String, AuthError>> + Send + '_>> {
+        self.0.access_token()
     }
 }
+
+/// Displays an error and its sources on one line, for logs.
+pub(crate) use crate::dispatch::error_chain;
 
 /// Errors from IMS flows and the token manager. Never contains a token or secret.
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +140,20 @@ pub enum AuthError {
     /// Another instance holds the refresh lock and did not finish in time.
     #[error("timed out waiting for another instance to refresh the token")]
     LockTimeout,
+    /// No token came within the caller's wait
+    /// ([`TokenManager::wait_timeout`]); the refresh goes on in the background.
+    #[error("timed out after {waited:?} waiting for a token")]
+    Timeout {
+        /// How long the caller waited.
+        waited: Duration,
+    },
+    /// IMS failed moments ago (network or 5xx); callers are not sent to it again until the
+    /// back-off ends.
+    #[error("ims failed moments ago; retry in {retry_after:?}")]
+    Unavailable {
+        /// How long until IMS is tried again.
+        retry_after: Duration,
+    },
     /// The token store failed.
     #[error("token store error")]
     Store(#[from] StoreError),
@@ -156,6 +176,8 @@ impl AuthError {
                 | AuthError::RateLimited { .. }
                 | AuthError::Server { .. }
                 | AuthError::LockTimeout
+                | AuthError::Timeout { .. }
+                | AuthError::Unavailable { .. }
         )
     }
 }

@@ -40,6 +40,14 @@ pub struct Token {
     scopes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     token_type: Option<String>,
+    /// When this token was obtained, in Unix milliseconds (0 for tokens saved before this
+    /// field existed). Decides which of two tokens is newer.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    issued_at_ms: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl fmt::Debug for Token {
@@ -53,6 +61,7 @@ impl fmt::Debug for Token {
             .field("expires_at", &self.expires_at)
             .field("scopes", &self.scopes)
             .field("token_type", &self.token_type)
+            .field("issued_at_ms", &self.issued_at_ms)
             .finish()
     }
 }
@@ -78,6 +87,13 @@ pub(crate) fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+pub(crate) fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 impl Token {
     /// A token built by hand (for example from another source of IMS tokens).
     pub fn new(
@@ -92,6 +108,7 @@ impl Token {
             expires_at: unix_now().saturating_add(expires_in.as_secs()),
             scopes,
             token_type: Some("bearer".to_owned()),
+            issued_at_ms: unix_now_ms(),
         }
     }
 
@@ -114,6 +131,7 @@ impl Token {
                 .map(str::to_owned)
                 .collect(),
             token_type: resp.token_type,
+            issued_at_ms: unix_now_ms(),
         })
     }
 
@@ -175,6 +193,17 @@ impl Token {
         unix_now().saturating_add(buffer.as_secs()) >= self.expires_at
     }
 
+    /// When this token was obtained, in Unix milliseconds (0 when unknown).
+    pub fn issued_at_unix_ms(&self) -> u64 {
+        self.issued_at_ms
+    }
+
+    /// Whether this token was obtained after `other` (by issue time, then expiry): a newer
+    /// token is never replaced by an older one.
+    pub fn is_newer_than(&self, other: &Token) -> bool {
+        (self.issued_at_ms, self.expires_at) > (other.issued_at_ms, other.expires_at)
+    }
+
     /// Keeps `previous` as the refresh token when a refresh response did not rotate it.
     pub(crate) fn keep_refresh_token(mut self, previous: Option<&str>) -> Self {
         if self.refresh_token.is_none() {
@@ -221,6 +250,22 @@ mod tests {
         assert!(!dbg.contains("secret-access"));
         assert!(!dbg.contains("secret-refresh"));
         assert!(dbg.contains("redacted"));
+    }
+
+    #[test]
+    fn newer_tokens_win_by_issue_time_then_expiry() {
+        let mut old = Token::new("a", None, Duration::from_secs(100), vec![]);
+        let mut new = Token::new("b", None, Duration::from_secs(100), vec![]);
+        old.issued_at_ms = 1_000;
+        new.issued_at_ms = 2_000;
+        assert!(new.is_newer_than(&old));
+        assert!(!old.is_newer_than(&new));
+        assert!(!new.is_newer_than(&new.clone()));
+        // Tokens saved before the issue time existed compare by expiry.
+        old.issued_at_ms = 0;
+        new.issued_at_ms = 0;
+        new.expires_at = old.expires_at + 5;
+        assert!(new.is_newer_than(&old));
     }
 
     #[test]

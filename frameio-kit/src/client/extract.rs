@@ -30,14 +30,15 @@ impl FromDelivery for Client {
         }
     }
 
-    fn check(cx: &StartupContext<'_>) -> Result<(), String> {
+    fn check(cx: &StartupContext<'_>) -> Result<(), crate::ArgumentProblem> {
         if cx.data.contains::<Client>() {
             Ok(())
         } else {
             Err(format!(
                 "takes the Frame.io API `Client`, but none is configured: set `{}` or call `App::client`",
                 super::TOKEN_ENV
-            ))
+            )
+            .into())
         }
     }
 }

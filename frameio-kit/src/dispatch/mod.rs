@@ -40,6 +40,7 @@ mod route;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -222,7 +223,8 @@ impl Dispatcher {
         crate::telemetry::record_event(&event);
         filter(route, &event)?;
         let extension = sign_in(route, &event, &headers).await?;
-        let answer = self.handle(route, event, headers, extension).await?;
+        let handling = self.handle(route, event, headers, extension);
+        let answer = handling.await?;
         if kind == HandlerKind::Webhook {
             return Ok(Reply::ok());
         }
@@ -263,26 +265,29 @@ impl Dispatcher {
     }
 
     /// handle: middleware and the handler; a panic costs this delivery a 500, not the server.
-    async fn handle(
-        &self,
-        route: &Route,
+    ///
+    /// Not an `async fn`: its arguments would stay in the future's state (and so in every
+    /// delivery's allocation) for the whole handler run. The delivery is built before the
+    /// future, which only holds the boxed handler future.
+    fn handle<'s>(
+        &'s self,
+        route: &'s Route,
         event: DeliveryEvent,
         headers: Headers,
         extension: Option<Box<dyn std::any::Any + Send + Sync>>,
-    ) -> Result<crate::response::ActionResponse, Stop> {
-        // The delivery is built in a block so it takes no room in this future's state.
-        let handling = {
-            let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
-            if let Some(extension) = extension {
-                delivery.set_extension_boxed(extension);
+    ) -> impl Future<Output = Result<crate::response::ActionResponse, Stop>> + Send + 's {
+        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        if let Some(extension) = extension {
+            delivery.set_extension_boxed(extension);
+        }
+        let handling = AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
+            .catch_unwind();
+        async move {
+            match handling.await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(err)) => Err(failure_stop(err)),
+                Err(panic) => Err(panic_stop(panic.as_ref())),
             }
-            AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
-                .catch_unwind()
-        };
-        match handling.await {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(err)) => Err(failure_stop(err)),
-            Err(panic) => Err(panic_stop(panic.as_ref())),
         }
     }
 }

@@ -179,6 +179,13 @@ pub(super) fn answer_reply(answer: &ActionResponse) -> Result<Reply, Stop> {
 
 /// The reply to a failure of the sign-in step, middleware or a handler (protocol.md §3 row 10).
 pub(super) fn failure_stop(err: BoxError) -> Stop {
+    // A typed form answering in the handler's place (first click, invalid submit).
+    if let Some(answer) = crate::forms::FormAnswer::find(err.as_ref()) {
+        return match answer_reply(answer.response()) {
+            Ok(reply) => Stop::answer(reply),
+            Err(stop) => stop,
+        };
+    }
     let reply = if ConfigurationError::is_in(err.as_ref()) {
         Reply::text(503, "Configuration error.")
     } else {

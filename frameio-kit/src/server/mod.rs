@@ -29,8 +29,9 @@
 mod run;
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -162,11 +163,19 @@ impl Service {
     }
 
     /// Runs one delivery through the pipeline without HTTP (the body limit still applies).
-    pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
+    ///
+    /// (Not an `async fn`, so the future is the dispatcher's own, without a second copy of
+    /// the headers and body in its state.)
+    pub fn dispatch(
+        &self,
+        headers: Headers,
+        body: Bytes,
+    ) -> impl std::future::Future<Output = Reply> + Send + '_ {
+        use futures_util::future::{Either, ready};
         if body.len() > self.body_limit {
-            return Reply::payload_too_large();
+            return Either::Left(ready(Reply::payload_too_large()));
         }
-        self.dispatcher.dispatch(headers, body).await
+        Either::Right(self.dispatcher.dispatch(headers, body))
     }
 
     /// Mounts the receiver (`POST {path}`, other methods `405`), `GET /health` and, with user
@@ -208,13 +217,15 @@ impl Service {
                 }),
             );
         }
-        let service = self.clone();
+        // One per worker (each calls `configure`): the per-request clone and the in-flight
+        // count touch no cache line another worker writes.
+        let worker = Arc::new((self.clone(), self.flight.worker_counter()));
         cfg.service(
             web::resource(&*self.path)
                 .route(
                     web::post().to(move |req: HttpRequest, payload: web::Payload| {
-                        let service = service.clone();
-                        async move { service.receive(req, payload).await }
+                        let worker = Arc::clone(&worker);
+                        async move { worker.0.receive(&worker.1, req, payload).await }
                     }),
                 )
                 .default_service(web::to(method_not_allowed)),
@@ -227,16 +238,27 @@ impl Service {
     }
 
     /// One delivery over HTTP: read the body (within the limit and the deadline), dispatch it.
-    async fn receive(&self, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-        let mut watch = InFlight::new(&self.flight);
-        let read = actix_web::rt::time::timeout(
-            self.body_read_timeout,
-            read_body(&req, payload, self.body_limit),
-        );
-        let reply = match read.await {
-            Ok(Ok(body)) => self.dispatcher.dispatch(headers_of(&req), body).await,
-            Ok(Err(refusal)) => refusal,
-            Err(_elapsed) => {
+    async fn receive(
+        &self,
+        in_flight: &AtomicUsize,
+        req: HttpRequest,
+        payload: web::Payload,
+    ) -> HttpResponse {
+        let mut watch = InFlight::new(&self.flight, in_flight);
+        let mut read = std::pin::pin!(read_body(&req, payload, self.body_limit));
+        // A normal delivery's body has arrived with its headers: only start the deadline's
+        // timer when it has not.
+        let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        let read = match first {
+            Poll::Ready(read) => Some(read),
+            Poll::Pending => actix_web::rt::time::timeout(self.body_read_timeout, read)
+                .await
+                .ok(),
+        };
+        let reply = match read {
+            Some(Ok(body)) => self.dispatcher.dispatch(headers_of(&req), body).await,
+            Some(Err(refusal)) => refusal,
+            None => {
                 tracing::debug!(
                     target: "frameio_kit::server",
                     timeout_ms = u64::try_from(self.body_read_timeout.as_millis()).unwrap_or(u64::MAX),
@@ -262,11 +284,27 @@ impl Service {
 pub(crate) struct Flight {
     /// Set when a stop begins.
     stopping: AtomicBool,
-    in_flight: AtomicUsize,
+    /// One in-flight count per worker.
+    in_flight: Mutex<Vec<Arc<AtomicUsize>>>,
     cut_off: AtomicUsize,
 }
 
 impl Flight {
+    /// A new worker's in-flight count.
+    fn worker_counter(&self) -> Arc<AtomicUsize> {
+        let counter = Arc::new(AtomicUsize::new(0));
+        if let Ok(mut counters) = self.in_flight.lock() {
+            counters.push(Arc::clone(&counter));
+        }
+        counter
+    }
+
+    fn in_flight(&self) -> usize {
+        self.in_flight.lock().map_or(0, |counters| {
+            counters.iter().map(|c| c.load(Ordering::SeqCst)).sum()
+        })
+    }
+
     pub(crate) fn begin_stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
     }
@@ -274,7 +312,7 @@ impl Flight {
     /// Logs the deliveries a stop cut off before they were answered: those dropped during the
     /// stop and those still in flight after it.
     pub(crate) fn report_cut_off(&self) {
-        let cut = self.cut_off.load(Ordering::SeqCst) + self.in_flight.load(Ordering::SeqCst);
+        let cut = self.cut_off.load(Ordering::SeqCst) + self.in_flight();
         if cut > 0 {
             tracing::warn!(
                 target: "frameio_kit::server",
@@ -290,14 +328,16 @@ impl Flight {
 /// logs that the client went away.
 struct InFlight<'a> {
     flight: &'a Flight,
+    counter: &'a AtomicUsize,
     answered: bool,
 }
 
 impl<'a> InFlight<'a> {
-    fn new(flight: &'a Flight) -> Self {
-        flight.in_flight.fetch_add(1, Ordering::SeqCst);
+    fn new(flight: &'a Flight, counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
         Self {
             flight,
+            counter,
             answered: false,
         }
     }
@@ -315,7 +355,7 @@ impl Drop for InFlight<'_> {
                 );
             }
         }
-        self.flight.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.counter.fetch_sub(1, Ordering::Release);
     }
 }
 

@@ -54,9 +54,11 @@ pub use encrypted::{
 };
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
-pub use postgres::PostgresStore;
+pub use postgres::{
+    POSTGRES_ACQUIRE_TIMEOUT, POSTGRES_LOCK_TIMEOUT, POSTGRES_STATEMENT_TIMEOUT, PostgresStore,
+};
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
+pub use redis::{REDIS_CONNECT_TIMEOUT, REDIS_RESPONSE_TIMEOUT, RedisStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 

@@ -36,7 +36,24 @@ pub struct PostgresStore {
     table: String,
     ready: OnceCell<()>,
     sql: Statements,
+    timeouts: PgTimeouts,
 }
+
+/// Server- and pool-side bounds, so a locked table or a saturated pool fails fast instead of
+/// outliving Frame.io's 10 s action budget.
+#[derive(Debug, Clone, Copy)]
+struct PgTimeouts {
+    statement: Duration,
+    lock: Duration,
+    acquire: Duration,
+}
+
+/// How long one statement may run by default (`statement_timeout`).
+pub const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a statement may wait for a lock by default (`lock_timeout`).
+pub const POSTGRES_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long to wait for a pooled connection by default.
+pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,12 +137,33 @@ impl PostgresStore {
             table: DEFAULT_TABLE.to_owned(),
             ready: OnceCell::new(),
             sql: Statements::for_table(DEFAULT_TABLE),
+            timeouts: PgTimeouts {
+                statement: POSTGRES_STATEMENT_TIMEOUT,
+                lock: POSTGRES_LOCK_TIMEOUT,
+                acquire: POSTGRES_ACQUIRE_TIMEOUT,
+            },
         }
     }
 
     /// Uses `prefix` instead of [`DEFAULT_PREFIX`] in front of every key.
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Bounds each statement (`statement_timeout`, default 2 s) and its wait for a lock
+    /// (`lock_timeout`, default 1 s), so that a table locked by another session fails the call
+    /// quickly instead of blocking it. Applies to connections this store opens from a URL; a
+    /// pool given to [`from_pool`](Self::from_pool) keeps its own settings.
+    pub fn with_statement_timeouts(mut self, statement: Duration, lock: Duration) -> Self {
+        self.timeouts.statement = statement;
+        self.timeouts.lock = lock;
+        self
+    }
+
+    /// How long to wait for a connection from the pool (default 2 s; URL stores only).
+    pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.timeouts.acquire = timeout;
         self
     }
 
@@ -160,10 +198,15 @@ impl PostgresStore {
                 let options = self.options.clone().ok_or_else(|| {
                     StoreError::Config("postgres store has neither a pool nor a url".into())
                 })?;
+                let ms = |d: Duration| d.as_millis().max(1).to_string();
+                let options = options.options([
+                    ("statement_timeout", ms(self.timeouts.statement)),
+                    ("lock_timeout", ms(self.timeouts.lock)),
+                ]);
                 Ok::<_, StoreError>(
                     PgPoolOptions::new()
                         .max_connections(5)
-                        .acquire_timeout(Duration::from_secs(5))
+                        .acquire_timeout(self.timeouts.acquire)
                         .connect_lazy_with(options),
                 )
             })

@@ -37,7 +37,14 @@ pub struct RedisStore {
     client: Client,
     prefix: String,
     manager: OnceCell<ConnectionManager>,
+    connect_timeout: Duration,
+    response_timeout: Duration,
 }
+
+/// How long connecting to Redis may take by default.
+pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long one Redis command may take by default.
+pub const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +71,18 @@ impl RedisStore {
             client,
             prefix: DEFAULT_PREFIX.to_owned(),
             manager: OnceCell::new(),
+            connect_timeout: REDIS_CONNECT_TIMEOUT,
+            response_timeout: REDIS_RESPONSE_TIMEOUT,
         }
+    }
+
+    /// Bounds connecting (default 1 s) and each command (default 2 s), so an unreachable
+    /// server fails the call well inside Frame.io's 10 s action budget. The connection is
+    /// re-established by itself when the server comes back.
+    pub fn with_timeouts(mut self, connect: Duration, response: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.response_timeout = response;
+        self
     }
 
     /// Uses `prefix` instead of [`DEFAULT_PREFIX`] in front of every key.
@@ -78,9 +96,9 @@ impl RedisStore {
             .manager
             .get_or_try_init(|| async {
                 let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(Duration::from_secs(5)))
-                    .set_response_timeout(Some(Duration::from_secs(10)))
-                    .set_number_of_retries(2);
+                    .set_connection_timeout(Some(self.connect_timeout))
+                    .set_response_timeout(Some(self.response_timeout))
+                    .set_number_of_retries(1);
                 ConnectionManager::new_with_config(self.client.clone(), config).await
             })
             .await?;

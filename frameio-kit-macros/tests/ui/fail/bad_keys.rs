@@ -15,6 +15,7 @@ async fn bare_string(_event: ActionEvent) -> Result<()> {
     Ok(())
 }
 
+// No error here: `name` is optional, for the macro as for `Handler::name`.
 #[action(event = "x")]
 async fn no_name(_event: ActionEvent) -> Result<()> {
     Ok(())

@@ -1,17 +1,21 @@
 //! The [`App`] builder: handlers, shared state and settings, checked all at once by
 //! [`App::build`] before anything binds a port.
+//!
+//! This file holds the builder's settings; `build` checks them and freezes the app into a
+//! [`Service`](crate::Service), and `routes` turns handlers into the dispatcher's routes.
 
-use std::collections::{BTreeMap, HashMap};
+mod build;
+mod routes;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::dispatch::{Clock, Dispatcher, Route, RouteSecrets, SystemClock, not_available_reply};
+use crate::dispatch::{Clock, SystemClock};
 use crate::error::{StartupError, StartupProblem};
-use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
+use crate::handler::{AppData, Handler};
 use crate::middleware::{ErasedMiddleware, Middleware};
 use crate::secret::{SecretResolver, SharedResolver};
-use crate::server::Service;
 use crate::signature::DEFAULT_TOLERANCE;
 
 /// Default largest accepted request body: 1 MiB.
@@ -53,6 +57,9 @@ pub struct App {
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuthBuilder>,
+    /// The finished sign-in configuration, set by `build`.
+    #[cfg(feature = "auth")]
+    signed_in: Option<crate::auth::UserAuth>,
     env: EnvLookup,
     #[cfg(feature = "metrics")]
     metrics: Option<crate::telemetry::metrics::PrometheusHandle>,
@@ -103,6 +110,8 @@ impl App {
             resolver: None,
             #[cfg(feature = "auth")]
             user_auth: None,
+            #[cfg(feature = "auth")]
+            signed_in: None,
             env: Arc::new(|name| std::env::var(name).ok()),
             #[cfg(feature = "metrics")]
             metrics: None,
@@ -305,213 +314,6 @@ impl App {
             },
         };
         Ok((host, port))
-    }
-
-    /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
-    /// reported at once, each naming the handler at fault.
-    // `mut` is needed only to add the API client built from the environment.
-    #[cfg_attr(not(feature = "client"), allow(unused_mut))]
-    pub fn build(mut self) -> Result<Service, StartupError> {
-        let mut problems = Vec::new();
-        #[cfg(feature = "client")]
-        if !self.data.contains::<crate::client::Client>()
-            && let Some(token) = self
-                .read_env(crate::client::TOKEN_ENV)
-                .filter(|t| !t.trim().is_empty())
-        {
-            match crate::client::Client::new(token) {
-                Ok(client) => self.data.insert(Arc::new(client)),
-                Err(err) => problems.push(StartupProblem::Config(format!(
-                    "cannot build the Frame.io API client from `{}`: {err}",
-                    crate::client::TOKEN_ENV
-                ))),
-            }
-        }
-        #[cfg(feature = "auth")]
-        let user_auth = match self.user_auth.take() {
-            None => None,
-            Some(config) => match config.finish(&|name| self.read_env(name)) {
-                Ok(auth) => {
-                    self.data.insert(Arc::new(auth.clone()));
-                    Some(auth)
-                }
-                Err(problem) => {
-                    problems.push(StartupProblem::Config(problem));
-                    // Reported once above; handlers needing sign-in should not each add
-                    // "not configured", which would send the reader the wrong way.
-                    self.data
-                        .insert(Arc::new(crate::auth::signin::InvalidUserAuth));
-                    None
-                }
-            },
-        };
-        #[cfg(feature = "auth")]
-        let sign_in_invalid = self.data.contains::<crate::auth::signin::InvalidUserAuth>();
-        #[cfg(not(feature = "auth"))]
-        let sign_in_invalid = false;
-        #[cfg(feature = "auth")]
-        let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = user_auth
-            .clone()
-            .map(|auth| Arc::new(auth) as Arc<dyn crate::dispatch::SignInGate>);
-        #[cfg(not(feature = "auth"))]
-        let sign_in: Option<Arc<dyn crate::dispatch::SignInGate>> = None;
-        if self.handlers.is_empty() {
-            problems.push(StartupProblem::NoHandlers);
-        }
-        if !self.path.starts_with('/') {
-            problems.push(StartupProblem::Config(format!(
-                "the receiver path must start with `/`, got `{}`",
-                self.path
-            )));
-        }
-        if self.path == crate::server::HEALTH_PATH {
-            problems.push(StartupProblem::Config(format!(
-                "the receiver path cannot be `{}`: it is the health check",
-                crate::server::HEALTH_PATH
-            )));
-        }
-        if self.body_limit == 0 {
-            problems.push(StartupProblem::Config(
-                "the body limit must be at least 1 byte".to_owned(),
-            ));
-        }
-
-        let mut claims: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        let mut routes = HashMap::new();
-        for handler in &self.handlers {
-            let function = handler.function.as_str();
-            let mut handler_problem = |problem: String| {
-                problems.push(StartupProblem::Handler {
-                    handler: function.to_owned(),
-                    problem,
-                })
-            };
-            if handler.events.is_empty() {
-                handler_problem("handles no event type".to_owned());
-            }
-            if handler.kind == HandlerKind::Action && handler.events.len() > 1 {
-                handler_problem(
-                    "is an action with several event types; register one handler per action"
-                        .to_owned(),
-                );
-            }
-            let cx = StartupContext {
-                kind: handler.kind,
-                data: &self.data,
-            };
-            for check in &handler.checks {
-                if let Err(problem) = check(&cx) {
-                    handler_problem(problem);
-                }
-            }
-            let fallback_env = match handler.kind {
-                HandlerKind::Webhook => crate::secret::WEBHOOK_SECRET_ENV,
-                HandlerKind::Action => crate::secret::CUSTOM_ACTION_SECRET_ENV,
-            };
-            let secrets = RouteSecrets::prepare(
-                &handler.secret,
-                self.resolver.as_ref(),
-                fallback_env,
-                &|name| self.read_env(name),
-            )
-            .map_err(|missing| handler_problem(missing.to_string()))
-            .ok();
-            let gate = match (handler.require_user_auth, handler.kind, &sign_in) {
-                (false, _, _) => None,
-                (true, HandlerKind::Webhook, _) => {
-                    handler_problem("requires user sign-in, which only actions can do".to_owned());
-                    None
-                }
-                (true, HandlerKind::Action, None) if sign_in_invalid => None,
-                (true, HandlerKind::Action, None) => {
-                    handler_problem(if cfg!(feature = "auth") {
-                        "requires user sign-in, but sign-in is not configured (call `App::user_auth`)"
-                            .to_owned()
-                    } else {
-                        "requires user sign-in, which needs the `auth` feature".to_owned()
-                    });
-                    None
-                }
-                (true, HandlerKind::Action, Some(gate)) => Some(Arc::clone(gate)),
-            };
-            let filter = match (&handler.resource_types, handler.kind) {
-                (None, _) => None,
-                (Some(_), HandlerKind::Webhook) => {
-                    handler_problem(
-                        "restricts resource types, which only actions can do".to_owned(),
-                    );
-                    None
-                }
-                (Some(types), HandlerKind::Action) if types.is_empty() => {
-                    handler_problem("restricts resource types to an empty list".to_owned());
-                    None
-                }
-                (Some(types), HandlerKind::Action) => {
-                    Some((types.clone(), not_available_reply(types)))
-                }
-            };
-            for event in &handler.events {
-                if !is_valid_event_type(event) {
-                    problems.push(StartupProblem::InvalidEventType {
-                        handler: function.to_owned(),
-                        event: event.clone(),
-                    });
-                    continue;
-                }
-                claims.entry(event.as_str()).or_default().push(function);
-                if let Some(secrets) = &secrets {
-                    routes
-                        .entry(event.clone().into_boxed_str())
-                        .or_insert_with(|| {
-                            Arc::new(Route {
-                                handler: handler.clone(),
-                                secrets: secrets.clone(),
-                                filter: filter.clone(),
-                                sign_in: gate.clone(),
-                            })
-                        });
-                }
-            }
-        }
-        for (event, handlers) in claims {
-            if handlers.len() > 1 {
-                problems.push(StartupProblem::DuplicateEvent {
-                    event: event.to_owned(),
-                    handlers: handlers.into_iter().map(str::to_owned).collect(),
-                });
-            }
-        }
-        if !problems.is_empty() {
-            return Err(StartupError::new(problems));
-        }
-
-        let handler_count = self.handlers.len();
-        let dispatcher = Dispatcher::new(
-            routes,
-            self.tolerance,
-            Arc::clone(&self.clock),
-            Arc::new(self.data),
-            self.middleware.into(),
-        );
-        let mut service = Service::new(
-            Arc::new(dispatcher),
-            self.path,
-            self.body_limit,
-            handler_count,
-        )
-        .body_read_timeout(self.body_read_timeout);
-        if let Some(connections) = self.max_connections {
-            service = service.max_connections(connections);
-        }
-        #[cfg(feature = "metrics")]
-        if let Some(handle) = self.metrics {
-            service = service.metrics(handle);
-        }
-        #[cfg(feature = "auth")]
-        if let Some(auth) = user_auth {
-            service = service.with_user_auth(auth);
-        }
-        Ok(service)
     }
 
     /// Validates, binds and serves until SIGINT or SIGTERM, then shuts down gracefully

@@ -1,0 +1,341 @@
+//! The attribute's arguments, parsed declaratively with `darling`.
+//!
+//! Both attributes share one set of keys ([`Named`]); what a webhook may not use is refused
+//! afterwards with a message saying why, so there is a single list of key names. Every mistake
+//! is collected (`darling::Error::accumulator`) and reported at once, at the span of the
+//! offending key or value.
+
+use darling::ast::NestedMeta;
+use darling::{Error, FromMeta};
+use proc_macro2::{Span, TokenStream};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta};
+
+use crate::Kind;
+
+/// A value together with the span of the key it was given to.
+#[derive(Clone)]
+pub(crate) struct Keyed<T> {
+    pub(crate) key: Span,
+    pub(crate) value: T,
+}
+
+/// The `key = value` arguments, as darling reads them.
+#[derive(Default, FromMeta)]
+struct Named {
+    #[darling(default, with = parse_string)]
+    event: Option<Keyed<LitStr>>,
+    #[darling(default, with = parse_string)]
+    name: Option<Keyed<LitStr>>,
+    #[darling(default, with = parse_string)]
+    description: Option<Keyed<LitStr>>,
+    #[darling(default, with = parse_string)]
+    secret_env: Option<Keyed<LitStr>>,
+    #[darling(default, with = parse_resolver)]
+    secret: Option<Keyed<syn::Path>>,
+    #[darling(default, with = parse_resource_types)]
+    resource_types: Option<Keyed<Vec<LitStr>>>,
+    #[darling(default, with = parse_flag)]
+    require_user_auth: Option<Keyed<()>>,
+    #[darling(default, rename = "crate", with = parse_crate)]
+    krate: Option<syn::Path>,
+}
+
+/// What the attribute said, once checked.
+pub(crate) struct Config {
+    pub(crate) events: Vec<LitStr>,
+    pub(crate) name: Option<LitStr>,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) secret_env: Option<LitStr>,
+    pub(crate) secret: Option<syn::Path>,
+    pub(crate) resource_types: Option<Vec<LitStr>>,
+    pub(crate) require_user_auth: bool,
+    pub(crate) krate: syn::Path,
+}
+
+/// The resource types an action can be restricted to.
+const RESOURCE_TYPES: &[&str] = &["file", "folder", "version_stack"];
+
+fn key_name(meta: &Meta) -> String {
+    let path = meta.path();
+    path.get_ident()
+        .map_or_else(|| quote::quote!(#path).to_string(), ToString::to_string)
+}
+
+/// The value of `key = value`, or an error saying the key needs one.
+fn value(meta: &Meta) -> darling::Result<&Expr> {
+    match meta {
+        Meta::NameValue(pair) => Ok(&pair.value),
+        _ => {
+            let key = key_name(meta);
+            Err(Error::custom(format!("`{key}` needs a value: `{key} = …`")).with_span(meta))
+        }
+    }
+}
+
+fn as_str(expr: &Expr) -> Option<&LitStr> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Some(lit),
+        _ => None,
+    }
+}
+
+fn keyed<T>(meta: &Meta, value: T) -> Option<Keyed<T>> {
+    Some(Keyed {
+        key: meta.path().span(),
+        value,
+    })
+}
+
+fn parse_string(meta: &Meta) -> darling::Result<Option<Keyed<LitStr>>> {
+    let expr = value(meta)?;
+    match as_str(expr) {
+        Some(lit) => Ok(keyed(meta, lit.clone())),
+        None => Err(
+            Error::custom(format!("`{}` takes a string literal", key_name(meta))).with_span(expr),
+        ),
+    }
+}
+
+fn parse_resolver(meta: &Meta) -> darling::Result<Option<Keyed<syn::Path>>> {
+    match value(meta)? {
+        Expr::Path(path) if path.qself.is_none() => Ok(keyed(meta, path.path.clone())),
+        other => Err(Error::custom(
+            "`secret` takes the path of an async resolver function, e.g. `secret = my_secret`",
+        )
+        .with_span(other)),
+    }
+}
+
+fn parse_resource_types(meta: &Meta) -> darling::Result<Option<Keyed<Vec<LitStr>>>> {
+    let Expr::Array(array) = value(meta)? else {
+        return Err(Error::custom(
+            "`resource_types` takes a list, e.g. `resource_types = [\"file\", \"version_stack\"]`",
+        )
+        .with_span(value(meta)?));
+    };
+    let mut errors = Error::accumulator();
+    let mut types: Vec<LitStr> = Vec::new();
+    for element in &array.elems {
+        let Some(lit) = as_str(element) else {
+            errors.push(
+                Error::custom("resource types are string literals, e.g. \"file\"")
+                    .with_span(element),
+            );
+            continue;
+        };
+        let name = lit.value();
+        if !RESOURCE_TYPES.contains(&name.as_str()) {
+            errors.push(
+                Error::custom(format!(
+                    "unknown resource type \"{name}\"; expected \"file\", \"folder\" or \"version_stack\""
+                ))
+                .with_span(lit),
+            );
+        } else if types.iter().any(|t| t.value() == name) {
+            errors.push(
+                Error::custom(format!("resource type \"{name}\" is listed twice")).with_span(lit),
+            );
+        } else {
+            types.push(lit.clone());
+        }
+    }
+    if array.elems.is_empty() {
+        errors.push(
+            Error::custom("`resource_types` cannot be empty; leave it out to allow every type")
+                .with_span(array),
+        );
+    }
+    errors.finish_with(keyed(meta, types))
+}
+
+fn parse_flag(meta: &Meta) -> darling::Result<Option<Keyed<()>>> {
+    match meta {
+        Meta::Path(_) => Ok(keyed(meta, ())),
+        Meta::NameValue(pair) => Err(Error::custom(format!(
+            "`{}` is a flag: write it without a value",
+            key_name(meta)
+        ))
+        .with_span(&pair.value)),
+        Meta::List(list) => Err(Error::custom(format!(
+            "`{}` is a flag: write it without a value",
+            key_name(meta)
+        ))
+        .with_span(list)),
+    }
+}
+
+fn parse_crate(meta: &Meta) -> darling::Result<Option<syn::Path>> {
+    let expr = value(meta)?;
+    match as_str(expr).map(LitStr::parse::<syn::Path>) {
+        Some(Ok(path)) => Ok(Some(path)),
+        _ => Err(
+            Error::custom("`crate` takes a path in a string, e.g. `crate = \"fk\"`")
+                .with_span(expr),
+        ),
+    }
+}
+
+/// Why an event type could never be sent by Frame.io, if it could not.
+pub(crate) fn event_type_problem(event: &str) -> Option<&'static str> {
+    if event.is_empty() {
+        return Some("event type cannot be empty");
+    }
+    if event.len() > 256 {
+        return Some("event type is too long (at most 256 characters)");
+    }
+    if !event
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+    {
+        return Some(
+            "event type may only contain ASCII letters, digits and `_ . : -` (e.g. \"file.ready\")",
+        );
+    }
+    if event.split('.').any(str::is_empty) {
+        return Some("event type cannot start or end with `.` or contain `..`");
+    }
+    None
+}
+
+/// Parses and checks the attribute's arguments; `Err` holds every problem found.
+pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
+    let mut errors = Error::accumulator();
+    let items = NestedMeta::parse_meta_list(args)?;
+    let mut events = Vec::new();
+    let mut metas = Vec::new();
+    for item in items {
+        match item {
+            NestedMeta::Lit(Lit::Str(lit)) if kind == Kind::Webhook => events.push(lit),
+            NestedMeta::Lit(Lit::Str(lit)) => errors.push(
+                Error::custom("#[action] takes `event = \"key\"`, not a bare string")
+                    .with_span(&lit),
+            ),
+            NestedMeta::Lit(other) => errors.push(
+                Error::custom("expected an event type string or `key = value`").with_span(&other),
+            ),
+            meta @ NestedMeta::Meta(_) => metas.push(meta),
+        }
+    }
+    // When a key is malformed, "missing" checks would only add noise: skip them.
+    let parsed = errors.handle(Named::from_list(&metas));
+    let complete = parsed.is_some();
+    let named = parsed.unwrap_or_default();
+
+    if kind == Kind::Webhook {
+        let action_only = [
+            named.event.as_ref().map(|e| {
+                (
+                    e.key,
+                    "event",
+                    "#[webhook] takes its event types as strings, e.g. #[webhook(\"file.ready\")]",
+                )
+            }),
+            named
+                .name
+                .as_ref()
+                .map(|e| (e.key, "name", "webhooks have no menu entry to name")),
+            named.description.as_ref().map(|e| {
+                (
+                    e.key,
+                    "description",
+                    "webhooks have no menu entry to describe",
+                )
+            }),
+            named.resource_types.as_ref().map(|e| {
+                (
+                    e.key,
+                    "resource_types",
+                    "webhooks cannot be restricted to resource types",
+                )
+            }),
+            named.require_user_auth.as_ref().map(|e| {
+                (
+                    e.key,
+                    "require_user_auth",
+                    "webhooks have no user to sign in",
+                )
+            }),
+        ];
+        for (span, key, why) in action_only.into_iter().flatten() {
+            errors.push(Error::custom(format!("`{key}` is for #[action]: {why}")).with_span(&span));
+        }
+    }
+    if let Some(event) = &named.event
+        && kind == Kind::Action
+    {
+        events.push(event.value.clone());
+    }
+    for (i, event) in events.iter().enumerate() {
+        let value = event.value();
+        if let Some(problem) = event_type_problem(&value) {
+            errors.push(Error::custom(problem).with_span(event));
+        } else if events[..i].iter().any(|e| e.value() == value) {
+            errors.push(
+                Error::custom(format!("event type \"{value}\" is listed twice")).with_span(event),
+            );
+        }
+    }
+    if let Some(env) = &named.secret_env {
+        let value = env.value.value();
+        if value.is_empty() || value.contains('=') || value.contains('\0') {
+            errors.push(
+                Error::custom("`secret_env` must name an environment variable")
+                    .with_span(&env.value),
+            );
+        }
+        if named.secret.is_some() {
+            errors.push(
+                Error::custom("use either `secret_env` or `secret`, not both")
+                    .with_span(&env.value),
+            );
+        }
+    }
+    if complete {
+        match kind {
+            Kind::Webhook if events.is_empty() => errors.push(Error::custom(
+                "#[webhook] needs at least one event type, e.g. #[webhook(\"file.ready\")]",
+            )),
+            Kind::Action if events.is_empty() => errors.push(Error::custom(
+                "#[action] needs `event = \"key\"`, the event key configured in Frame.io",
+            )),
+            _ => {}
+        }
+    }
+    let action = kind == Kind::Action;
+    errors.finish_with(Config {
+        events,
+        name: named.name.filter(|_| action).map(|k| k.value),
+        description: named.description.filter(|_| action).map(|k| k.value),
+        secret_env: named.secret_env.map(|k| k.value),
+        secret: named.secret.map(|k| k.value),
+        resource_types: named.resource_types.filter(|_| action).map(|k| k.value),
+        require_user_auth: action && named.require_user_auth.is_some(),
+        krate: named
+            .krate
+            .unwrap_or_else(|| syn::parse_quote!(::frameio_kit)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_type_problem;
+
+    #[test]
+    fn event_type_rules() {
+        for ok in [
+            "file.ready",
+            "my_app.transcribe",
+            "a",
+            "x:y-z",
+            "comment.created",
+        ] {
+            assert_eq!(event_type_problem(ok), None, "{ok}");
+        }
+        for bad in ["", " ", "file ready", ".file", "file.", "a..b", "é"] {
+            assert!(event_type_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! [`App::build`]: check everything, in named steps, then freeze the app into a [`Service`].
+
+use std::sync::Arc;
+
+use super::App;
+use super::routes::{self, Context, Routes, SignIn};
+use crate::dispatch::Dispatcher;
+use crate::error::{StartupError, StartupProblem};
+use crate::server::{HEALTH_PATH, Service};
+
+impl App {
+    /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
+    /// reported at once, each naming the handler at fault.
+    pub fn build(mut self) -> Result<Service, StartupError> {
+        let mut problems = Vec::new();
+        self.add_client_from_env(&mut problems);
+        let sign_in = self.finish_user_auth(&mut problems);
+        self.check_settings(&mut problems);
+        let routes = {
+            let env = |name: &str| self.read_env(name);
+            let cx = Context {
+                data: &self.data,
+                resolver: self.resolver.as_ref(),
+                sign_in: &sign_in,
+                env: &env,
+            };
+            routes::routes(&self.handlers, &cx, &mut problems)
+        };
+        if !problems.is_empty() {
+            return Err(StartupError::new(problems));
+        }
+        Ok(self.into_service(routes))
+    }
+
+    /// Builds the API client from `FRAMEIO_TOKEN` when none was given.
+    #[cfg(feature = "client")]
+    fn add_client_from_env(&mut self, problems: &mut Vec<StartupProblem>) {
+        use crate::client::{Client, TOKEN_ENV};
+        if self.data.contains::<Client>() {
+            return;
+        }
+        let Some(token) = self.read_env(TOKEN_ENV).filter(|t| !t.trim().is_empty()) else {
+            return;
+        };
+        match Client::new(token) {
+            Ok(client) => self.data.insert(Arc::new(client)),
+            Err(err) => problems.push(StartupProblem::Config(format!(
+                "cannot build the Frame.io API client from `{TOKEN_ENV}`: {err}"
+            ))),
+        }
+    }
+
+    #[cfg(not(feature = "client"))]
+    fn add_client_from_env(&mut self, _problems: &mut Vec<StartupProblem>) {}
+
+    /// Finishes the sign-in configuration, shared with handlers as state.
+    #[cfg(feature = "auth")]
+    fn finish_user_auth(&mut self, problems: &mut Vec<StartupProblem>) -> SignIn {
+        let Some(config) = self.user_auth.take() else {
+            return SignIn::Off;
+        };
+        match config.finish(&|name| self.read_env(name)) {
+            Ok(auth) => {
+                self.data.insert(Arc::new(auth.clone()));
+                self.signed_in = Some(auth.clone());
+                SignIn::Ready(Arc::new(auth))
+            }
+            Err(problem) => {
+                problems.push(StartupProblem::Config(problem));
+                // Reported once above; handlers needing sign-in should not each add
+                // "not configured", which would send the reader the wrong way.
+                self.data
+                    .insert(Arc::new(crate::auth::signin::InvalidUserAuth));
+                SignIn::Invalid
+            }
+        }
+    }
+
+    #[cfg(not(feature = "auth"))]
+    fn finish_user_auth(&mut self, _problems: &mut Vec<StartupProblem>) -> SignIn {
+        SignIn::Off
+    }
+
+    /// The server settings: at least one handler, a usable path and body limit.
+    fn check_settings(&self, problems: &mut Vec<StartupProblem>) {
+        if self.handlers.is_empty() {
+            problems.push(StartupProblem::NoHandlers);
+        }
+        if !self.path.starts_with('/') {
+            problems.push(StartupProblem::Config(format!(
+                "the receiver path must start with `/`, got `{}`",
+                self.path
+            )));
+        }
+        if self.path == HEALTH_PATH {
+            problems.push(StartupProblem::Config(format!(
+                "the receiver path cannot be `{HEALTH_PATH}`: it is the health check"
+            )));
+        }
+        if self.body_limit == 0 {
+            problems.push(StartupProblem::Config(
+                "the body limit must be at least 1 byte".to_owned(),
+            ));
+        }
+    }
+
+    /// Freezes the checked app.
+    fn into_service(self, routes: Routes) -> Service {
+        let handler_count = self.handlers.len();
+        let dispatcher = Dispatcher::new(
+            routes,
+            self.tolerance,
+            Arc::clone(&self.clock),
+            Arc::new(self.data),
+            self.middleware.into(),
+        );
+        let service = Service::new(
+            Arc::new(dispatcher),
+            self.path,
+            self.body_limit,
+            handler_count,
+        )
+        .body_read_timeout(self.body_read_timeout);
+        let service = match self.max_connections {
+            Some(connections) => service.max_connections(connections),
+            None => service,
+        };
+        #[cfg(feature = "metrics")]
+        let service = match self.metrics {
+            Some(handle) => service.metrics(handle),
+            None => service,
+        };
+        #[cfg(feature = "auth")]
+        let service = match self.signed_in {
+            Some(auth) => service.with_user_auth(auth),
+            None => service,
+        };
+        service
+    }
+}

@@ -1,0 +1,204 @@
+//! From handlers to routes: one [`Route`] per event type, with its secrets, resource filter and
+//! sign-in gate, and every problem found on the way, each naming its handler.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::dispatch::{Route, RouteSecrets, SignInGate, not_available_reply};
+use crate::error::StartupProblem;
+use crate::event::ResourceType;
+use crate::handler::{AppData, Handler, HandlerKind, StartupContext};
+use crate::secret::SharedResolver;
+
+use super::is_valid_event_type;
+
+/// The routes by event type.
+pub(super) type Routes = HashMap<Box<str>, Arc<Route>>;
+
+/// What the app offers handlers that require a signed-in user.
+pub(super) enum SignIn {
+    /// Configured and valid.
+    Ready(Arc<dyn SignInGate>),
+    /// Configured but invalid: already reported once, so handlers do not repeat it.
+    Invalid,
+    /// Not configured.
+    Off,
+}
+
+/// What every route is built against.
+pub(super) struct Context<'a> {
+    pub(super) data: &'a AppData,
+    pub(super) resolver: Option<&'a SharedResolver>,
+    pub(super) sign_in: &'a SignIn,
+    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Builds the routes of every handler, collecting every problem.
+pub(super) fn routes(
+    handlers: &[Handler],
+    cx: &Context<'_>,
+    problems: &mut Vec<StartupProblem>,
+) -> Routes {
+    let mut claims: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut routes = Routes::new();
+    for handler in handlers {
+        let route = route(handler, cx, problems);
+        for event in &handler.events {
+            if !is_valid_event_type(event) {
+                problems.push(StartupProblem::InvalidEventType {
+                    handler: handler.function.clone(),
+                    event: event.clone(),
+                });
+                continue;
+            }
+            claims.entry(event).or_default().push(&handler.function);
+            if let Some(route) = &route {
+                routes
+                    .entry(event.clone().into_boxed_str())
+                    .or_insert_with(|| Arc::clone(route));
+            }
+        }
+    }
+    problems.extend(duplicates(claims));
+    routes
+}
+
+/// One handler's route, or `None` when a problem keeps it from having one.
+fn route(
+    handler: &Handler,
+    cx: &Context<'_>,
+    problems: &mut Vec<StartupProblem>,
+) -> Option<Arc<Route>> {
+    let before = problems.len();
+    problems.extend(shape(handler));
+    problems.extend(arguments(handler, cx.data));
+    let secrets = secrets(handler, cx).map_err(|p| problems.push(p)).ok();
+    let sign_in = gate(handler, cx.sign_in)
+        .map_err(|p| problems.push(p))
+        .ok()
+        .flatten();
+    let filter = filter(handler)
+        .map_err(|p| problems.extend(p))
+        .ok()
+        .flatten();
+    if problems.len() > before {
+        return None;
+    }
+    Some(Arc::new(Route {
+        handler: handler.clone(),
+        secrets: secrets?,
+        filter,
+        sign_in,
+    }))
+}
+
+/// Event count: what every handler of its kind needs.
+fn shape(handler: &Handler) -> Vec<StartupProblem> {
+    let handler_name = || handler.function.clone();
+    let mut problems = Vec::new();
+    if handler.events.is_empty() {
+        problems.push(StartupProblem::NoEventType {
+            handler: handler_name(),
+        });
+    }
+    if handler.kind == HandlerKind::Action && handler.events.len() > 1 {
+        problems.push(StartupProblem::SeveralActionEvents {
+            handler: handler_name(),
+        });
+    }
+    problems
+}
+
+/// The start-up check of every argument type.
+fn arguments(handler: &Handler, data: &AppData) -> Vec<StartupProblem> {
+    let cx = StartupContext {
+        kind: handler.kind,
+        data,
+    };
+    handler
+        .checks
+        .iter()
+        .filter_map(|check| check(&cx).err())
+        .map(|problem| StartupProblem::Argument {
+            handler: handler.function.clone(),
+            problem,
+        })
+        .collect()
+}
+
+/// Where the handler's secrets come from: resolved now, or for each delivery.
+fn secrets(handler: &Handler, cx: &Context<'_>) -> Result<RouteSecrets, StartupProblem> {
+    let fallback_env = match handler.kind {
+        HandlerKind::Webhook => crate::secret::WEBHOOK_SECRET_ENV,
+        HandlerKind::Action => crate::secret::CUSTOM_ACTION_SECRET_ENV,
+    };
+    RouteSecrets::prepare(&handler.secret, cx.resolver, fallback_env, cx.env).map_err(|missing| {
+        StartupProblem::MissingSecret {
+            handler: handler.function.clone(),
+            reason: missing.to_string(),
+        }
+    })
+}
+
+/// The sign-in step, for an action that requires a signed-in user.
+fn gate(
+    handler: &Handler,
+    sign_in: &SignIn,
+) -> Result<Option<Arc<dyn SignInGate>>, StartupProblem> {
+    let handler_name = || handler.function.clone();
+    match (handler.require_user_auth, handler.kind, sign_in) {
+        (false, _, _) => Ok(None),
+        (true, HandlerKind::Webhook, _) => Err(StartupProblem::SignInOnWebhook {
+            handler: handler_name(),
+        }),
+        (true, _, SignIn::Ready(gate)) => Ok(Some(Arc::clone(gate))),
+        (true, _, SignIn::Invalid) => Ok(None),
+        (true, _, SignIn::Off) => Err(StartupProblem::SignInNotConfigured {
+            handler: handler_name(),
+        }),
+    }
+}
+
+/// The resource-type filter of an action, with the answer for other types.
+fn filter(handler: &Handler) -> Result<Option<(Vec<ResourceType>, Bytes)>, Vec<StartupProblem>> {
+    let handler_name = || handler.function.clone();
+    match (&handler.resource_types, handler.kind) {
+        (None, _) => Ok(None),
+        (Some(_), HandlerKind::Webhook) => Err(vec![StartupProblem::ResourceTypesOnWebhook {
+            handler: handler_name(),
+        }]),
+        (Some(types), _) if types.is_empty() => Err(vec![StartupProblem::NoResourceTypes {
+            handler: handler_name(),
+        }]),
+        (Some(types), _) => {
+            let unknown: Vec<StartupProblem> = types
+                .iter()
+                .filter_map(|ty| match ty {
+                    ResourceType::Other(other) => Some(StartupProblem::UnknownResourceType {
+                        handler: handler_name(),
+                        resource_type: other.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            if unknown.is_empty() {
+                Ok(Some((types.clone(), not_available_reply(types))))
+            } else {
+                Err(unknown)
+            }
+        }
+    }
+}
+
+/// Event types claimed by more than one handler.
+fn duplicates(claims: BTreeMap<&str, Vec<&str>>) -> impl Iterator<Item = StartupProblem> {
+    claims
+        .into_iter()
+        .filter(|(_, handlers)| handlers.len() > 1)
+        .map(|(event, handlers)| StartupProblem::DuplicateEvent {
+            event: event.to_owned(),
+            handlers: handlers.into_iter().map(str::to_owned).collect(),
+        })
+}

@@ -1,0 +1,437 @@
+//! The sign-in routes, `GET {prefix}/auth/login` and `GET {prefix}/auth/callback`, and the
+//! public URL their links point at.
+
+use std::net::IpAddr;
+
+use super::complete::SignInComplete;
+use super::pages::{self, AuthPage};
+use super::seal::{self, LOGIN_PURPOSE, STATE_PURPOSE};
+use super::{CALLBACK_PATH, LOGIN_PATH, UserAuth, UserToken};
+use crate::auth::error_chain;
+use crate::error::BoxError;
+use crate::handler::Headers;
+
+/// Whose forwarding headers (`X-Forwarded-*`, `Host`) may choose the public URL.
+#[derive(Debug, Clone)]
+pub(super) enum HeaderTrust {
+    /// Nobody's: `public_base_url` is required.
+    Nobody,
+    /// Only requests from these peers.
+    Proxies(Vec<IpAddr>),
+    /// Everyone's (development and tests).
+    Everyone,
+}
+
+/// Why the public URL could not be built from a request.
+#[derive(Debug)]
+pub(super) enum BaseUrlError {
+    /// The request did not come from a trusted proxy.
+    Untrusted,
+    /// No `Host` header.
+    NoHost,
+    /// A `Host` / `X-Forwarded-Host` that is not a host name.
+    BadHost,
+}
+
+/// One request to a sign-in route, as the HTTP server saw it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct AuthRequest<'a> {
+    /// The request path (with the mount prefix, if any).
+    pub path: &'a str,
+    /// The query string, without `?`.
+    pub query: &'a str,
+    /// The request headers.
+    pub headers: &'a Headers,
+    /// The address of the peer that sent the request (the proxy, behind one).
+    pub peer: Option<IpAddr>,
+}
+
+impl<'a> AuthRequest<'a> {
+    /// A request to `path` with `query` and `headers`, from `peer`.
+    pub fn new(path: &'a str, query: &'a str, headers: &'a Headers, peer: Option<IpAddr>) -> Self {
+        Self {
+            path,
+            query,
+            headers,
+            peer,
+        }
+    }
+}
+
+/// Reads one query parameter, percent-decoded.
+pub(super) fn query_param(query: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// At most 200 characters of an untrusted value, for `Debug` logging (which escapes it).
+fn clip(value: &str) -> String {
+    value.chars().take(200).collect()
+}
+
+impl UserAuth {
+    /// Where the sign-in link leads on this app: `{mount_prefix}/auth/login`.
+    pub fn login_path(&self) -> String {
+        format!("{}{LOGIN_PATH}", self.inner.mount_prefix)
+    }
+
+    /// Where IMS sends the user back on this app: `{mount_prefix}/auth/callback`.
+    pub fn callback_path(&self) -> String {
+        format!("{}{CALLBACK_PATH}", self.inner.mount_prefix)
+    }
+
+    /// Answers a request to one of the sign-in routes ([`login_path`](Self::login_path),
+    /// [`callback_path`](Self::callback_path)); `None` for any other path.
+    pub async fn handle(&self, request: AuthRequest<'_>) -> Option<AuthPage> {
+        let path = request.path;
+        if path == self.login_path() {
+            Some(self.login_request(request))
+        } else if path == self.callback_path() {
+            Some(self.callback_request(request).await)
+        } else {
+            None
+        }
+    }
+
+    /// The public origin (and mount prefix) that links point at.
+    pub(super) fn base_url(
+        &self,
+        headers: &Headers,
+        peer: Option<IpAddr>,
+    ) -> Result<String, BaseUrlError> {
+        let prefix = &self.inner.mount_prefix;
+        if let Some(url) = &self.inner.public_base_url {
+            return Ok(format!("{url}{prefix}"));
+        }
+        let trusted = match &self.inner.trust {
+            HeaderTrust::Nobody => false,
+            HeaderTrust::Everyone => true,
+            HeaderTrust::Proxies(proxies) => peer.is_some_and(|p| proxies.contains(&p)),
+        };
+        if !trusted {
+            return Err(BaseUrlError::Untrusted);
+        }
+        let first = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let host = first("x-forwarded-host")
+            .or_else(|| first("host"))
+            .ok_or(BaseUrlError::NoHost)?;
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        {
+            tracing::warn!(
+                target: "frameio_kit::auth",
+                host = ?clip(host),
+                "sign-in refused: the Host header is not a host name"
+            );
+            return Err(BaseUrlError::BadHost);
+        }
+        let proto = match first("x-forwarded-proto") {
+            Some("https") => "https",
+            _ if first("x-forwarded-host").is_some() => "https",
+            _ => "http",
+        };
+        Ok(format!("{proto}://{host}{prefix}"))
+    }
+
+    fn base_url_page(&self, err: &BaseUrlError) -> AuthPage {
+        match err {
+            BaseUrlError::Untrusted => {
+                tracing::warn!(
+                    target: "frameio_kit::auth",
+                    "sign-in refused: the request did not come through a trusted proxy and no \
+                     public_base_url is set"
+                );
+                pages::failed(
+                    400,
+                    "This sign-in request did not come through the integration's proxy.",
+                )
+            }
+            BaseUrlError::NoHost | BaseUrlError::BadHost => {
+                pages::failed(400, "The sign-in request has no valid Host header.")
+            }
+        }
+    }
+
+    /// `GET /auth/login?t=…`: checks the link and redirects to Adobe IMS. The peer address
+    /// is unknown here, so [`trusted_proxies`](super::UserAuthBuilder::trusted_proxies) refuse
+    /// it; HTTP adapters call [`login_request`](Self::login_request).
+    pub fn login(&self, query: &str, headers: &Headers) -> AuthPage {
+        self.login_request(AuthRequest::new(&self.login_path(), query, headers, None))
+    }
+
+    /// `GET {prefix}/auth/login?t=…` with the peer address: checks the link and redirects to
+    /// Adobe IMS. The path of `request` is not checked.
+    pub fn login_request(&self, request: AuthRequest<'_>) -> AuthPage {
+        let Some(token) = query_param(request.query, "t") else {
+            return pages::failed(400, "The sign-in link is incomplete.");
+        };
+        let opened = match seal::open(&self.inner.keys, LOGIN_PURPOSE, &token) {
+            Ok(opened) => opened,
+            Err(why) => return pages::failed(400, why),
+        };
+        let redirect = match self.base_url(request.headers, request.peer) {
+            Ok(base) => format!("{base}{CALLBACK_PATH}"),
+            Err(err) => return self.base_url_page(&err),
+        };
+        let url = seal::seal(
+            &self.inner.keys,
+            self.inner.ttl,
+            STATE_PURPOSE,
+            &opened.event,
+        )
+        .and_then(|state| Ok(self.inner.ims.authorization_url(&redirect, &state)?));
+        match url {
+            Ok(url) => AuthPage::redirect(307, url),
+            Err(err) => {
+                tracing::error!(target: "frameio_kit::auth", error = %error_chain(err.as_ref()), "cannot start sign-in");
+                pages::failed(500, "The integration is misconfigured.")
+            }
+        }
+    }
+
+    /// `GET /auth/callback?code=…&state=…`: finishes the sign-in (peer unknown, see
+    /// [`login`](Self::login)).
+    pub async fn callback(&self, query: &str, headers: &Headers) -> AuthPage {
+        self.callback_request(AuthRequest::new(
+            &self.callback_path(),
+            query,
+            headers,
+            None,
+        ))
+        .await
+    }
+
+    /// `GET {prefix}/auth/callback?code=…&state=…` with the peer address: finishes the
+    /// sign-in. The path of `request` is not checked.
+    pub async fn callback_request(&self, request: AuthRequest<'_>) -> AuthPage {
+        let query = request.query;
+        if let Some(error) = query_param(query, "error") {
+            // Untrusted text: logged escaped (Debug), never shown.
+            let detail = query_param(query, "error_description").unwrap_or_default();
+            tracing::warn!(
+                target: "frameio_kit::auth",
+                error = ?clip(&error),
+                detail = ?clip(&detail),
+                "sign-in refused by IMS"
+            );
+            return pages::failed(
+                400,
+                "Adobe did not complete the sign-in. Go back to Frame.io and click the action \
+                 again.",
+            );
+        }
+        let Some(state) = query_param(query, "state") else {
+            return pages::failed(400, "The sign-in response has no state.");
+        };
+        let opened = match seal::open(&self.inner.keys, STATE_PURPOSE, &state) {
+            Ok(opened) => opened,
+            Err(why) => return pages::failed(400, why),
+        };
+        let Some(code) = query_param(query, "code").filter(|c| !c.is_empty()) else {
+            return pages::failed(400, "The sign-in response has no code.");
+        };
+        let redirect = match self.base_url(request.headers, request.peer) {
+            Ok(base) => format!("{base}{CALLBACK_PATH}"),
+            Err(err) => return self.base_url_page(&err),
+        };
+        match seal::claim_state(self.inner.store.as_ref(), &opened).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(
+                    target: "frameio_kit::auth",
+                    user = ?opened.event.user_id(),
+                    "sign-in refused: the state was already used"
+                );
+                return pages::failed(
+                    400,
+                    "This sign-in link was already used. Click the action again in Frame.io.",
+                );
+            }
+            Err(err) => {
+                tracing::error!(target: "frameio_kit::auth", error = %error_chain(&err), "cannot record the sign-in state");
+                return pages::failed(
+                    503,
+                    "Sign-in is temporarily unavailable. Try again in a moment.",
+                );
+            }
+        }
+        let event = opened.event;
+        let token = match self.inner.ims.exchange_code(&code, &redirect).await {
+            Ok(token) => token,
+            Err(err) => {
+                tracing::error!(target: "frameio_kit::auth", error = %error_chain(&err), "code exchange failed");
+                return pages::failed(500, "Adobe sign-in could not be completed. Try again.");
+            }
+        };
+        if self.inner.verify_user {
+            match self.frameio_user_id(token.access_token()).await {
+                Ok(id) if id == event.user.id => {}
+                Ok(_) => {
+                    tracing::warn!(
+                        target: "frameio_kit::auth",
+                        user = ?event.user.id,
+                        "sign-in refused: a different Frame.io user signed in"
+                    );
+                    return pages::failed(
+                        400,
+                        "You signed in as a different Frame.io user than the one who clicked \
+                         the action. Sign in with your own account.",
+                    );
+                }
+                Err(err) => {
+                    tracing::error!(target: "frameio_kit::auth", error = %error_chain(err.as_ref()), "cannot check who signed in");
+                    return pages::failed(
+                        500,
+                        "Frame.io could not confirm who signed in. Try again.",
+                    );
+                }
+            }
+        }
+        let access_token = token.access_token().to_owned();
+        let manager = self.manager_for(&event.user.id);
+        if let Err(err) = manager.set_token(token).await {
+            tracing::error!(target: "frameio_kit::auth", error = %error_chain(&err), "cannot store the token");
+            return pages::failed(500, "Your sign-in could not be saved. Try again.");
+        }
+        tracing::info!(
+            target: "frameio_kit::auth",
+            user = ?event.user.id,
+            action = ?event.event_type,
+            "user signed in"
+        );
+        let done = SignInComplete {
+            event,
+            token: UserToken {
+                access_token,
+                manager,
+            },
+        };
+        self.inner.hooks.run(done).await
+    }
+
+    #[cfg(feature = "client")]
+    async fn frameio_user_id(&self, access_token: &str) -> Result<String, BoxError> {
+        let client = crate::client::Client::builder()
+            .base_url(self.inner.api_base_url.clone())
+            .http_client(self.inner.http.clone())
+            .token(access_token)
+            .build()?;
+        Ok(client.users().me().await?.id)
+    }
+
+    #[cfg(not(feature = "client"))]
+    async fn frameio_user_id(&self, _access_token: &str) -> Result<String, BoxError> {
+        Err("checking the signed-in user needs the `client` feature".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EncryptionKey, KeyRing};
+
+    fn headers(pairs: &[(&str, &str)]) -> Headers {
+        let mut headers = Headers::new();
+        for (name, value) in pairs {
+            headers.insert(name, value.as_bytes());
+        }
+        headers
+    }
+
+    fn auth(
+        configure: impl FnOnce(super::super::UserAuthBuilder) -> super::super::UserAuthBuilder,
+    ) -> UserAuth {
+        configure(
+            UserAuth::builder("id", "secret")
+                .memory_store()
+                .encryption_keys(KeyRing::single(EncryptionKey::generate())),
+        )
+        .finish(&|_| None)
+        .unwrap()
+    }
+
+    #[test]
+    fn forwarding_headers_are_trusted_only_when_allowed() {
+        let everyone = auth(|b| b.trust_forwarded_headers());
+        let base = |a: &UserAuth, pairs: &[(&str, &str)], peer: Option<IpAddr>| {
+            a.base_url(&headers(pairs), peer)
+                .map_err(|e| format!("{e:?}"))
+        };
+        assert_eq!(
+            base(&everyone, &[("host", "127.0.0.1:8000")], None).unwrap(),
+            "http://127.0.0.1:8000"
+        );
+        assert_eq!(
+            base(
+                &everyone,
+                &[
+                    ("host", "10.0.0.5:8000"),
+                    ("x-forwarded-host", "hooks.example.com, proxy.internal"),
+                    ("x-forwarded-proto", "https"),
+                ],
+                None
+            )
+            .unwrap(),
+            "https://hooks.example.com"
+        );
+        assert_eq!(
+            base(
+                &everyone,
+                &[("x-forwarded-host", "hooks.example.com")],
+                None
+            )
+            .unwrap(),
+            "https://hooks.example.com"
+        );
+        assert!(base(&everyone, &[], None).unwrap_err().contains("NoHost"));
+        assert!(
+            base(&everyone, &[("host", "evil.com/path?x=")], None)
+                .unwrap_err()
+                .contains("BadHost")
+        );
+
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let proxied = auth(|b| b.trusted_proxies([proxy]).mount_prefix("/hooks/"));
+        let forged = [
+            ("x-forwarded-host", "evil.example.com"),
+            ("host", "evil.example.com"),
+        ];
+        assert_eq!(
+            base(&proxied, &forged, Some("203.0.113.9".parse().unwrap())).unwrap_err(),
+            "Untrusted"
+        );
+        assert_eq!(base(&proxied, &forged, None).unwrap_err(), "Untrusted");
+        assert_eq!(
+            base(
+                &proxied,
+                &[("x-forwarded-host", "hooks.example.com")],
+                Some(proxy)
+            )
+            .unwrap(),
+            "https://hooks.example.com/hooks"
+        );
+        assert_eq!(proxied.login_path(), "/hooks/auth/login");
+        assert_eq!(proxied.callback_path(), "/hooks/auth/callback");
+
+        let configured = auth(|b| b.public_base_url("https://fixed.example.com/"));
+        assert_eq!(
+            base(&configured, &forged, None).unwrap(),
+            "https://fixed.example.com"
+        );
+    }
+
+    #[test]
+    fn query_params_are_decoded() {
+        assert_eq!(query_param("a=1&t=x%2By&b", "t").as_deref(), Some("x+y"));
+        assert_eq!(query_param("a=1", "t"), None);
+    }
+}

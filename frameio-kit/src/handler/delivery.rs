@@ -1,0 +1,253 @@
+//! What a handler argument is built from: the verified event, the request [`Headers`] and the
+//! application's shared values ([`AppData`]).
+
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use super::{DeliveryEvent, HandlerKind};
+use crate::event::Resource;
+
+/// The request headers of a delivery (names lower-cased).
+///
+/// Also an extractor: take `Headers` as a handler argument to read them. Stored as one
+/// buffer plus offsets, so building it costs two allocations however many headers there are.
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// Every name and value, back to back.
+    buf: Vec<u8>,
+    /// `(name start, value start, value end)` into `buf`; a name ends where its value starts.
+    entries: Vec<(usize, usize, usize)>,
+}
+
+impl Headers {
+    /// An empty header list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty header list with room for `headers` entries of `bytes` bytes in all.
+    pub fn with_capacity(headers: usize, bytes: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(bytes),
+            entries: Vec::with_capacity(headers),
+        }
+    }
+
+    /// Adds a header (the name is lower-cased).
+    pub fn insert(&mut self, name: &str, value: impl AsRef<[u8]>) {
+        let name_start = self.buf.len();
+        self.buf
+            .extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+        let value_start = self.buf.len();
+        self.buf.extend_from_slice(value.as_ref());
+        self.entries.push((name_start, value_start, self.buf.len()));
+    }
+
+    /// The first value of a header, as text (`None` when absent or not UTF-8).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.get_bytes(name)
+            .and_then(|value| std::str::from_utf8(value).ok())
+    }
+
+    /// The first value of a header, as bytes.
+    pub fn get_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.entries.iter().find_map(|&(n, v, end)| {
+            self.buf[n..v]
+                .eq_ignore_ascii_case(name.as_bytes())
+                .then(|| &self.buf[v..end])
+        })
+    }
+
+    /// Every header, in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.entries.iter().map(|&(n, v, end)| {
+            // Names are inserted from `&str` and only ASCII-lower-cased, so they stay UTF-8.
+            let name = std::str::from_utf8(&self.buf[n..v]).unwrap_or_default();
+            (name, &self.buf[v..end])
+        })
+    }
+
+    /// How many headers there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `true` when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Header names whose values are never shown by `Debug`.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "proxy-authorization",
+    "x-frameio-signature",
+];
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.iter() {
+            if SENSITIVE_HEADERS.contains(&name) {
+                map.entry(&name, &"<redacted>");
+            } else {
+                map.entry(&name, &String::from_utf8_lossy(value));
+            }
+        }
+        map.finish()
+    }
+}
+
+/// Values shared with every handler, keyed by type (see [`State`]).
+#[derive(Clone, Default)]
+pub struct AppData {
+    values: HashMap<TypeId, (&'static str, Arc<dyn Any + Send + Sync>)>,
+}
+
+impl AppData {
+    /// Adds a value; a second value of the same type replaces the first.
+    pub fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>) {
+        self.values
+            .insert(TypeId::of::<T>(), (type_name::<T>(), value));
+    }
+
+    /// The value of type `T`, if one was added.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let (_, value) = self.values.get(&TypeId::of::<T>())?;
+        Arc::clone(value).downcast::<T>().ok()
+    }
+
+    /// `true` when a value of type `T` was added.
+    pub fn contains<T: 'static>(&self) -> bool {
+        self.values.contains_key(&TypeId::of::<T>())
+    }
+}
+
+impl fmt::Debug for AppData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(self.values.values().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+/// Everything a handler argument can be built from: the verified event, the request headers
+/// and the application's shared values.
+#[derive(Clone)]
+pub struct Delivery {
+    pub(super) event: DeliveryEvent,
+    pub(super) headers: Headers,
+    pub(super) data: Arc<AppData>,
+    extension: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("event", &self.event)
+            .field("headers", &self.headers)
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Delivery {
+    /// Assembles a delivery (the dispatcher does this; tests may too).
+    pub fn new(event: DeliveryEvent, headers: Headers, data: Arc<AppData>) -> Self {
+        Self {
+            event,
+            headers,
+            data,
+            extension: None,
+        }
+    }
+
+    /// The value an earlier pipeline step left for the extractors (the signed-in user).
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
+    pub(crate) fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extension.as_deref()?.downcast_ref::<T>()
+    }
+
+    pub(crate) fn set_extension_boxed(&mut self, value: Box<dyn Any + Send + Sync>) {
+        self.extension = Some(Arc::from(value));
+    }
+
+    /// The verified event.
+    pub fn event(&self) -> &DeliveryEvent {
+        &self.event
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The application's shared values.
+    pub fn data(&self) -> &AppData {
+        &self.data
+    }
+
+    /// The event type of the delivery.
+    pub fn event_type(&self) -> &str {
+        self.event.event_type()
+    }
+
+    /// Whether this is a webhook or a custom action delivery.
+    pub fn kind(&self) -> HandlerKind {
+        self.event.kind()
+    }
+
+    /// The account id, whatever the kind of delivery.
+    pub fn account_id(&self) -> &str {
+        self.event.account_id()
+    }
+
+    /// The id of the user behind the delivery.
+    pub fn user_id(&self) -> &str {
+        self.event.user_id()
+    }
+
+    /// The resource the delivery is about.
+    pub fn resource(&self) -> &Resource {
+        self.event.resource()
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::Headers;
+
+    #[test]
+    fn headers_are_case_insensitive_ordered_and_redacted() {
+        let mut headers = Headers::with_capacity(3, 64);
+        headers.insert("X-Frameio-Signature", "v0=abc");
+        headers.insert("Content-Type", "application/json");
+        headers.insert("x-custom", [0xff, 0x00]);
+        headers.insert("content-type", "second");
+        assert_eq!(headers.len(), 4);
+        assert_eq!(headers.get("CONTENT-TYPE"), Some("application/json"));
+        assert_eq!(headers.get("x-custom"), None, "not UTF-8");
+        assert_eq!(headers.get_bytes("x-custom"), Some(&[0xff, 0x00][..]));
+        assert_eq!(headers.get("missing"), None);
+        let names: Vec<&str> = headers.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "x-frameio-signature",
+                "content-type",
+                "x-custom",
+                "content-type"
+            ]
+        );
+        let shown = format!("{headers:?}");
+        assert!(
+            !shown.contains("v0=abc") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(Headers::new().is_empty());
+    }
+}

@@ -1,0 +1,281 @@
+//! Fleet test: two worker processes share one queue — PostgreSQL, and separately Redis — and
+//! 500 jobs run once each, spread over both. Runs when `FRAMEIO_KIT_TEST_POSTGRES_URL` /
+//! `FRAMEIO_KIT_TEST_REDIS_URL` are set (says it skipped otherwise; fails when set but
+//! unreachable). The workers are this test binary run again (`fleet_child`).
+#![cfg(feature = "background")]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use frameio_kit::delivery::RetryPolicy;
+use frameio_kit::delivery::queue::{JobId, Queue, Worker};
+use frameio_kit::handler::AppData;
+use frameio_kit::{Handler, Headers, State, WebhookEvent};
+
+const JOBS: usize = 500;
+
+/// Where the workers record each run: a PostgreSQL table or a Redis hash.
+enum Recorder {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool, String),
+    #[cfg(feature = "redis")]
+    Redis(redis::aio::ConnectionManager, String),
+}
+
+impl Recorder {
+    async fn open(engine: &str, url: &str, name: &str) -> Self {
+        match engine {
+            #[cfg(feature = "postgres")]
+            "postgres" => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE TABLE IF NOT EXISTS {name} (job_id TEXT NOT NULL, pid BIGINT NOT NULL)"
+                )))
+                .execute(&pool)
+                .await
+                .unwrap();
+                Recorder::Postgres(pool, name.to_owned())
+            }
+            #[cfg(feature = "redis")]
+            "redis" => {
+                let client = redis::Client::open(url).unwrap();
+                Recorder::Redis(
+                    client.get_connection_manager().await.unwrap(),
+                    name.to_owned(),
+                )
+            }
+            other => panic!("unknown engine {other}"),
+        }
+    }
+
+    async fn record(&self, job: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let pid = i64::from(std::process::id());
+        match self {
+            #[cfg(feature = "postgres")]
+            Recorder::Postgres(pool, table) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {table} (job_id, pid) VALUES ($1, $2)"
+                )))
+                .bind(job)
+                .bind(pid)
+                .execute(pool)
+                .await?;
+            }
+            #[cfg(feature = "redis")]
+            Recorder::Redis(conn, key) => {
+                let mut conn = conn.clone();
+                let _: i64 = redis::cmd("HINCRBY")
+                    .arg(format!("{key}:runs"))
+                    .arg(job)
+                    .arg(1)
+                    .query_async(&mut conn)
+                    .await?;
+                let _: i64 = redis::cmd("HINCRBY")
+                    .arg(format!("{key}:pids"))
+                    .arg(pid)
+                    .arg(1)
+                    .query_async(&mut conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// (runs in all, distinct jobs, jobs run more than once, processes that ran jobs)
+    async fn tally(&self) -> (i64, i64, i64, i64) {
+        match self {
+            #[cfg(feature = "postgres")]
+            Recorder::Postgres(pool, table) => {
+                let one = |sql: String| async move {
+                    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                        .fetch_one(pool)
+                        .await
+                        .unwrap()
+                };
+                (
+                    one(format!("SELECT COUNT(*) FROM {table}")).await,
+                    one(format!("SELECT COUNT(DISTINCT job_id) FROM {table}")).await,
+                    one(format!(
+                        "SELECT COUNT(*) FROM (SELECT job_id FROM {table} GROUP BY job_id HAVING COUNT(*) > 1) d"
+                    ))
+                    .await,
+                    one(format!("SELECT COUNT(DISTINCT pid) FROM {table}")).await,
+                )
+            }
+            #[cfg(feature = "redis")]
+            Recorder::Redis(conn, key) => {
+                let mut conn = conn.clone();
+                let runs: std::collections::HashMap<String, i64> = redis::cmd("HGETALL")
+                    .arg(format!("{key}:runs"))
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                let pids: std::collections::HashMap<String, i64> = redis::cmd("HGETALL")
+                    .arg(format!("{key}:pids"))
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                (
+                    runs.values().sum(),
+                    runs.len() as i64,
+                    runs.values().filter(|n| **n > 1).count() as i64,
+                    pids.len() as i64,
+                )
+            }
+        }
+    }
+}
+
+async fn work(
+    _event: WebhookEvent,
+    id: JobId,
+    recorder: State<Recorder>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    recorder.record(id.as_str()).await
+}
+
+async fn open_queue(engine: &str, url: &str, name: &str) -> Queue {
+    match engine {
+        #[cfg(feature = "postgres")]
+        "postgres" => Queue::postgres(url, name).await.unwrap(),
+        #[cfg(feature = "redis")]
+        "redis" => Queue::redis(url, name).await.unwrap(),
+        other => panic!("unknown engine {other} ({url}, {name})"),
+    }
+}
+
+/// One worker process of the fleet; works until killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a worker process of the fleet tests"]
+async fn fleet_child() {
+    let var = |name: &str| std::env::var(name).expect("run by a fleet test");
+    let (engine, url, name) = (
+        var("FK_FLEET_ENGINE"),
+        var("FK_FLEET_URL"),
+        var("FK_FLEET_NAME"),
+    );
+    let queue = open_queue(&engine, &url, &name).await;
+    let mut data = AppData::default();
+    data.insert(Arc::new(Recorder::open(&engine, &url, &name).await));
+    let worker = Worker::new(queue)
+        .handler(
+            Handler::webhook(["file.ready"], work).function_name("work"),
+            RetryPolicy::default(),
+        )
+        .data(Arc::new(data))
+        .concurrency(8)
+        .start()
+        .unwrap();
+    println!("ready");
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    worker.shutdown().await;
+}
+
+fn spawn(engine: &str, url: &str, name: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "fleet_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("FK_FLEET_ENGINE", engine)
+        .env("FK_FLEET_URL", url)
+        .env("FK_FLEET_NAME", name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn fleet(engine: &str, url: &str) -> Recorder {
+    let name = format!("fk_fleet_{}", uuid::Uuid::new_v4().simple());
+    let queue = open_queue(engine, url, &name).await;
+    let recorder = Recorder::open(engine, url, &name).await;
+    let mut children = [spawn(engine, url, &name), spawn(engine, url, &name)];
+    // Give both processes time to start polling before the jobs arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let body = |i: usize| {
+        format!(
+            r#"{{"type":"file.ready","account":{{"id":"a"}},"project":{{"id":"p"}},"user":{{"id":"u"}},"workspace":{{"id":"w"}},"resource":{{"id":"file-{i}","type":"file"}}}}"#
+        )
+    };
+    for i in 0..JOBS {
+        queue
+            .enqueue("work", body(i).as_bytes(), &Headers::new(), 1)
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    loop {
+        let (runs, ..) = recorder.tally().await;
+        if runs >= JOBS as i64 || started.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Anything that would run twice has had time to do so.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for child in &mut children {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let (runs, distinct, repeated, processes) = recorder.tally().await;
+    assert_eq!(distinct, JOBS as i64, "every job ran");
+    assert_eq!(repeated, 0, "no job ran twice");
+    assert_eq!(runs, JOBS as i64);
+    assert_eq!(processes, 2, "both processes took jobs");
+    println!("{engine}: {JOBS} jobs, each once, over {processes} processes");
+    recorder
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_fleet_runs_each_job_once() {
+    let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_POSTGRES_URL") else {
+        eprintln!("FRAMEIO_KIT_TEST_POSTGRES_URL is unset: skipping the PostgreSQL fleet test");
+        return;
+    };
+    if let Recorder::Postgres(pool, table) = fleet("postgres", &url).await {
+        // Leave nothing behind: our record table and the queue's rows.
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        for sql in [
+            "DELETE FROM apalis.jobs WHERE job_type = $1",
+            "DELETE FROM apalis.workers WHERE worker_type = $1",
+        ] {
+            sqlx::query(sql).bind(&table).execute(&pool).await.unwrap();
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_fleet_runs_each_job_once() {
+    let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_REDIS_URL") else {
+        eprintln!("FRAMEIO_KIT_TEST_REDIS_URL is unset: skipping the Redis fleet test");
+        return;
+    };
+    #[allow(irrefutable_let_patterns)]
+    if let Recorder::Redis(conn, key) = fleet("redis", &url).await {
+        // Leave nothing behind: every key of this test's queue (never a flush).
+        let mut conn = conn.clone();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{key}*"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        for chunk in keys.chunks(200) {
+            let _: i64 = redis::cmd("DEL")
+                .arg(chunk)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+}

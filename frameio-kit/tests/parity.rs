@@ -1,0 +1,218 @@
+//! One handler path: `#[webhook]` / `#[action]` build their handlers with the public builder, so
+//! a handler registered by the macro and the same handler built by hand are indistinguishable.
+//! Each case builds one both ways and compares every observable property: kind, events,
+//! function name, display name, description, secret source, resource types, sign-in, the
+//! outcome of the start-up argument checks, and the answer to the same delivery.
+
+use frameio_kit::prelude::*;
+use frameio_kit::{ResourceType, SecretResolver, Secrets, StartupProblem};
+use frameio_kit_testing::SignedRequest;
+use serde_json::json;
+
+struct Greeting(&'static str);
+
+#[action(
+    event = "greet",
+    name = "Greet",
+    description = "Say hello",
+    secret_env = "GREET_SECRET",
+    resource_types = ["file", "version_stack"],
+    require_user_auth
+)]
+async fn greet(event: ActionEvent, greeting: State<Greeting>) -> Result<Message> {
+    Ok(Message::new(greeting.0, event.user_id().to_owned()))
+}
+
+#[action(event = "plain")]
+async fn plain(_event: ActionEvent) {}
+
+async fn per_account(event: &WebhookEvent) -> Result<String> {
+    Ok(format!("secret-of-{}", event.account_id()))
+}
+
+#[webhook("file.ready", "file.created", secret = per_account)]
+async fn on_file(_event: WebhookEvent, _headers: Headers) -> Result<()> {
+    Ok(())
+}
+
+/// What a user writes by hand for `secret = per_account`.
+struct PerAccount;
+
+impl SecretResolver for PerAccount {
+    async fn webhook_secret(&self, event: &WebhookEvent) -> Result<Secrets, BoxError> {
+        per_account(event).await.map(Into::into)
+    }
+
+    async fn action_secret(&self, _event: &ActionEvent) -> Result<Secrets, BoxError> {
+        Ok(Secrets::none())
+    }
+}
+
+fn registered(function: &str) -> Handler {
+    frameio_kit::handler::registered()
+        .into_iter()
+        .find(|h| h.function() == function)
+        .unwrap_or_else(|| panic!("{function} is registered"))
+}
+
+/// Every property a handler exposes, plus its `Debug` (which shows the secret source without
+/// the secret).
+fn properties(handler: &Handler) -> String {
+    format!(
+        "kind={} events={:?} function={} name={:?} description={:?} resource_types={:?} \
+         sign_in={} debug={handler:?}",
+        handler.kind(),
+        handler.events(),
+        handler.function(),
+        handler.display_name(),
+        handler.action_description(),
+        handler.allowed_resource_types(),
+        handler.requires_user_auth(),
+    )
+}
+
+/// The start-up problems of an app holding only this handler, with no environment.
+fn start_up(handler: Handler) -> Vec<StartupProblem> {
+    match App::new().env_lookup(|_| None).handler(handler).build() {
+        Ok(_) => Vec::new(),
+        Err(err) => err.problems().to_vec(),
+    }
+}
+
+#[test]
+fn an_action_with_every_option_is_the_same_both_ways() {
+    let by_macro = registered("parity::greet");
+    let by_hand = Handler::action("greet", greet)
+        .name("Greet")
+        .description("Say hello")
+        .secret_env("GREET_SECRET")
+        .resource_types(["file", "version_stack"])
+        .require_user_auth()
+        .function_name("parity::greet");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(
+        by_macro.allowed_resource_types(),
+        Some(&[ResourceType::File, ResourceType::VersionStack][..])
+    );
+    assert!(properties(&by_macro).contains("Env(\"GREET_SECRET\")"));
+
+    let problems = start_up(by_macro);
+    assert_eq!(problems, start_up(by_hand));
+    let handler = || "parity::greet".to_owned();
+    assert_eq!(
+        problems,
+        [
+            StartupProblem::Argument {
+                handler: handler(),
+                problem: ArgumentProblem::MissingState {
+                    type_name: "parity::Greeting"
+                },
+            },
+            StartupProblem::MissingSecret {
+                handler: handler(),
+                reason: "has no secret: environment variable `GREET_SECRET` is not set".into(),
+            },
+            StartupProblem::SignInNotConfigured { handler: handler() },
+        ]
+    );
+}
+
+#[test]
+fn an_action_without_name_or_description_has_none_either_way() {
+    let by_macro = registered("parity::plain");
+    let by_hand = Handler::action("plain", plain).function_name("parity::plain");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(by_macro.display_name(), None);
+    assert_eq!(by_macro.action_description(), None);
+    // A name is optional for both: with a secret, both start.
+    for handler in [by_macro, by_hand] {
+        let app = App::new().handler(handler.secret("s"));
+        assert!(app.build().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_with_a_resolver_is_the_same_both_ways() {
+    let by_macro = registered("parity::on_file");
+    let by_hand = Handler::webhook(["file.ready", "file.created"], on_file)
+        .secret_resolver(PerAccount)
+        .function_name("parity::on_file");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(start_up(by_macro.clone()), start_up(by_hand.clone()));
+    assert_eq!(start_up(by_macro.clone()), []);
+
+    let body = json!({
+        "account": {"id": "acc-1"}, "project": {"id": "p"},
+        "resource": {"id": "r", "type": "file"}, "type": "file.created",
+        "user": {"id": "u"}, "workspace": {"id": "w"}
+    });
+    for handler in [by_macro, by_hand] {
+        let service = App::new().handler(handler).build().unwrap();
+        let mut answers = Vec::new();
+        for secret in ["secret-of-acc-1", "wrong"] {
+            let request = SignedRequest::json(secret, &body);
+            let reply = service
+                .dispatch(request.headers(), request.body().to_vec().into())
+                .await;
+            answers.push((reply.status(), reply.body_text().into_owned()));
+        }
+        assert_eq!(
+            answers,
+            [
+                (200, "OK".to_owned()),
+                (401, "Invalid signature.".to_owned())
+            ]
+        );
+    }
+}
+
+#[test]
+fn argument_checks_are_typed_and_custom_messages_still_work() {
+    /// An extractor whose start-up check answers with a plain sentence.
+    struct Pool;
+
+    impl FromDelivery for Pool {
+        async fn from_delivery(_delivery: &Delivery) -> Result<Self, BoxError> {
+            Ok(Pool)
+        }
+
+        fn check(_cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {
+            Err("needs a database pool".into())
+        }
+    }
+
+    async fn uses_pool(_event: WebhookEvent, _pool: Pool) -> Result<()> {
+        Ok(())
+    }
+
+    let problems = start_up(
+        Handler::webhook(["file.ready"], uses_pool)
+            .secret("s")
+            .function_name("app::pool"),
+    );
+    assert_eq!(
+        problems,
+        [StartupProblem::Argument {
+            handler: "app::pool".into(),
+            problem: ArgumentProblem::Custom("needs a database pool".into()),
+        }]
+    );
+    assert_eq!(problems[0].handler(), Some("app::pool"));
+    assert_eq!(problems[0].to_string(), "app::pool needs a database pool");
+
+    // The event of the other kind.
+    let problems = start_up(
+        Handler::action("a", |_event: WebhookEvent| async { Ok::<_, BoxError>(()) })
+            .secret("s")
+            .function_name("app::mixed"),
+    );
+    assert_eq!(
+        problems,
+        [StartupProblem::Argument {
+            handler: "app::mixed".into(),
+            problem: ArgumentProblem::WrongEvent {
+                takes: HandlerKind::Webhook
+            },
+        }]
+    );
+}
