@@ -732,7 +732,7 @@ fn api_answer(
     }
 
     let Some(i) = route_index else {
-        if let Some(resp) = st.resources.handle(&method, &path, recorded.json()) {
+        if let Some(resp) = st.resources.handle(method, path, recorded.json()) {
             return resp.into_http();
         }
         return json_response(
