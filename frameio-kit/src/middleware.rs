@@ -119,6 +119,8 @@ pub struct Next<'a> {
     /// `true` once the first middleware's `handle` hook has run and its kind hook is next.
     inside: bool,
     handler: &'a Handler,
+    /// The sign-in step run around the handler, for actions that require a signed-in user.
+    gate: Option<&'a dyn crate::dispatch::SignInGate>,
 }
 
 impl std::fmt::Debug for Next<'_> {
@@ -136,7 +138,17 @@ impl<'a> Next<'a> {
             chain,
             inside: false,
             handler,
+            gate: None,
         }
+    }
+
+    /// Ends the chain in the sign-in step, which runs the handler or answers by itself.
+    pub(crate) fn with_sign_in(
+        mut self,
+        gate: Option<&'a dyn crate::dispatch::SignInGate>,
+    ) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// The handler the chain ends in.
@@ -147,13 +159,17 @@ impl<'a> Next<'a> {
     /// Runs the rest of the chain and returns its answer.
     pub fn run(self, delivery: Delivery) -> BoxFuture<'a, HandlerResult> {
         let Some((first, rest)) = self.chain.split_first() else {
-            return self.handler.call(delivery);
+            return match self.gate {
+                Some(gate) => gate.guard(delivery, self.handler),
+                None => self.handler.call(delivery),
+            };
         };
         if self.inside {
             let next = Next {
                 chain: rest,
                 inside: false,
                 handler: self.handler,
+                gate: self.gate,
             };
             match delivery.event() {
                 DeliveryEvent::Webhook(_) => first.webhook(delivery, next),
@@ -164,6 +180,7 @@ impl<'a> Next<'a> {
                 chain: self.chain,
                 inside: true,
                 handler: self.handler,
+                gate: self.gate,
             };
             first.handle(delivery, next)
         }

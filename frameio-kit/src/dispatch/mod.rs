@@ -19,7 +19,7 @@
 //! | secret | a resolver fails or returns no secret | 503 | `Configuration error.` |
 //! | verify | signature missing or wrong, timestamp outside the window (an integer too large for 64 bits is outside it) | 401 | `Invalid signature.` |
 //! | filter | action restricted to other resource types | 200 | Message `Action Not Available` |
-//! | sign-in | action requires user sign-in and the user has none | 200 | Form `Authentication Required` |
+//! | sign-in | action requires user sign-in and the user has none (innermost step of the middleware chain) | 200 | Form `Authentication Required` |
 //! | handle | middleware or handler fails with a [`ConfigurationError`](crate::ConfigurationError) | 503 | `Configuration error.` |
 //! | handle | fails otherwise, or panics | 500 | `Internal Server Error` |
 //! | reply | action returns a Message or Form | 200 | its JSON |
@@ -190,8 +190,7 @@ impl Dispatcher {
         };
         let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
         filter(route, &event)?;
-        let extension = sign_in(route, &event, &headers).await?;
-        let handling = self.handle(route, event, headers, extension);
+        let handling = self.handle(route, event, headers);
         let answer = handling.await?;
         if kind == HandlerKind::Webhook {
             return Ok(Reply::ok());
@@ -239,14 +238,13 @@ impl Dispatcher {
         route: &'s Route,
         event: DeliveryEvent,
         headers: Headers,
-        extension: Option<Box<dyn std::any::Any + Send + Sync>>,
     ) -> impl Future<Output = Result<crate::response::ActionResponse, Stop>> + Send + 's {
-        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
-        if let Some(extension) = extension {
-            delivery.set_extension_boxed(extension);
-        }
-        let handling = AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
-            .catch_unwind();
+        let delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        // The sign-in step is the innermost step of the chain (protocol.md §3): middleware
+        // sees the sign-in Form and may answer before it.
+        let next =
+            Next::new(&self.middleware, &route.handler).with_sign_in(route.sign_in.as_deref());
+        let handling = AssertUnwindSafe(next.run(delivery)).catch_unwind();
         async move {
             match handling.await {
                 Ok(Ok(answer)) => Ok(answer),
@@ -363,29 +361,6 @@ fn filter(route: &Route, event: &DeliveryEvent) -> Result<(), Stop> {
             Stop::answer(Reply::from_parts(200, APPLICATION_JSON, answer.clone())),
         ),
         _ => Ok(()),
-    }
-}
-
-/// sign-in: actions that need the user's own Adobe token sign in first.
-async fn sign_in(
-    route: &Route,
-    event: &DeliveryEvent,
-    headers: &Headers,
-) -> Result<Option<Box<dyn std::any::Any + Send + Sync>>, Stop> {
-    let (Some(gate), DeliveryEvent::Action(action)) = (&route.sign_in, event) else {
-        return Ok(None);
-    };
-    match AssertUnwindSafe(gate.check(action, headers))
-        .catch_unwind()
-        .await
-    {
-        Ok(Ok(GateOutcome::Proceed(value))) => Ok(Some(value)),
-        Ok(Ok(GateOutcome::Answer(answer))) => Err(match answer_reply(&answer) {
-            Ok(reply) => Stop::answer(reply),
-            Err(stop) => stop,
-        }),
-        Ok(Err(err)) => Err(failure_stop(err)),
-        Err(panic) => Err(panic_stop(panic.as_ref())),
     }
 }
 
