@@ -153,9 +153,21 @@ impl Dispatcher {
 
     /// Runs one delivery through the pipeline and logs one line about it.
     pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
+        self.dispatch_from(headers, body, None).await
+    }
+
+    /// [`dispatch`](Self::dispatch) for a delivery that came from `peer` (the TCP peer's
+    /// address), which the sign-in step checks against
+    /// [`trusted_proxies`](crate::auth::UserAuthBuilder::trusted_proxies).
+    pub async fn dispatch_from(
+        &self,
+        headers: Headers,
+        body: Bytes,
+        peer: Option<std::net::IpAddr>,
+    ) -> Reply {
         let started = Instant::now();
         let mut seen = Seen::default();
-        let (reply, failure) = match self.run(headers, &body, &mut seen).await {
+        let (reply, failure) = match self.run(headers, &body, peer, &mut seen).await {
             Ok(reply) => (reply, None),
             Err(stop) => (stop.reply, stop.failure),
         };
@@ -169,6 +181,7 @@ impl Dispatcher {
         &'s self,
         headers: Headers,
         body: &'b [u8],
+        peer: Option<std::net::IpAddr>,
         seen: &mut Seen<'b, 's>,
     ) -> Result<Reply, Stop> {
         let inspected = parse(body)?;
@@ -190,7 +203,7 @@ impl Dispatcher {
         };
         let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
         filter(route, &event)?;
-        let handling = self.handle(route, event, headers);
+        let handling = self.handle(route, event, headers, peer);
         let answer = handling.await?;
         if kind == HandlerKind::Webhook {
             return Ok(Reply::ok());
@@ -238,8 +251,10 @@ impl Dispatcher {
         route: &'s Route,
         event: DeliveryEvent,
         headers: Headers,
+        peer: Option<std::net::IpAddr>,
     ) -> impl Future<Output = Result<crate::response::ActionResponse, Stop>> + Send + 's {
-        let delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
+        delivery.set_peer(peer);
         // The sign-in step is the innermost step of the chain (protocol.md §3): middleware
         // sees the sign-in Form and may answer before it.
         let next =

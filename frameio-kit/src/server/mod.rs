@@ -172,7 +172,16 @@ impl Service {
                 crate::auth::LOGIN_PATH,
                 web::get().to(move |req: HttpRequest| {
                     let auth = login.clone();
-                    async move { auth_page(auth.login(req.query_string(), &headers_of(&req))) }
+                    async move {
+                        let headers = headers_of(&req);
+                        let peer = req.peer_addr().map(|a| a.ip());
+                        auth_page(auth.login_request(crate::auth::AuthRequest::new(
+                            req.path(),
+                            req.query_string(),
+                            &headers,
+                            peer,
+                        )))
+                    }
                 }),
             )
             .route(
@@ -180,7 +189,15 @@ impl Service {
                 web::get().to(move |req: HttpRequest| {
                     let auth = callback.clone();
                     async move {
-                        auth_page(auth.callback(req.query_string(), &headers_of(&req)).await)
+                        let headers = headers_of(&req);
+                        let peer = req.peer_addr().map(|a| a.ip());
+                        let request = crate::auth::AuthRequest::new(
+                            req.path(),
+                            req.query_string(),
+                            &headers,
+                            peer,
+                        );
+                        auth_page(auth.callback_request(request).await)
                     }
                 }),
             );
@@ -224,7 +241,12 @@ impl Service {
                 .ok(),
         };
         let reply = match read {
-            Some(Ok(body)) => self.dispatcher.dispatch(headers_of(&req), body).await,
+            Some(Ok(body)) => {
+                let peer = req.peer_addr().map(|a| a.ip());
+                self.dispatcher
+                    .dispatch_from(headers_of(&req), body, peer)
+                    .await
+            }
             Some(Err(refusal)) => refusal,
             None => {
                 tracing::debug!(

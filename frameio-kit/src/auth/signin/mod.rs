@@ -341,9 +341,8 @@ impl SignInGate for UserAuth {
         delivery: crate::handler::Delivery,
         handler: &'a crate::handler::Handler,
     ) -> BoxFuture<'a, crate::handler::HandlerResult> {
-        // The dispatcher does not know the peer address yet, so `trusted_proxies` has none
-        // to check a delivery's forwarded headers against.
-        Box::pin(UserAuth::guard(self, delivery, None, |d| handler.call(d)))
+        let peer = delivery.peer();
+        Box::pin(UserAuth::guard(self, delivery, peer, |d| handler.call(d)))
     }
 }
 
