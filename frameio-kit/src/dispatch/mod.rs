@@ -56,7 +56,9 @@ use body::{Inspected, Malformed};
 use reply::{Failure, Stop, answer_reply, failure_stop, panic_stop};
 
 pub use reply::{APPLICATION_JSON, Reply, TEXT_PLAIN};
-pub(crate) use route::{GateOutcome, Route, SignInGate, not_available_reply};
+#[cfg(feature = "auth")]
+pub(crate) use route::GateOutcome;
+pub(crate) use route::{Route, SignInGate, not_available_reply};
 // Kept here for the modules that prepare routes; the secret pipeline lives in `secret`.
 pub(crate) use crate::secret::RouteSecrets;
 

@@ -184,6 +184,7 @@ impl Delivery {
         self.extension.as_deref()?.downcast_ref::<T>()
     }
 
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
     pub(crate) fn set_extension_boxed(&mut self, value: Box<dyn Any + Send + Sync>) {
         self.extension = Some(Arc::from(value));
     }
