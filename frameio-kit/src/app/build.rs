@@ -107,6 +107,9 @@ impl App {
     /// Freezes the checked app.
     fn into_service(self, routes: Routes) -> Service {
         let handler_count = self.handlers.len();
+        let dev_manifest =
+            crate::manifest::is_requested(self.read_env(crate::manifest::DEV_ROUTE_ENV).as_deref())
+                .then(|| self.manifest());
         let dispatcher = Dispatcher::new(
             routes,
             self.tolerance,
@@ -120,7 +123,8 @@ impl App {
             self.body_limit,
             handler_count,
         )
-        .body_read_timeout(self.body_read_timeout);
+        .body_read_timeout(self.body_read_timeout)
+        .dev_manifest(dev_manifest);
         let service = match self.max_connections {
             Some(connections) => service.max_connections(connections),
             None => service,

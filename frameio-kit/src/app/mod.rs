@@ -306,7 +306,11 @@ impl App {
     /// Validates, binds and serves until SIGINT or SIGTERM, then shuts down gracefully
     /// (in-flight deliveries finish). Installs a `tracing` subscriber (filtered by `RUST_LOG`,
     /// default `info`) unless one is already set.
+    ///
+    /// First of all, when `FRAMEIO_KIT_PRINT_MANIFEST=1` is set, prints the app's manifest and
+    /// exits (see [`manifest::print_if_requested`](crate::manifest::print_if_requested)).
     pub async fn serve(self) -> std::io::Result<()> {
+        crate::manifest::print_if_requested(&self.handlers);
         crate::server::init_logging();
         let (host, port) = self.bind_address().inspect_err(log_startup_error)?;
         let workers = self.workers;
@@ -321,6 +325,7 @@ impl App {
 
     /// Blocking version of [`App::serve`], for a plain `fn main` (no async runtime needed).
     pub fn run(self) -> std::io::Result<()> {
+        crate::manifest::print_if_requested(&self.handlers);
         actix_web::rt::System::new().block_on(self.serve())
     }
 }

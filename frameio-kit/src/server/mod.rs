@@ -65,6 +65,8 @@ pub struct Service {
     flight: Arc<Flight>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuth>,
+    /// The manifest served at `GET /_frameio-kit/manifest`, when the operator asked for it.
+    dev_manifest: Option<Arc<crate::manifest::Manifest>>,
 }
 
 impl fmt::Debug for Service {
@@ -96,7 +98,15 @@ impl Service {
             flight: Arc::default(),
             #[cfg(feature = "auth")]
             user_auth: None,
+            dev_manifest: None,
         }
+    }
+
+    /// Serves `manifest` at [`DEV_ROUTE_PATH`](crate::manifest::DEV_ROUTE_PATH) (set by
+    /// `App::build` when [`DEV_ROUTE_ENV`](crate::manifest::DEV_ROUTE_ENV) asks for it).
+    pub(crate) fn dev_manifest(mut self, manifest: Option<crate::manifest::Manifest>) -> Self {
+        self.dev_manifest = manifest.map(Arc::new);
+        self
     }
 
     #[cfg(feature = "auth")]
@@ -164,6 +174,9 @@ impl Service {
     /// Mounts the receiver (`POST {path}`, other methods `405`), `GET /health` and, with user
     /// sign-in, `GET /auth/login` and `GET /auth/callback` into an actix-web app.
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        if let Some(manifest) = &self.dev_manifest {
+            manifest.configure_dev_route(cfg);
+        }
         #[cfg(feature = "auth")]
         if let Some(auth) = &self.user_auth {
             let login = auth.clone();
