@@ -110,13 +110,25 @@ impl App {
         let dev_manifest =
             crate::manifest::is_requested(self.read_env(crate::manifest::DEV_ROUTE_ENV).as_deref())
                 .then(|| self.manifest());
+        let recorder = self.record_dir.as_ref().and_then(|dir| {
+            crate::record::DeliveryRecorder::with_env(dir, |name| self.read_env(name))
+                .inspect_err(|err| {
+                    tracing::warn!(
+                        target: "frameio_kit::record",
+                        dir = %dir.display(),
+                        "not recording deliveries: {err}"
+                    );
+                })
+                .ok()
+        });
         let dispatcher = Dispatcher::new(
             routes,
             self.tolerance,
             Arc::clone(&self.clock),
             Arc::new(self.data),
             self.middleware.into(),
-        );
+        )
+        .with_recorder(recorder);
         let service = Service::new(
             Arc::new(dispatcher),
             self.path,

@@ -54,6 +54,8 @@ pub struct App {
     body_read_timeout: Duration,
     max_connections: Option<usize>,
     middleware: Vec<Arc<dyn ErasedMiddleware>>,
+    /// Where verified deliveries are recorded, if asked (and enabled by the environment).
+    record_dir: Option<std::path::PathBuf>,
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuthBuilder>,
@@ -105,6 +107,7 @@ impl App {
             body_read_timeout: crate::server::DEFAULT_BODY_READ_TIMEOUT,
             max_connections: None,
             middleware: Vec::new(),
+            record_dir: None,
             resolver: None,
             #[cfg(feature = "auth")]
             user_auth: None,
@@ -275,6 +278,16 @@ impl App {
         lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
     ) -> Self {
         self.env = Arc::new(lookup);
+        self
+    }
+
+    /// Records every delivery whose signature holds into `dir`, one JSON file each, for
+    /// `frameio-kit replay FILE` (see [`record`](crate::record)). Recording happens only when
+    /// the operator also sets `FRAMEIO_KIT_RECORD_DELIVERIES=1`; otherwise `build` logs a
+    /// warning and records nothing.
+    #[must_use]
+    pub fn record_deliveries(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.record_dir = Some(dir.into());
         self
     }
 

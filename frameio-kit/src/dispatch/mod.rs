@@ -103,6 +103,7 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     data: Arc<AppData>,
     middleware: Chain,
+    recorder: Option<Arc<crate::record::DeliveryRecorder>>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -145,7 +146,17 @@ impl Dispatcher {
             clock,
             data,
             middleware,
+            recorder: None,
         }
+    }
+
+    /// Records every delivery whose signature holds.
+    pub(crate) fn with_recorder(
+        mut self,
+        recorder: Option<crate::record::DeliveryRecorder>,
+    ) -> Self {
+        self.recorder = recorder.map(Arc::new);
+        self
     }
 
     /// The event types this dispatcher routes.
@@ -203,6 +214,10 @@ impl Dispatcher {
             self.verify(&keys, &timestamp, &headers, body)?;
             head
         };
+        if let Some(recorder) = &self.recorder {
+            let event_type = seen.event_type.as_deref().unwrap_or_default();
+            recorder.record_logged(event_type, &headers, body).await;
+        }
         let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
         filter(route, &event)?;
         let handling = self.handle(route, event, headers, peer);
