@@ -141,6 +141,8 @@ impl App {
             Some(connections) => service.max_connections(connections),
             None => service,
         };
+        #[cfg(feature = "install")]
+        let service = service.with_install(self.install);
         #[cfg(feature = "auth")]
         let service = match self.signed_in {
             Some(auth) => service.with_user_auth(auth),

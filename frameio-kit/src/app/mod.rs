@@ -56,6 +56,9 @@ pub struct App {
     middleware: Vec<Arc<dyn ErasedMiddleware>>,
     /// Where verified deliveries are recorded, if asked (and enabled by the environment).
     record_dir: Option<std::path::PathBuf>,
+    /// Self-service installation, mounted by the built service.
+    #[cfg(feature = "install")]
+    install: Option<crate::install::Install>,
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuthBuilder>,
@@ -108,6 +111,8 @@ impl App {
             max_connections: None,
             middleware: Vec::new(),
             record_dir: None,
+            #[cfg(feature = "install")]
+            install: None,
             resolver: None,
             #[cfg(feature = "auth")]
             user_auth: None,
@@ -289,6 +294,18 @@ impl App {
     pub fn record_deliveries(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
         self.record_dir = Some(dir.into());
         self
+    }
+
+    /// Adds self-service installation: wires the per-installation secrets, the health
+    /// middleware and [`InstallConfig`](crate::install::InstallConfig) state
+    /// ([`Install::register`](crate::install::Install::register)), and makes the built
+    /// service serve the install pages next to the receiver (see `docs/install.md`).
+    #[cfg(feature = "install")]
+    #[must_use]
+    pub fn install(self, install: crate::install::Install) -> Self {
+        let mut app = install.register(self);
+        app.install = Some(install);
+        app
     }
 
     pub(crate) fn read_env(&self, name: &str) -> Option<String> {

@@ -67,6 +67,9 @@ pub struct Service {
     user_auth: Option<crate::auth::UserAuth>,
     /// The manifest served at `GET /_frameio-kit/manifest`, when the operator asked for it.
     dev_manifest: Option<Arc<crate::manifest::Manifest>>,
+    /// The install pages, from [`App::install`](crate::App::install).
+    #[cfg(feature = "install")]
+    install: Option<crate::install::Install>,
 }
 
 impl fmt::Debug for Service {
@@ -99,7 +102,15 @@ impl Service {
             #[cfg(feature = "auth")]
             user_auth: None,
             dev_manifest: None,
+            #[cfg(feature = "install")]
+            install: None,
         }
+    }
+
+    #[cfg(feature = "install")]
+    pub(crate) fn with_install(mut self, install: Option<crate::install::Install>) -> Self {
+        self.install = install;
+        self
     }
 
     /// Serves `manifest` at [`DEV_ROUTE_PATH`](crate::manifest::DEV_ROUTE_PATH) (set by
@@ -176,6 +187,10 @@ impl Service {
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         if let Some(manifest) = &self.dev_manifest {
             manifest.configure_dev_route(cfg);
+        }
+        #[cfg(feature = "install")]
+        if let Some(install) = &self.install {
+            install.configure(cfg);
         }
         #[cfg(feature = "auth")]
         if let Some(auth) = &self.user_auth {
