@@ -684,3 +684,52 @@ async fn simulate_serves_the_page_and_relays_signed_deliveries() {
     assert!(form_post.status().is_client_error());
     child.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_records_a_delivery_that_replay_sends_again() {
+    let dir = temp_dir("app-recordings");
+    let app = RunningApp::start_with(
+        App::from_registry()
+            .env_lookup(|name| {
+                if name == frameio_kit::record::ENABLE_ENV {
+                    Some("1".to_owned())
+                } else {
+                    frameio_kit_testing::test_env(name)
+                }
+            })
+            .record_deliveries(&dir),
+    )
+    .await;
+    let env = [("WEBHOOK_SECRET", SECRET), ("CUSTOM_ACTION_SECRET", SECRET)];
+    let out = cli(&["send", &app.url, "file.ready"], &env).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // A delivery with a bad signature is not recorded.
+    let bad = reqwest_less_bad_delivery(&app.url).await;
+    assert_eq!(bad, 401);
+
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let out = cli(
+        &["replay", files[0].to_str().unwrap(), "--to", &app.url],
+        &env,
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("HTTP 200 OK"), "{}", stdout(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A `file.ready` delivery signed with the wrong secret: its status.
+async fn reqwest_less_bad_delivery(url: &str) -> u16 {
+    let out = cli(&["send", url, "file.ready", "--secret", "wrong"], &[]).await;
+    let text = stdout(&out);
+    if text.contains("HTTP 401") {
+        401
+    } else {
+        panic!("{text}{}", stderr(&out))
+    }
+}

@@ -127,6 +127,8 @@ pub struct Next<'a> {
     /// `true` once the first middleware's `handle` hook has run and its kind hook is next.
     inside: bool,
     handler: &'a Handler,
+    /// The sign-in step run around the handler, for actions that require a signed-in user.
+    gate: Option<&'a dyn crate::dispatch::SignInGate>,
 }
 
 impl std::fmt::Debug for Next<'_> {
@@ -144,7 +146,17 @@ impl<'a> Next<'a> {
             chain,
             inside: false,
             handler,
+            gate: None,
         }
+    }
+
+    /// Ends the chain in the sign-in step, which runs the handler or answers by itself.
+    pub(crate) fn with_sign_in(
+        mut self,
+        gate: Option<&'a dyn crate::dispatch::SignInGate>,
+    ) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// The handler the chain ends in.
@@ -155,19 +167,26 @@ impl<'a> Next<'a> {
     /// Runs the rest of the chain and returns its answer.
     pub fn run(self, delivery: Delivery) -> BoxFuture<'a, HandlerResult> {
         let Some((first, rest)) = self.chain.split_first() else {
+            let gate = self.gate;
+            let handler = self.handler;
+            let call = move || match gate {
+                Some(gate) => gate.guard(delivery, handler),
+                None => handler.call(delivery),
+            };
             #[cfg(feature = "otel")]
             return crate::telemetry::in_span(
-                tracing::info_span!(target: "frameio_kit::delivery", "frameio.handler", "frameio.handler" = self.handler.function()),
-                || self.handler.call(delivery),
+                tracing::info_span!(target: "frameio_kit::delivery", "frameio.handler", "frameio.handler" = handler.function()),
+                call,
             );
             #[cfg(not(feature = "otel"))]
-            return self.handler.call(delivery);
+            return call();
         };
         if self.inside {
             let next = Next {
                 chain: rest,
                 inside: false,
                 handler: self.handler,
+                gate: self.gate,
             };
             match delivery.event() {
                 DeliveryEvent::Webhook(_) => first.webhook(delivery, next),
@@ -178,6 +197,7 @@ impl<'a> Next<'a> {
                 chain: self.chain,
                 inside: true,
                 handler: self.handler,
+                gate: self.gate,
             };
             #[cfg(feature = "otel")]
             return crate::telemetry::in_span(

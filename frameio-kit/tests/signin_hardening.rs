@@ -490,3 +490,25 @@ async fn a_locked_postgres_store_answers_a_message_within_the_budget() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_trusted_local_proxy_sets_the_sign_in_link_over_http() {
+    let local: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let h = Harness::start(move |a| a.trusted_proxies([local])).await;
+    let form = h
+        .click_with(
+            "whoami",
+            "u-9",
+            &[
+                ("x-forwarded-host", "hooks.example.com"),
+                ("x-forwarded-proto", "https"),
+            ],
+        )
+        .await;
+    let link = login_url(&form);
+    assert!(
+        link.starts_with("https://hooks.example.com/auth/login?"),
+        "{link}"
+    );
+    h.server.stop(true).await.unwrap();
+}

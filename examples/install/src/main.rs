@@ -19,14 +19,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ImsConfig::new(env("IMS_CLIENT_ID")?).with_client_secret(env("IMS_CLIENT_SECRET")?),
     )?;
     let (host, port) = kit.bind_address()?;
-    let service = install.register(kit).build()?;
+    // Registers the install (secrets, health, state) and mounts its pages in the service.
+    let service = kit.install(install).build()?;
     println!("install page: {}/install", std::env::var("PUBLIC_URL")?);
     HttpServer::new(move || {
-        let (service, install) = (service.clone(), install.clone());
-        ActixApp::new().configure(move |cfg| {
-            service.configure(cfg);
-            install.configure(cfg);
-        })
+        let service = service.clone();
+        ActixApp::new().configure(move |cfg| service.configure(cfg))
     })
     .bind((host, port))?
     .run()

@@ -38,3 +38,37 @@ fn manifest_and_app_build() {
         .build()
         .expect("the installation secrets satisfy every handler");
 }
+
+/// `App::install` wires the install into the app and the built service serves its pages:
+/// the landing page over real HTTP from the service `App::build` returns.
+#[tokio::test]
+async fn the_built_service_serves_the_install_pages() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let kit = frameio_kit::App::from_registry().env_lookup(|_: &str| None);
+    let install = app::install(
+        kit.manifest(),
+        "https://acme.example.com",
+        Arc::new(MemoryStore::new()),
+        KeyRing::single(EncryptionKey::generate()),
+        ImsConfig::new("client").with_client_secret("secret"),
+    )
+    .unwrap();
+    let service = kit
+        .install(install)
+        .build()
+        .expect("the install wiring builds");
+    let server = service.start(("127.0.0.1", 0)).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /install HTTP/1.1\r\nHost: acme.example.com\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("Acme Archive"), "{response}");
+    server.stop(true).await.unwrap();
+}

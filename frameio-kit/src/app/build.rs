@@ -107,20 +107,36 @@ impl App {
     /// Freezes the checked app.
     fn into_service(self, routes: Routes) -> Service {
         let handler_count = self.handlers.len();
+        let dev_manifest =
+            crate::manifest::is_requested(self.read_env(crate::manifest::DEV_ROUTE_ENV).as_deref())
+                .then(|| self.manifest());
+        let recorder = self.record_dir.as_ref().and_then(|dir| {
+            crate::record::DeliveryRecorder::with_env(dir, |name| self.read_env(name))
+                .inspect_err(|err| {
+                    tracing::warn!(
+                        target: "frameio_kit::record",
+                        dir = %dir.display(),
+                        "not recording deliveries: {err}"
+                    );
+                })
+                .ok()
+        });
         let dispatcher = Dispatcher::new(
             routes,
             self.tolerance,
             Arc::clone(&self.clock),
             Arc::new(self.data),
             self.middleware.into(),
-        );
+        )
+        .with_recorder(recorder);
         let service = Service::new(
             Arc::new(dispatcher),
             self.path,
             self.body_limit,
             handler_count,
         )
-        .body_read_timeout(self.body_read_timeout);
+        .body_read_timeout(self.body_read_timeout)
+        .dev_manifest(dev_manifest);
         let service = match self.max_connections {
             Some(connections) => service.max_connections(connections),
             None => service,
@@ -130,6 +146,8 @@ impl App {
             Some(handle) => service.metrics(handle),
             None => service,
         };
+        #[cfg(feature = "install")]
+        let service = service.with_install(self.install);
         #[cfg(feature = "auth")]
         let service = match self.signed_in {
             Some(auth) => service.with_user_auth(auth),

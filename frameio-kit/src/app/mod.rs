@@ -54,6 +54,11 @@ pub struct App {
     body_read_timeout: Duration,
     max_connections: Option<usize>,
     middleware: Vec<Arc<dyn ErasedMiddleware>>,
+    /// Where verified deliveries are recorded, if asked (and enabled by the environment).
+    record_dir: Option<std::path::PathBuf>,
+    /// Self-service installation, mounted by the built service.
+    #[cfg(feature = "install")]
+    install: Option<crate::install::Install>,
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuthBuilder>,
@@ -107,6 +112,9 @@ impl App {
             body_read_timeout: crate::server::DEFAULT_BODY_READ_TIMEOUT,
             max_connections: None,
             middleware: Vec::new(),
+            record_dir: None,
+            #[cfg(feature = "install")]
+            install: None,
             resolver: None,
             #[cfg(feature = "auth")]
             user_auth: None,
@@ -291,6 +299,28 @@ impl App {
         self
     }
 
+    /// Records every delivery whose signature holds into `dir`, one JSON file each, for
+    /// `frameio-kit replay FILE` (see [`record`](crate::record)). Recording happens only when
+    /// the operator also sets `FRAMEIO_KIT_RECORD_DELIVERIES=1`; otherwise `build` logs a
+    /// warning and records nothing.
+    #[must_use]
+    pub fn record_deliveries(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.record_dir = Some(dir.into());
+        self
+    }
+
+    /// Adds self-service installation: wires the per-installation secrets, the health
+    /// middleware and [`InstallConfig`](crate::install::InstallConfig) state
+    /// ([`Install::register`](crate::install::Install::register)), and makes the built
+    /// service serve the install pages next to the receiver (see `docs/install.md`).
+    #[cfg(feature = "install")]
+    #[must_use]
+    pub fn install(self, install: crate::install::Install) -> Self {
+        let mut app = install.register(self);
+        app.install = Some(install);
+        app
+    }
+
     pub(crate) fn read_env(&self, name: &str) -> Option<String> {
         (self.env)(name)
     }
@@ -319,7 +349,11 @@ impl App {
     /// Validates, binds and serves until SIGINT or SIGTERM, then shuts down gracefully
     /// (in-flight deliveries finish). Installs a `tracing` subscriber (filtered by `RUST_LOG`,
     /// default `info`) unless one is already set.
+    ///
+    /// First of all, when `FRAMEIO_KIT_PRINT_MANIFEST=1` is set, prints the app's manifest and
+    /// exits (see [`manifest::print_if_requested`](crate::manifest::print_if_requested)).
     pub async fn serve(self) -> std::io::Result<()> {
+        crate::manifest::print_if_requested(&self.handlers);
         let _logs = crate::server::init_logging();
         let (host, port) = self.bind_address().inspect_err(log_startup_error)?;
         let workers = self.workers;
@@ -334,6 +368,7 @@ impl App {
 
     /// Blocking version of [`App::serve`], for a plain `fn main` (no async runtime needed).
     pub fn run(self) -> std::io::Result<()> {
+        crate::manifest::print_if_requested(&self.handlers);
         actix_web::rt::System::new().block_on(self.serve())
     }
 }

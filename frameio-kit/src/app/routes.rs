@@ -18,6 +18,7 @@ use super::is_valid_event_type;
 pub(super) type Routes = HashMap<Box<str>, Arc<Route>>;
 
 /// What the app offers handlers that require a signed-in user.
+#[cfg_attr(not(feature = "auth"), allow(dead_code))]
 pub(super) enum SignIn {
     /// Configured and valid.
     Ready(Arc<dyn SignInGate>),

@@ -19,7 +19,7 @@
 //! | secret | a resolver fails or returns no secret | 503 | `Configuration error.` |
 //! | verify | signature missing or wrong, timestamp outside the window (an integer too large for 64 bits is outside it) | 401 | `Invalid signature.` |
 //! | filter | action restricted to other resource types | 200 | Message `Action Not Available` |
-//! | sign-in | action requires user sign-in and the user has none | 200 | Form `Authentication Required` |
+//! | sign-in | action requires user sign-in and the user has none (innermost step of the middleware chain) | 200 | Form `Authentication Required` |
 //! | handle | middleware or handler fails with a [`ConfigurationError`](crate::ConfigurationError) | 503 | `Configuration error.` |
 //! | handle | fails otherwise, or panics | 500 | `Internal Server Error` |
 //! | reply | action returns a Message or Form | 200 | its JSON |
@@ -56,7 +56,9 @@ use body::{Inspected, Malformed};
 use reply::{Failure, Stop, answer_reply, failure_stop, panic_stop};
 
 pub use reply::{APPLICATION_JSON, Reply, TEXT_PLAIN};
-pub(crate) use route::{GateOutcome, Route, SignInGate, not_available_reply};
+#[cfg(feature = "auth")]
+pub(crate) use route::GateOutcome;
+pub(crate) use route::{Route, SignInGate, not_available_reply};
 // Kept here for the modules that prepare routes; the secret pipeline lives in `secret`.
 pub(crate) use crate::secret::RouteSecrets;
 
@@ -101,6 +103,7 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     data: Arc<AppData>,
     middleware: Chain,
+    recorder: Option<Arc<crate::record::DeliveryRecorder>>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -143,7 +146,17 @@ impl Dispatcher {
             clock,
             data,
             middleware,
+            recorder: None,
         }
+    }
+
+    /// Records every delivery whose signature holds.
+    pub(crate) fn with_recorder(
+        mut self,
+        recorder: Option<crate::record::DeliveryRecorder>,
+    ) -> Self {
+        self.recorder = recorder.map(Arc::new);
+        self
     }
 
     /// The event types this dispatcher routes.
@@ -153,11 +166,23 @@ impl Dispatcher {
 
     /// Runs one delivery through the pipeline and logs one line about it.
     pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
+        self.dispatch_from(headers, body, None).await
+    }
+
+    /// [`dispatch`](Self::dispatch) for a delivery that came from `peer` (the TCP peer's
+    /// address), which the sign-in step checks against
+    /// [`trusted_proxies`](crate::auth::UserAuthBuilder::trusted_proxies).
+    pub async fn dispatch_from(
+        &self,
+        headers: Headers,
+        body: Bytes,
+        peer: Option<std::net::IpAddr>,
+    ) -> Reply {
         let started = Instant::now();
         let mut seen = Seen::default();
         #[cfg(feature = "metrics")]
         let in_flight = crate::telemetry::metrics::InFlight::enter();
-        let running = self.run(headers, &body, &mut seen);
+        let running = self.run(headers, &body, peer, &mut seen);
         // telemetry: the delivery's SERVER span encloses the pipeline and its log line.
         #[cfg(feature = "otel")]
         let span = crate::telemetry::delivery_span();
@@ -199,6 +224,7 @@ impl Dispatcher {
         &'s self,
         headers: Headers,
         body: &'b [u8],
+        peer: Option<std::net::IpAddr>,
         seen: &mut Seen<'b, 's>,
     ) -> Result<Reply, Stop> {
         let inspected = parse(body)?;
@@ -218,12 +244,15 @@ impl Dispatcher {
             self.verify(&keys, &timestamp, &headers, body)?;
             head
         };
+        if let Some(recorder) = &self.recorder {
+            let event_type = seen.event_type.as_deref().unwrap_or_default();
+            recorder.record_logged(event_type, &headers, body).await;
+        }
         let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
         #[cfg(feature = "otel")]
         crate::telemetry::record_event(&event);
         filter(route, &event)?;
-        let extension = sign_in(route, &event, &headers).await?;
-        let handling = self.handle(route, event, headers, extension);
+        let handling = self.handle(route, event, headers, peer);
         let answer = handling.await?;
         if kind == HandlerKind::Webhook {
             return Ok(Reply::ok());
@@ -274,14 +303,15 @@ impl Dispatcher {
         route: &'s Route,
         event: DeliveryEvent,
         headers: Headers,
-        extension: Option<Box<dyn std::any::Any + Send + Sync>>,
+        peer: Option<std::net::IpAddr>,
     ) -> impl Future<Output = Result<crate::response::ActionResponse, Stop>> + Send + 's {
         let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
-        if let Some(extension) = extension {
-            delivery.set_extension_boxed(extension);
-        }
-        let handling = AssertUnwindSafe(Next::new(&self.middleware, &route.handler).run(delivery))
-            .catch_unwind();
+        delivery.set_peer(peer);
+        // The sign-in step is the innermost step of the chain (protocol.md §3): middleware
+        // sees the sign-in Form and may answer before it.
+        let next =
+            Next::new(&self.middleware, &route.handler).with_sign_in(route.sign_in.as_deref());
+        let handling = AssertUnwindSafe(next.run(delivery)).catch_unwind();
         async move {
             match handling.await {
                 Ok(Ok(answer)) => Ok(answer),
@@ -398,29 +428,6 @@ fn filter(route: &Route, event: &DeliveryEvent) -> Result<(), Stop> {
             Stop::answer(Reply::from_parts(200, APPLICATION_JSON, answer.clone())),
         ),
         _ => Ok(()),
-    }
-}
-
-/// sign-in: actions that need the user's own Adobe token sign in first.
-async fn sign_in(
-    route: &Route,
-    event: &DeliveryEvent,
-    headers: &Headers,
-) -> Result<Option<Box<dyn std::any::Any + Send + Sync>>, Stop> {
-    let (Some(gate), DeliveryEvent::Action(action)) = (&route.sign_in, event) else {
-        return Ok(None);
-    };
-    match AssertUnwindSafe(gate.check(action, headers))
-        .catch_unwind()
-        .await
-    {
-        Ok(Ok(GateOutcome::Proceed(value))) => Ok(Some(value)),
-        Ok(Ok(GateOutcome::Answer(answer))) => Err(match answer_reply(&answer) {
-            Ok(reply) => Stop::answer(reply),
-            Err(stop) => stop,
-        }),
-        Ok(Err(err)) => Err(failure_stop(err)),
-        Err(panic) => Err(panic_stop(panic.as_ref())),
     }
 }
 

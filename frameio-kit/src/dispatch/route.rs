@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::error::BoxError;
-use crate::event::{ActionEvent, ResourceType};
-use crate::handler::{BoxFuture, Handler, Headers};
+use crate::event::ResourceType;
+use crate::handler::{BoxFuture, Delivery, Handler, HandlerResult};
 use crate::secret::RouteSecrets;
 
 /// What the sign-in step decided for an action that requires a signed-in user.
@@ -19,13 +18,15 @@ pub(crate) enum GateOutcome {
     Answer(crate::response::ActionResponse),
 }
 
-/// The user sign-in step (protocol.md §3 row 9), provided by the `auth` module.
+/// The user sign-in step (protocol.md §3 row 9), provided by the `auth` module. It is the
+/// innermost step of the middleware chain: it either runs `handler` with the user's token
+/// left in the delivery, or answers (the sign-in Form, "Sign-in Unavailable") by itself.
 pub(crate) trait SignInGate: Send + Sync + 'static {
-    fn check<'a>(
+    fn guard<'a>(
         &'a self,
-        event: &'a ActionEvent,
-        headers: &'a Headers,
-    ) -> BoxFuture<'a, Result<GateOutcome, BoxError>>;
+        delivery: Delivery,
+        handler: &'a Handler,
+    ) -> BoxFuture<'a, HandlerResult>;
 }
 
 /// One routed handler with its secrets prepared.

@@ -143,6 +143,8 @@ pub struct Delivery {
     pub(super) headers: Headers,
     pub(super) data: Arc<AppData>,
     extension: Option<Arc<dyn Any + Send + Sync>>,
+    /// The address the delivery came from, when the HTTP adapter knows it.
+    peer: Option<std::net::IpAddr>,
 }
 
 impl fmt::Debug for Delivery {
@@ -163,7 +165,17 @@ impl Delivery {
             headers,
             data,
             extension: None,
+            peer: None,
         }
+    }
+
+    /// The address the delivery came from (the TCP peer), when the HTTP adapter knows it.
+    pub fn peer(&self) -> Option<std::net::IpAddr> {
+        self.peer
+    }
+
+    pub(crate) fn set_peer(&mut self, peer: Option<std::net::IpAddr>) {
+        self.peer = peer;
     }
 
     /// The value an earlier pipeline step left for the extractors (the signed-in user).
@@ -172,6 +184,7 @@ impl Delivery {
         self.extension.as_deref()?.downcast_ref::<T>()
     }
 
+    #[cfg_attr(not(feature = "auth"), allow(dead_code))]
     pub(crate) fn set_extension_boxed(&mut self, value: Box<dyn Any + Send + Sync>) {
         self.extension = Some(Arc::from(value));
     }

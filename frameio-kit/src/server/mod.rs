@@ -72,6 +72,11 @@ pub struct Service {
     user_auth: Option<crate::auth::UserAuth>,
     #[cfg(feature = "metrics")]
     metrics: Option<crate::telemetry::metrics::PrometheusHandle>,
+    /// The manifest served at `GET /_frameio-kit/manifest`, when the operator asked for it.
+    dev_manifest: Option<Arc<crate::manifest::Manifest>>,
+    /// The install pages, from [`App::install`](crate::App::install).
+    #[cfg(feature = "install")]
+    install: Option<crate::install::Install>,
 }
 
 impl fmt::Debug for Service {
@@ -105,7 +110,23 @@ impl Service {
             user_auth: None,
             #[cfg(feature = "metrics")]
             metrics: None,
+            dev_manifest: None,
+            #[cfg(feature = "install")]
+            install: None,
         }
+    }
+
+    #[cfg(feature = "install")]
+    pub(crate) fn with_install(mut self, install: Option<crate::install::Install>) -> Self {
+        self.install = install;
+        self
+    }
+
+    /// Serves `manifest` at [`DEV_ROUTE_PATH`](crate::manifest::DEV_ROUTE_PATH) (set by
+    /// `App::build` when [`DEV_ROUTE_ENV`](crate::manifest::DEV_ROUTE_ENV) asks for it).
+    pub(crate) fn dev_manifest(mut self, manifest: Option<crate::manifest::Manifest>) -> Self {
+        self.dev_manifest = manifest.map(Arc::new);
+        self
     }
 
     #[cfg(feature = "auth")]
@@ -196,6 +217,13 @@ impl Service {
                 }),
             );
         }
+        if let Some(manifest) = &self.dev_manifest {
+            manifest.configure_dev_route(cfg);
+        }
+        #[cfg(feature = "install")]
+        if let Some(install) = &self.install {
+            install.configure(cfg);
+        }
         #[cfg(feature = "auth")]
         if let Some(auth) = &self.user_auth {
             let login = auth.clone();
@@ -204,7 +232,16 @@ impl Service {
                 crate::auth::LOGIN_PATH,
                 web::get().to(move |req: HttpRequest| {
                     let auth = login.clone();
-                    async move { auth_page(auth.login(req.query_string(), &headers_of(&req))) }
+                    async move {
+                        let headers = headers_of(&req);
+                        let peer = req.peer_addr().map(|a| a.ip());
+                        auth_page(auth.login_request(crate::auth::AuthRequest::new(
+                            req.path(),
+                            req.query_string(),
+                            &headers,
+                            peer,
+                        )))
+                    }
                 }),
             )
             .route(
@@ -212,7 +249,15 @@ impl Service {
                 web::get().to(move |req: HttpRequest| {
                     let auth = callback.clone();
                     async move {
-                        auth_page(auth.callback(req.query_string(), &headers_of(&req)).await)
+                        let headers = headers_of(&req);
+                        let peer = req.peer_addr().map(|a| a.ip());
+                        let request = crate::auth::AuthRequest::new(
+                            req.path(),
+                            req.query_string(),
+                            &headers,
+                            peer,
+                        );
+                        auth_page(auth.callback_request(request).await)
                     }
                 }),
             );
@@ -256,7 +301,12 @@ impl Service {
                 .ok(),
         };
         let reply = match read {
-            Some(Ok(body)) => self.dispatcher.dispatch(headers_of(&req), body).await,
+            Some(Ok(body)) => {
+                let peer = req.peer_addr().map(|a| a.ip());
+                self.dispatcher
+                    .dispatch_from(headers_of(&req), body, peer)
+                    .await
+            }
             Some(Err(refusal)) => refusal,
             None => {
                 tracing::debug!(

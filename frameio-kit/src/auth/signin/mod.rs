@@ -312,7 +312,6 @@ impl UserAuth {
     /// calling it. Webhooks go straight to `run`. The dispatcher calls this as the last step
     /// of the chain, so middleware sees (and may refuse before) the sign-in prompt. `peer` is
     /// the address the delivery came from, for [`UserAuthBuilder::trusted_proxies`].
-    #[allow(dead_code)] // wired by the dispatcher (issue #17 item 9)
     pub(crate) async fn guard<F, Fut>(
         &self,
         mut delivery: crate::handler::Delivery,
@@ -337,12 +336,13 @@ impl UserAuth {
 }
 
 impl SignInGate for UserAuth {
-    fn check<'a>(
+    fn guard<'a>(
         &'a self,
-        event: &'a ActionEvent,
-        headers: &'a Headers,
-    ) -> BoxFuture<'a, Result<GateOutcome, BoxError>> {
-        Box::pin(self.sign_in_step(event, headers, None))
+        delivery: crate::handler::Delivery,
+        handler: &'a crate::handler::Handler,
+    ) -> BoxFuture<'a, crate::handler::HandlerResult> {
+        let peer = delivery.peer();
+        Box::pin(UserAuth::guard(self, delivery, peer, |d| handler.call(d)))
     }
 }
 
