@@ -257,7 +257,7 @@ impl App {
     }
 
     /// How long a delivery's body may take to arrive (default 10 s); see
-    /// [`Service::body_read_timeout`].
+    /// [`Service::body_read_timeout`](crate::Service::body_read_timeout).
     #[must_use]
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.body_read_timeout = timeout;
@@ -274,7 +274,7 @@ impl App {
     }
 
     /// The most connections kept open at once (default: below the open-file limit); see
-    /// [`Service::max_connections`].
+    /// [`Service::max_connections`](crate::Service::max_connections).
     #[must_use]
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.max_connections = Some(connections);

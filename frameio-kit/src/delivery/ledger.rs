@@ -14,7 +14,7 @@
 //! 2. [`Ledger::finish`] with the answer once it is known, so later replays get it.
 //!
 //! Engines: [`MemoryLedger`] (default: one instance sees its own replays, at the cost of a map
-//! insert) and [`StoreLedger`] over any [`Store`](crate::store::Store) (Redis: `SET NX PX`;
+//! insert) and [`StoreLedger`] over any [`Store`] (Redis: `SET NX PX`;
 //! PostgreSQL: `INSERT … ON CONFLICT`), which holds across a fleet. Entries expire when the
 //! timestamp leaves the window ([`replay_ttl`]).
 //!

@@ -102,7 +102,7 @@ impl fmt::Debug for Headers {
     }
 }
 
-/// Values shared with every handler, keyed by type (see [`State`]).
+/// Values shared with every handler, keyed by type (see [`State`](crate::State)).
 #[derive(Clone, Default)]
 pub struct AppData {
     values: HashMap<TypeId, (&'static str, Arc<dyn Any + Send + Sync>)>,
