@@ -62,7 +62,9 @@ impl<'de> MapAccess<'de> for FormMap<'de> {
 /// One submitted value, decoded leniently.
 struct Lenient<'a>(&'a Value);
 
-fn lenient_bool(value: &Value) -> Option<bool> {
+/// Reads a checkbox value leniently (`true`, `"on"`, `"yes"`, `1`, …); `None` when it is none
+/// of the accepted spellings.
+pub(crate) fn lenient_bool(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
         Value::Null => Some(false),

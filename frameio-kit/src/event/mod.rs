@@ -89,6 +89,8 @@ macro_rules! shared_accessors {
 
 mod action;
 mod form;
+
+pub(crate) use form::lenient_bool;
 mod webhook;
 
 use std::borrow::Cow;

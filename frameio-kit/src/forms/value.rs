@@ -99,24 +99,8 @@ impl FormValue for String {
     }
 }
 
-/// Reads a checkbox value leniently; `None` when it is none of the accepted spellings.
-pub(crate) fn lenient_bool(raw: &Value) -> Option<bool> {
-    match raw {
-        Value::Bool(b) => Some(*b),
-        Value::Null => Some(false),
-        Value::Number(n) => match n.as_i64() {
-            Some(0) => Some(false),
-            Some(1) => Some(true),
-            _ => None,
-        },
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "on" | "yes" | "1" | "checked" => Some(true),
-            "false" | "off" | "no" | "0" | "" => Some(false),
-            _ => None,
-        },
-        Value::Array(_) | Value::Object(_) => None,
-    }
-}
+/// Checkbox values are read like the event model reads them: one set of spellings.
+pub(crate) use crate::event::lenient_bool;
 
 impl FormValue for bool {
     const KIND: FieldKind = FieldKind::Checkbox;
