@@ -37,6 +37,16 @@ struct Named {
     resource_types: Option<Keyed<Vec<LitStr>>>,
     #[darling(default, with = parse_flag)]
     require_user_auth: Option<Keyed<()>>,
+    #[darling(default, with = parse_flag)]
+    background: Option<Keyed<()>>,
+    #[darling(default, with = parse_retries)]
+    retries: Option<Keyed<u32>>,
+    #[darling(default, with = parse_duration)]
+    dedup: Option<Keyed<u64>>,
+    #[darling(default, with = parse_duration)]
+    deadline: Option<Keyed<u64>>,
+    #[darling(default, with = parse_flag)]
+    no_deadline: Option<Keyed<()>>,
     #[darling(default, rename = "crate", with = parse_crate)]
     krate: Option<syn::Path>,
 }
@@ -50,6 +60,13 @@ pub(crate) struct Config {
     pub(crate) secret: Option<syn::Path>,
     pub(crate) resource_types: Option<Vec<LitStr>>,
     pub(crate) require_user_auth: bool,
+    pub(crate) background: bool,
+    pub(crate) retries: Option<u32>,
+    /// The dedup window in milliseconds.
+    pub(crate) dedup: Option<u64>,
+    /// The deadline in milliseconds.
+    pub(crate) deadline: Option<u64>,
+    pub(crate) no_deadline: bool,
     pub(crate) krate: syn::Path,
 }
 
@@ -167,6 +184,104 @@ fn parse_flag(meta: &Meta) -> darling::Result<Option<Keyed<()>>> {
     }
 }
 
+fn parse_retries(meta: &Meta) -> darling::Result<Option<Keyed<u32>>> {
+    let expr = value(meta)?;
+    let attempts = match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse::<u32>().ok(),
+        _ => None,
+    };
+    match attempts {
+        Some(0) => Err(Error::custom(
+            "`retries` is the number of attempts in all: at least 1",
+        )
+        .with_span(expr)),
+        Some(attempts) => Ok(keyed(meta, attempts)),
+        None => Err(Error::custom(
+            "`retries` takes the number of attempts in all, e.g. `retries = 3`",
+        )
+        .with_span(expr)),
+    }
+}
+
+fn parse_duration(meta: &Meta) -> darling::Result<Option<Keyed<u64>>> {
+    let key = key_name(meta);
+    let expr = value(meta)?;
+    let Some(lit) = as_str(expr) else {
+        return Err(Error::custom(format!(
+            "`{key}` takes a duration in a string, e.g. `{key} = \"10m\"`"
+        ))
+        .with_span(expr));
+    };
+    match duration_millis(&lit.value()) {
+        Ok(0) => Err(Error::custom(format!(
+            "`{key}` must be longer than zero{}",
+            if key == "deadline" {
+                "; use `no_deadline` to wait for the handler"
+            } else {
+                ""
+            }
+        ))
+        .with_span(lit)),
+        Ok(millis) => Ok(keyed(meta, millis)),
+        Err(why) => Err(Error::custom(format!(
+            "invalid duration \"{}\": {why}; write numbers with units, e.g. \"500ms\", \"8s\", \"4.5s\", \"10m\", \"1h\" or \"1m30s\"",
+            lit.value()
+        ))
+        .with_span(lit)),
+    }
+}
+
+/// Parses `<number>[.<fraction>]<unit>` segments (`ms`, `s`, `m`, `h`) into milliseconds,
+/// rounded down.
+pub(crate) fn duration_millis(text: &str) -> Result<u64, &'static str> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("it is empty");
+    }
+    let mut rest = text;
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or("a number needs a unit")?;
+        let (number, after) = rest.split_at(digits);
+        if number.is_empty() {
+            return Err("expected a number");
+        }
+        let unit_len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        let scale: u128 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "" => return Err("a number needs a unit"),
+            _ => return Err("unknown unit (use ms, s, m or h)"),
+        };
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty() || fraction.contains('.') || (number.contains('.') && fraction.is_empty())
+        {
+            return Err("malformed number");
+        }
+        let whole: u128 = whole.parse().map_err(|_| "number too large")?;
+        let mut part = whole.checked_mul(scale).ok_or("too long")?;
+        if !fraction.is_empty() {
+            let digits = u32::try_from(fraction.len().min(9)).unwrap_or(9);
+            let value: u128 = fraction[..digits as usize]
+                .parse()
+                .map_err(|_| "malformed number")?;
+            part += value * scale / 10_u128.pow(digits);
+        }
+        total = total.checked_add(part).ok_or("too long")?;
+        rest = after;
+    }
+    u64::try_from(total).map_err(|_| "too long")
+}
+
 fn parse_crate(meta: &Meta) -> darling::Result<Option<syn::Path>> {
     let expr = value(meta)?;
     match as_str(expr).map(LitStr::parse::<syn::Path>) {
@@ -263,6 +378,44 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
             errors.push(Error::custom(format!("`{key}` is for #[action]: {why}")).with_span(&span));
         }
     }
+    if kind == Kind::Action
+        && let Some(background) = &named.background
+    {
+        errors.push(
+            Error::custom(
+                "`background` is for #[webhook]: an action's answer is what its handler returns; use `deadline` for a slow action",
+            )
+            .with_span(&background.key),
+        );
+    }
+    if let Some(retries) = &named.retries
+        && named.background.is_none()
+    {
+        errors.push(
+            Error::custom("`retries` is for background handlers: add `background`")
+                .with_span(&retries.key),
+        );
+    }
+    if named.background.is_some() {
+        for (given, option) in [
+            (named.deadline.as_ref().map(|k| k.key), "deadline"),
+            (named.no_deadline.as_ref().map(|k| k.key), "no_deadline"),
+        ] {
+            if let Some(span) = given {
+                errors.push(
+                    Error::custom(format!(
+                        "a background handler is answered once queued: `{option}` does not apply"
+                    ))
+                    .with_span(&span),
+                );
+            }
+        }
+    } else if let (Some(_), Some(no_deadline)) = (&named.deadline, &named.no_deadline) {
+        errors.push(
+            Error::custom("use either `deadline` or `no_deadline`, not both")
+                .with_span(&no_deadline.key),
+        );
+    }
     if let Some(event) = &named.event
         && kind == Kind::Action
     {
@@ -313,6 +466,11 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
         secret: named.secret.map(|k| k.value),
         resource_types: named.resource_types.filter(|_| action).map(|k| k.value),
         require_user_auth: action && named.require_user_auth.is_some(),
+        background: named.background.is_some(),
+        retries: named.retries.map(|k| k.value),
+        dedup: named.dedup.map(|k| k.value),
+        deadline: named.deadline.map(|k| k.value),
+        no_deadline: named.no_deadline.is_some(),
         krate: named
             .krate
             .unwrap_or_else(|| syn::parse_quote!(::frameio_kit)),
@@ -321,7 +479,26 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
 
 #[cfg(test)]
 mod tests {
-    use super::event_type_problem;
+    use super::{duration_millis, event_type_problem};
+
+    #[test]
+    fn durations() {
+        for (text, millis) in [
+            ("500ms", 500),
+            ("8s", 8_000),
+            ("4.5s", 4_500),
+            ("10m", 600_000),
+            ("1h", 3_600_000),
+            ("1m30s", 90_000),
+            (" 2s ", 2_000),
+            ("0s", 0),
+        ] {
+            assert_eq!(duration_millis(text), Ok(millis), "{text}");
+        }
+        for bad in ["", "10", "10x", "s", "1.s", ".5s", "1..5s", "1 s", "99999999999999999999h"] {
+            assert!(duration_millis(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn event_type_rules() {

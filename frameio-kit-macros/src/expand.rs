@@ -128,6 +128,18 @@ fn registration(kind: Kind, config: &Config, function: &ItemFn, item: TokenStrea
     let require_user_auth = config
         .require_user_auth
         .then(|| quote!(.require_user_auth()));
+    let background = config.background.then(|| quote!(.background()));
+    let retries = config.retries.map(|n| quote!(.retries(#n)));
+    let millis = |ms: u64| quote!(::core::time::Duration::from_millis(#ms));
+    let dedup = config.dedup.map(|ms| {
+        let window = millis(ms);
+        quote!(.dedup(#window))
+    });
+    let deadline = config.deadline.map(|ms| {
+        let deadline = millis(ms);
+        quote!(.deadline(#deadline))
+    });
+    let no_deadline = config.no_deadline.then(|| quote!(.no_deadline()));
     let (resolver_type, resolver) = match &config.secret {
         None => (quote!(), quote!()),
         Some(path) => resolver(kind, &private, path),
@@ -167,6 +179,11 @@ fn registration(kind: Kind, config: &Config, function: &ItemFn, item: TokenStrea
                     #resolver
                     #resource_types
                     #require_user_auth
+                    #background
+                    #retries
+                    #dedup
+                    #deadline
+                    #no_deadline
             }
 
             #private::inventory::submit! {

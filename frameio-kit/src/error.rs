@@ -255,6 +255,46 @@ pub enum StartupProblem {
     /// A server setting is invalid.
     #[error("{0}")]
     Config(String),
+    /// An action marked `background`: only webhooks can be answered before they run.
+    #[error("{handler} runs in the background, which only webhooks can do (an action's answer is what it returns)")]
+    BackgroundOnAction {
+        /// The handler.
+        handler: String,
+    },
+    /// A background handler in a build without the `background` feature.
+    #[error(
+        "{handler} runs in the background, but frameio-kit was built without the `background` feature (add `features = [\"background\"]` to the dependency)"
+    )]
+    BackgroundNeedsFeature {
+        /// The handler.
+        handler: String,
+    },
+    /// A background handler given a deadline or an interim Message: it is answered as soon
+    /// as it is queued, so neither applies.
+    #[error("{handler} runs in the background: it is answered once queued, so `{option}` does not apply")]
+    BackgroundWithDeadline {
+        /// The handler.
+        handler: String,
+        /// The option that does not apply (`deadline`, `no_deadline`, `interim`).
+        option: &'static str,
+    },
+    /// A delivery option with an unusable value (a zero window or deadline, an interim
+    /// Message on a webhook).
+    #[error("{handler} {reason}")]
+    InvalidDeliveryOption {
+        /// The handler.
+        handler: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The background queue cannot be reached or set up.
+    #[error("the background queue ({engine}) is unreachable: {reason}")]
+    QueueUnreachable {
+        /// The engine: `sqlite`, `postgres` or `redis`.
+        engine: &'static str,
+        /// The engine's error.
+        reason: String,
+    },
 }
 
 fn sign_in_hint() -> &'static str {
@@ -278,8 +318,15 @@ impl StartupProblem {
             | Self::ResourceTypesOnWebhook { handler }
             | Self::NoResourceTypes { handler }
             | Self::UnknownResourceType { handler, .. }
-            | Self::Argument { handler, .. } => Some(handler),
-            Self::NoHandlers | Self::DuplicateEvent { .. } | Self::Config(_) => None,
+            | Self::Argument { handler, .. }
+            | Self::BackgroundOnAction { handler }
+            | Self::BackgroundNeedsFeature { handler }
+            | Self::BackgroundWithDeadline { handler, .. }
+            | Self::InvalidDeliveryOption { handler, .. } => Some(handler),
+            Self::NoHandlers
+            | Self::DuplicateEvent { .. }
+            | Self::Config(_)
+            | Self::QueueUnreachable { .. } => None,
         }
     }
 }

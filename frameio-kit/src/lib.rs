@@ -68,7 +68,14 @@ pub use server::{RunningServer, Service};
 /// | `"type"`, … | one or more event types (at least one); stack several `#[webhook]` to split them |
 /// | `secret_env = "NAME"` | read the signing secret from `NAME` at start-up instead of `WEBHOOK_SECRET` |
 /// | `secret = path::to::resolver` | resolve the secret per delivery: `async fn(&WebhookEvent) -> Result<S, E>` with `S: Into<Secrets>` |
+/// | `background` | answer `OK` once the delivery is durably queued; a worker runs the handler ([`Handler::background`], feature `background`) |
+/// | `retries = 3` | with `background`: attempts in all before the job becomes a dead letter (default 5; [`Handler::retries`]) |
+/// | `dedup = "10m"` | answer a byte-identical body accepted within the window `OK` without running ([`Handler::dedup`]) |
+/// | `deadline = "3s"` | answer `OK` once this long has passed and let the handler run on (default 4.5 s; [`Handler::deadline`]) |
+/// | `no_deadline` | wait for the handler however long it runs ([`Handler::no_deadline`]) |
 /// | `crate = "path"` | where frameio-kit is, if you renamed the dependency |
+///
+/// Durations are numbers with units: `"500ms"`, `"8s"`, `"4.5s"`, `"10m"`, `"1h"`, `"1m30s"`.
 ///
 /// The function must be a free `async fn` whose arguments implement
 /// [`FromDelivery`] (the first is usually [`WebhookEvent`]) and which returns
@@ -97,6 +104,9 @@ pub use frameio_kit_macros::webhook;
 /// | `secret = path::to::resolver` | resolve the secret per delivery: `async fn(&ActionEvent) -> Result<S, E>` with `S: Into<Secrets>` |
 /// | `resource_types = ["file", …]` | only offer the action on these types (`file`, `folder`, `version_stack`); other clicks get an "Action Not Available" message |
 /// | `require_user_auth` | run only for users signed in with Adobe; others get a sign-in Form first (needs [`App::user_auth`]) |
+/// | `deadline = "8s"` | answer with the interim Message once this long has passed and let the handler run on (default 9 s; [`Handler::deadline`]) |
+/// | `no_deadline` | wait for the handler however long it runs ([`Handler::no_deadline`]) |
+/// | `dedup = "10m"` | answer a byte-identical body accepted within the window with the first answer, without running ([`Handler::dedup`]) |
 /// | `crate = "path"` | where frameio-kit is, if you renamed the dependency |
 ///
 /// The function must be a free `async fn` whose arguments implement [`FromDelivery`] (the first

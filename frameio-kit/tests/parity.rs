@@ -216,3 +216,112 @@ fn argument_checks_are_typed_and_custom_messages_still_work() {
         }]
     );
 }
+
+#[webhook("file.ready", background, retries = 3, dedup = "10m")]
+async fn transcode(_event: WebhookEvent) -> Result<()> {
+    Ok(())
+}
+
+#[action(event = "transcribe", deadline = "4.5s", dedup = "90s")]
+async fn transcribe(_event: ActionEvent) -> Result<Message> {
+    Ok(Message::new("Done", "transcribed"))
+}
+
+#[webhook("file.deleted", no_deadline)]
+async fn cleanup(_event: WebhookEvent) -> Result<()> {
+    Ok(())
+}
+
+#[test]
+fn delivery_switches_are_the_same_both_ways() {
+    use frameio_kit::delivery::{HandlerOptions, RetryPolicy};
+    use std::time::Duration;
+
+    let by_macro = registered("parity::transcode");
+    let by_hand = Handler::webhook(["file.ready"], transcode)
+        .background()
+        .retries(3)
+        .dedup(Duration::from_secs(600))
+        .function_name("parity::transcode");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(by_macro.options(), by_hand.options());
+    assert_eq!(
+        by_macro.options(),
+        &HandlerOptions::new()
+            .retries(RetryPolicy::attempts(3))
+            .dedup(Duration::from_secs(600))
+    );
+    assert!(by_macro.is_background());
+
+    let by_macro = registered("parity::transcribe");
+    let by_hand = Handler::action("transcribe", transcribe)
+        .deadline(Duration::from_millis(4500))
+        .dedup(Duration::from_secs(90))
+        .function_name("parity::transcribe");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(by_macro.options(), by_hand.options());
+    assert_eq!(
+        by_macro.options().effective_deadline(HandlerKind::Action),
+        Some(Duration::from_millis(4500))
+    );
+
+    let by_macro = registered("parity::cleanup");
+    let by_hand = Handler::webhook(["file.deleted"], cleanup)
+        .no_deadline()
+        .function_name("parity::cleanup");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(
+        by_macro.options().effective_deadline(HandlerKind::Webhook),
+        None
+    );
+}
+
+#[test]
+fn delivery_switches_that_cannot_apply_stop_the_start() {
+    use std::time::Duration;
+    async fn act(_event: ActionEvent) -> Result<Message> {
+        Ok(Message::new("a", "b"))
+    }
+    async fn hook(_event: WebhookEvent) -> Result<()> {
+        Ok(())
+    }
+    let problems = start_up(
+        Handler::action("a", act)
+            .secret("s")
+            .background()
+            .function_name("app::act"),
+    );
+    assert_eq!(
+        problems,
+        [StartupProblem::BackgroundOnAction {
+            handler: "app::act".into()
+        }]
+    );
+    let problems = start_up(
+        Handler::webhook(["file.ready"], hook)
+            .secret("s")
+            .deadline(Duration::ZERO)
+            .dedup(Duration::ZERO)
+            .interim(Message::new("a", "b"))
+            .function_name("app::hook"),
+    );
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems.iter().all(|p| matches!(
+        p,
+        StartupProblem::InvalidDeliveryOption { handler, .. } if handler == "app::hook"
+    )));
+    let problems = start_up(
+        Handler::webhook(["file.ready"], hook)
+            .secret("s")
+            .deadline(Duration::from_secs(1))
+            .background()
+            .function_name("app::both"),
+    );
+    assert!(
+        problems.contains(&StartupProblem::BackgroundWithDeadline {
+            handler: "app::both".into(),
+            option: "deadline"
+        }),
+        "{problems:?}"
+    );
+}

@@ -270,6 +270,9 @@ async fn row1_bodies_arriving_in_several_chunks_are_gathered_before_verifying() 
         .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
             chunks,
         )));
+    // Signed again (another timestamp): the same signed request would be a replay (row 7a).
+    let request = SignedRequest::new(WEBHOOK_SECRET, body.clone())
+        .timestamp(frameio_kit_testing::signing::now() - 1);
     for (name, value) in request.header_pairs() {
         builder = builder.header(name, value);
     }

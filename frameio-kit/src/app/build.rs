@@ -16,6 +16,9 @@ impl App {
         self.add_client_from_env(&mut problems);
         let sign_in = self.finish_user_auth(&mut problems);
         self.check_settings(&mut problems);
+        #[cfg(feature = "background")]
+        let background = self.background();
+        let interim = crate::dispatch::interim_json(&self.interim);
         let routes = {
             let env = |name: &str| self.read_env(name);
             let cx = Context {
@@ -23,13 +26,86 @@ impl App {
                 resolver: self.resolver.as_ref(),
                 sign_in: &sign_in,
                 env: &env,
+                interim: &interim,
+                #[cfg(feature = "background")]
+                background: background.as_ref(),
             };
             routes::routes(&self.handlers, &cx, &mut problems)
         };
         if !problems.is_empty() {
             return Err(StartupError::new(problems));
         }
-        Ok(self.into_service(routes))
+        let semantics = self.semantics(
+            #[cfg(feature = "background")]
+            background,
+        );
+        Ok(self.into_service(routes, semantics))
+    }
+
+    /// The background handlers and their queue, when there are any (webhooks only; an
+    /// action marked `background` is a start-up problem).
+    #[cfg(feature = "background")]
+    fn background(&self) -> Option<Arc<crate::delivery::queue::Background>> {
+        use crate::delivery::queue::{
+            Background, DEFAULT_QUEUE_SQLITE_PATH, QUEUE_SQLITE_PATH_ENV, QueueBackend,
+        };
+        let handlers: Vec<_> = self
+            .handlers
+            .iter()
+            .filter(|h| h.kind == crate::HandlerKind::Webhook)
+            .filter_map(|h| Some((h.clone(), h.options.background?)))
+            .collect();
+        if handlers.is_empty() {
+            return None;
+        }
+        let backend = self.queue.backend.clone().unwrap_or_else(|| {
+            let path = self
+                .read_env(QUEUE_SQLITE_PATH_ENV)
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_QUEUE_SQLITE_PATH.to_owned());
+            QueueBackend::sqlite(path)
+        });
+        Some(Arc::new(Background::new(
+            backend,
+            handlers,
+            self.queue.workers,
+            self.shutdown_timeout,
+        )))
+    }
+
+    /// The replay ledger, dedup and late-work settings.
+    fn semantics(
+        &self,
+        #[cfg(feature = "background")] background: Option<
+            Arc<crate::delivery::queue::Background>,
+        >,
+    ) -> crate::dispatch::Semantics {
+        use super::ReplayChoice;
+        use crate::delivery::{Dedup, MemoryLedger};
+        use crate::dispatch::ReplayLedger;
+        let ledger = match &self.replay {
+            ReplayChoice::Memory => ReplayLedger::Memory(MemoryLedger::new()),
+            ReplayChoice::Shared(ledger) => ReplayLedger::Shared(Arc::clone(ledger)),
+            ReplayChoice::Off => ReplayLedger::Off,
+        };
+        // Dedup windows live with the replay ledger when it is shared (a fleet sees them),
+        // else in this process.
+        let dedup = self
+            .handlers
+            .iter()
+            .any(|h| h.options.dedup.is_some())
+            .then(|| match &self.replay {
+                ReplayChoice::Shared(ledger) => Dedup::new(Arc::clone(ledger)),
+                _ => Dedup::new(Arc::new(MemoryLedger::new())),
+            });
+        crate::dispatch::Semantics {
+            ledger,
+            dedup,
+            late: crate::delivery::LateWork::new(),
+            late_hook: self.late_hook.clone(),
+            #[cfg(feature = "background")]
+            background,
+        }
     }
 
     /// Builds the API client from `FRAMEIO_TOKEN` when none was given.
@@ -105,7 +181,7 @@ impl App {
     }
 
     /// Freezes the checked app.
-    fn into_service(self, routes: Routes) -> Service {
+    fn into_service(self, routes: Routes, semantics: crate::dispatch::Semantics) -> Service {
         let handler_count = self.handlers.len();
         let dev_manifest =
             crate::manifest::is_requested(self.read_env(crate::manifest::DEV_ROUTE_ENV).as_deref())
@@ -128,7 +204,8 @@ impl App {
             Arc::new(self.data),
             self.middleware.into(),
         )
-        .with_recorder(recorder);
+        .with_recorder(recorder)
+        .with_semantics(semantics);
         let service = Service::new(
             Arc::new(dispatcher),
             self.path,

@@ -68,6 +68,23 @@ pub struct App {
     env: EnvLookup,
     #[cfg(feature = "metrics")]
     metrics: Option<crate::telemetry::metrics::PrometheusHandle>,
+    /// Where replays are looked up (default: in memory).
+    pub(crate) replay: ReplayChoice,
+    /// The interim Message of an action that misses its deadline.
+    pub(crate) interim: crate::response::Message,
+    /// Called with every late result (a handler's own hook wins).
+    pub(crate) late_hook: Option<crate::delivery::deadline::LateHook>,
+    /// The durable queue of background handlers and its workers.
+    #[cfg(feature = "background")]
+    pub(crate) queue: crate::delivery::queue::QueueSettings,
+}
+
+/// Where the replay ledger lives.
+#[derive(Clone)]
+pub(crate) enum ReplayChoice {
+    Memory,
+    Shared(Arc<dyn crate::delivery::Ledger>),
+    Off,
 }
 
 /// Reads an environment variable (the process environment, or a test's stand-in).
@@ -123,6 +140,11 @@ impl App {
             env: Arc::new(|name| std::env::var(name).ok()),
             #[cfg(feature = "metrics")]
             metrics: None,
+            replay: ReplayChoice::Memory,
+            interim: crate::delivery::default_interim_message(),
+            late_hook: None,
+            #[cfg(feature = "background")]
+            queue: crate::delivery::queue::QueueSettings::default(),
         }
     }
 
@@ -321,6 +343,70 @@ impl App {
         app
     }
 
+    /// Keeps the replay ledger in a shared engine instead of this process's memory, so every
+    /// instance of a fleet refuses the others' replays: usually
+    /// `Arc::new(StoreLedger::new(store))` over the Redis or PostgreSQL store the instances
+    /// share (see [`App::replay_store`]). The ledger is on by default, in memory.
+    #[must_use]
+    pub fn replay_ledger(mut self, ledger: Arc<dyn crate::delivery::Ledger>) -> Self {
+        self.replay = ReplayChoice::Shared(ledger);
+        self
+    }
+
+    /// Keeps the replay ledger in this shared store (a
+    /// [`StoreLedger`](crate::delivery::StoreLedger): Redis `SET NX PX`, PostgreSQL
+    /// `INSERT … ON CONFLICT`). Dedup windows live there too.
+    #[must_use]
+    pub fn replay_store(self, store: Arc<dyn crate::store::Store>) -> Self {
+        self.replay_ledger(Arc::new(crate::delivery::StoreLedger::new(store)))
+    }
+
+    /// Turns the replay ledger off: a signed request replayed within the signature window
+    /// runs its handler again. Only for a receiver behind something that already refuses
+    /// replays.
+    #[must_use]
+    pub fn without_replay_ledger(mut self) -> Self {
+        self.replay = ReplayChoice::Off;
+        self
+    }
+
+    /// Where background handlers' jobs are queued (default: SQLite in the store's file,
+    /// `FRAMEIO_KIT_SQLITE_PATH` or `frameio-kit.sqlite`). With PostgreSQL or Redis, a fleet
+    /// of instances (and separate [`worker`](App::worker) processes) shares the jobs.
+    #[cfg(feature = "background")]
+    #[must_use]
+    pub fn queue(mut self, backend: crate::delivery::queue::QueueBackend) -> Self {
+        self.queue.backend = Some(backend);
+        self
+    }
+
+    /// How many background jobs this process runs at once (default 4). `0` runs none here:
+    /// deliveries are only queued, for [`worker`](App::worker) processes to run.
+    #[cfg(feature = "background")]
+    #[must_use]
+    pub fn background_workers(mut self, jobs: usize) -> Self {
+        self.queue.workers = jobs;
+        self
+    }
+
+    /// The Message an action gets when its handler misses its deadline (default
+    /// [`default_interim_message`](crate::delivery::default_interim_message)); a handler's
+    /// own [`Handler::interim`] wins.
+    #[must_use]
+    pub fn interim_message(mut self, message: crate::response::Message) -> Self {
+        self.interim = message;
+        self
+    }
+
+    /// Called with the result of every handler run that finished after its deadline (the
+    /// answer was already sent), unless the handler has its own
+    /// [`Handler::on_late_result`]. Late results are logged either way.
+    #[must_use]
+    pub fn on_late_result(mut self, hook: crate::delivery::deadline::LateHook) -> Self {
+        self.late_hook = Some(hook);
+        self
+    }
+
     pub(crate) fn read_env(&self, name: &str) -> Option<String> {
         (self.env)(name)
     }
@@ -359,6 +445,10 @@ impl App {
         let workers = self.workers;
         let shutdown_timeout = self.shutdown_timeout;
         let service = self.build().inspect_err(log_startup_error)?;
+        #[cfg(feature = "background")]
+        open_queue(&service)
+            .await
+            .inspect_err(log_startup_error)?;
         // Listen for SIGINT/SIGTERM before binding: from the first "listening" line on, a
         // signal means a graceful stop, never the default exit.
         let signals = crate::server::ShutdownSignals::install();
@@ -370,6 +460,77 @@ impl App {
     pub fn run(self) -> std::io::Result<()> {
         crate::manifest::print_if_requested(&self.handlers);
         actix_web::rt::System::new().block_on(self.serve())
+    }
+
+    /// Runs only background workers, in a process of their own: no HTTP server. Checks the
+    /// configuration like [`App::serve`], opens the queue (an unreachable one is a start-up
+    /// error), runs the app's background handlers with [`background_workers`] jobs at once
+    /// (4 unless set) until SIGINT or SIGTERM, then stops taking jobs and lets running ones
+    /// finish within the shutdown timeout. Any number of worker processes and receivers
+    /// can share one PostgreSQL or Redis queue; each job runs on one of them.
+    ///
+    /// [`background_workers`]: App::background_workers
+    #[cfg(feature = "background")]
+    pub async fn worker(mut self) -> std::io::Result<()> {
+        let _logs = crate::server::init_logging();
+        if self.queue.workers == 0 {
+            self.queue.workers = crate::delivery::queue::QueueSettings::default().workers;
+        }
+        let service = self.build().inspect_err(log_startup_error)?;
+        let Some(background) = service.dispatcher().background() else {
+            let error = StartupError::new(vec![StartupProblem::Config(
+                "App::worker: the app has no background handler to run".to_owned(),
+            )]);
+            log_startup_error(&error);
+            return Err(error.into());
+        };
+        open_queue(&service)
+            .await
+            .inspect_err(log_startup_error)?;
+        let mut signals = crate::server::ShutdownSignals::install();
+        let workers = background.start_workers(Arc::clone(service.dispatcher().data()));
+        tracing::info!(
+            target: "frameio_kit::delivery",
+            engine = background.engine_name(),
+            "background workers running; SIGINT or SIGTERM stops them"
+        );
+        signals.recv().await;
+        tracing::info!(
+            target: "frameio_kit::delivery",
+            "shutdown signal received; finishing running jobs"
+        );
+        if let Some(workers) = workers {
+            tokio::select! {
+                () = workers.shutdown() => {}
+                () = signals.recv() => tracing::warn!(
+                    target: "frameio_kit::delivery",
+                    "second shutdown signal: running jobs are left for another worker"
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// Blocking version of [`App::worker`], for a plain `fn main`.
+    #[cfg(feature = "background")]
+    pub fn run_worker(self) -> std::io::Result<()> {
+        actix_web::rt::System::new().block_on(self.worker())
+    }
+}
+
+/// Opens the background queue of a built app, if it has one: an unreachable queue is a
+/// start-up problem, not a failure at the first delivery.
+#[cfg(feature = "background")]
+async fn open_queue(service: &crate::Service) -> Result<(), StartupError> {
+    let Some(background) = service.dispatcher().background() else {
+        return Ok(());
+    };
+    match background.queue().await {
+        Ok(_) => Ok(()),
+        Err(err) => Err(StartupError::new(vec![StartupProblem::QueueUnreachable {
+            engine: background.engine_name(),
+            reason: crate::delivery::queue::error_chain(&err),
+        }])),
     }
 }
 

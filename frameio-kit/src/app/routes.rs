@@ -34,6 +34,11 @@ pub(super) struct Context<'a> {
     pub(super) resolver: Option<&'a SharedResolver>,
     pub(super) sign_in: &'a SignIn,
     pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+    /// The app's interim Message, as JSON.
+    pub(super) interim: &'a Bytes,
+    /// The queue background handlers are enqueued in.
+    #[cfg(feature = "background")]
+    pub(super) background: Option<&'a Arc<crate::delivery::queue::Background>>,
 }
 
 /// Builds the routes of every handler, collecting every problem.
@@ -74,6 +79,7 @@ fn route(
 ) -> Option<Arc<Route>> {
     let before = problems.len();
     problems.extend(shape(handler));
+    problems.extend(delivery_options(handler));
     problems.extend(arguments(handler, cx.data));
     let secrets = secrets(handler, cx).map_err(|p| problems.push(p)).ok();
     let sign_in = gate(handler, cx.sign_in)
@@ -87,12 +93,109 @@ fn route(
     if problems.len() > before {
         return None;
     }
+    let options = &handler.options;
+    let background = options.background.is_some();
+    let interim = match (&options.interim, handler.kind) {
+        (Some(message), HandlerKind::Action) => crate::dispatch::interim_json(message),
+        (None, HandlerKind::Action) => cx.interim.clone(),
+        _ => Bytes::new(),
+    };
     Some(Arc::new(Route {
-        handler: handler.clone(),
+        handler: if background {
+            enqueuing(handler, cx)?
+        } else {
+            handler.clone()
+        },
         secrets: secrets?,
         filter,
         sign_in,
+        deadline: if background {
+            None
+        } else {
+            options.effective_deadline(handler.kind)
+        },
+        interim,
+        dedup: options.dedup,
+        keep_body: background,
     }))
+}
+
+/// A background handler's stand-in on the receiving side: it stores the delivery in the
+/// queue and answers; a worker runs the real handler.
+#[cfg(feature = "background")]
+fn enqueuing(handler: &Handler, cx: &Context<'_>) -> Option<Handler> {
+    use crate::error::BoxError;
+    let background = Arc::clone(cx.background?);
+    let function: Arc<str> = Arc::from(handler.function.as_str());
+    let mut enqueuing = handler.clone();
+    enqueuing.call = Arc::new(move |delivery| {
+        let background = Arc::clone(&background);
+        let function = Arc::clone(&function);
+        Box::pin(async move {
+            background
+                .enqueue(&function, &delivery)
+                .await
+                .map_err(|err| Box::new(err) as BoxError)?;
+            Ok(crate::response::ActionResponse::None)
+        })
+    });
+    Some(enqueuing)
+}
+
+/// Without the `background` feature, a background handler is a start-up problem (reported
+/// by [`delivery_options`]): it gets no route.
+#[cfg(not(feature = "background"))]
+fn enqueuing(_handler: &Handler, _cx: &Context<'_>) -> Option<Handler> {
+    None
+}
+
+/// The delivery switches: what applies to the handler's kind, and usable values.
+fn delivery_options(handler: &Handler) -> Vec<StartupProblem> {
+    let handler_name = || handler.function.clone();
+    let options = &handler.options;
+    let mut problems = Vec::new();
+    if options.background.is_some() {
+        if handler.kind == HandlerKind::Action {
+            problems.push(StartupProblem::BackgroundOnAction {
+                handler: handler_name(),
+            });
+        } else if !cfg!(feature = "background") {
+            problems.push(StartupProblem::BackgroundNeedsFeature {
+                handler: handler_name(),
+            });
+        }
+        for (set, option) in [
+            (options.deadline.is_some(), "deadline"),
+            (options.no_deadline, "no_deadline"),
+            (options.interim.is_some(), "interim"),
+        ] {
+            if set {
+                problems.push(StartupProblem::BackgroundWithDeadline {
+                    handler: handler_name(),
+                    option,
+                });
+            }
+        }
+    }
+    if options.deadline.is_some_and(|d| d.is_zero()) {
+        problems.push(StartupProblem::InvalidDeliveryOption {
+            handler: handler_name(),
+            reason: "has a zero deadline; use `no_deadline` to wait for the handler".to_owned(),
+        });
+    }
+    if options.dedup.is_some_and(|d| d.is_zero()) {
+        problems.push(StartupProblem::InvalidDeliveryOption {
+            handler: handler_name(),
+            reason: "has a zero dedup window; leave `dedup` out to run every delivery".to_owned(),
+        });
+    }
+    if options.interim.is_some() && handler.kind == HandlerKind::Webhook {
+        problems.push(StartupProblem::InvalidDeliveryOption {
+            handler: handler_name(),
+            reason: "has an interim Message, which only actions can answer with (a webhook is answered `OK`)".to_owned(),
+        });
+    }
+    problems
 }
 
 /// Event count: what every handler of its kind needs.

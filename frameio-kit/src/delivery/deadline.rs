@@ -193,6 +193,20 @@ pub async fn run_with_deadline(
     if let Ok(result) = tokio::time::timeout(deadline, &mut work).await {
         return Some(result);
     }
+    spawn_late(work, started, deadline, late, context);
+    None
+}
+
+/// Lets `work`, which missed its `deadline`, run on under `late`: logs that it did, then its
+/// result, and hands the result to the context's hook. A panic is logged and reported to the
+/// hook as an error.
+pub(crate) fn spawn_late(
+    work: BoxFuture<'static, HandlerResult>,
+    started: tokio::time::Instant,
+    deadline: Duration,
+    late: &LateWork,
+    context: LateContext,
+) {
     tracing::info!(
         target: "frameio_kit::delivery",
         handler = %context.handler,
@@ -232,7 +246,6 @@ pub async fn run_with_deadline(
             }
         }
     });
-    None
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {

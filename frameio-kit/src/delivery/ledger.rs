@@ -40,12 +40,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use crate::dispatch::{APPLICATION_JSON, TEXT_PLAIN};
 use crate::handler::BoxFuture;
@@ -234,15 +234,50 @@ pub trait Ledger: Send + Sync + fmt::Debug + 'static {
 
 const SHARDS: usize = 16;
 
-/// The in-memory ledger: 16 mutex-guarded shards, expired entries swept as they are met.
+/// The in-memory ledger: 16 mutex-guarded shards of 128-bit key digests (two independently
+/// keyed SipHashes, so a collision is out of reach), expired entries swept as they are met.
+/// An entry costs about 70 bytes whatever the key's length.
 pub struct MemoryLedger {
     shards: Box<[Mutex<Shard>]>,
-    hasher: RandomState,
+    hashers: (RandomState, RandomState),
 }
+
+/// A key's 128-bit digest, already uniformly spread: the map does not hash it again.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct KeyDigest(u128);
+
+/// Hashes a [`KeyDigest`] by taking its low bits.
+#[derive(Default, Clone, Copy)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used (through `Digest`'s derived `Hash`); fold anything else.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0_u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        // Truncation is the point: the low 64 bits of a uniform digest.
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            self.0 = value as u64;
+        }
+    }
+}
+
+type DigestMap = HashMap<KeyDigest, (Instant, Option<StoredAnswer>), BuildHasherDefault<DigestHasher>>;
 
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<LedgerKey, (Instant, Option<StoredAnswer>)>,
+    entries: DigestMap,
     next_sweep: Option<Instant>,
 }
 
@@ -276,7 +311,7 @@ impl MemoryLedger {
     pub fn new() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            hasher: RandomState::new(),
+            hashers: (RandomState::new(), RandomState::new()),
         }
     }
 
@@ -298,36 +333,77 @@ impl MemoryLedger {
         self.len() == 0
     }
 
-    fn shard(&self, key: &LedgerKey) -> std::sync::MutexGuard<'_, Shard> {
-        let index = usize::try_from(self.hasher.hash_one(key) % SHARDS as u64).unwrap_or(0);
+    /// The digest of a key made of these parts, back to back.
+    fn digest(&self, parts: &[&[u8]]) -> KeyDigest {
+        let mut a = self.hashers.0.build_hasher();
+        let mut b = self.hashers.1.build_hasher();
+        for part in parts {
+            // SipHash's `write` streams: parts hash as their concatenation.
+            std::hash::Hasher::write(&mut a, part);
+            std::hash::Hasher::write(&mut b, part);
+        }
+        let (a, b) = (std::hash::Hasher::finish(&a), std::hash::Hasher::finish(&b));
+        KeyDigest((u128::from(a) << 64) | u128::from(b))
+    }
+
+    /// The digest of the replay key of a signed request, the same as
+    /// [`LedgerKey::replay`]'s, without building the key.
+    pub(crate) fn replay_digest(&self, timestamp: &str, signature: &[u8]) -> KeyDigest {
+        self.digest(&[b"replay:", timestamp.as_bytes(), b":", signature])
+    }
+
+    fn key_digest(&self, key: &LedgerKey) -> KeyDigest {
+        self.digest(&[key.0.as_bytes()])
+    }
+
+    fn shard(&self, digest: KeyDigest) -> std::sync::MutexGuard<'_, Shard> {
+        let index = usize::try_from((digest.0 >> 64) % SHARDS as u128).unwrap_or(0);
         self.shards[index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The synchronous core of [`Ledger::begin`].
-    pub fn begin_now(&self, key: &LedgerKey, ttl: Duration) -> LedgerOutcome {
+    /// The synchronous core of [`Ledger::begin`], by digest.
+    pub(crate) fn begin_digest(&self, digest: KeyDigest, ttl: Duration) -> LedgerOutcome {
         let now = Instant::now();
-        let mut shard = self.shard(key);
+        let mut shard = self.shard(digest);
         shard.sweep(now);
-        match shard.entries.get(key) {
-            Some((expires, answer)) if *expires > now => match answer {
-                Some(answer) => LedgerOutcome::Replay(answer.clone()),
-                None => LedgerOutcome::InProgress,
-            },
-            _ => {
-                shard.entries.insert(key.clone(), (now + ttl, None));
+        match shard.entries.entry(digest) {
+            std::collections::hash_map::Entry::Occupied(mut entry) => {
+                let (expires, answer) = entry.get();
+                if *expires > now {
+                    match answer {
+                        Some(answer) => LedgerOutcome::Replay(answer.clone()),
+                        None => LedgerOutcome::InProgress,
+                    }
+                } else {
+                    entry.insert((now + ttl, None));
+                    LedgerOutcome::First
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert((now + ttl, None));
                 LedgerOutcome::First
             }
         }
     }
 
+    /// The synchronous core of [`Ledger::finish`], by digest.
+    pub(crate) fn finish_digest(&self, digest: KeyDigest, answer: &StoredAnswer, ttl: Duration) {
+        let expires = Instant::now() + ttl;
+        self.shard(digest)
+            .entries
+            .insert(digest, (expires, Some(answer.clone())));
+    }
+
+    /// The synchronous core of [`Ledger::begin`].
+    pub fn begin_now(&self, key: &LedgerKey, ttl: Duration) -> LedgerOutcome {
+        self.begin_digest(self.key_digest(key), ttl)
+    }
+
     /// The synchronous core of [`Ledger::finish`].
     pub fn finish_now(&self, key: &LedgerKey, answer: &StoredAnswer, ttl: Duration) {
-        let expires = Instant::now() + ttl;
-        self.shard(key)
-            .entries
-            .insert(key.clone(), (expires, Some(answer.clone())));
+        self.finish_digest(self.key_digest(key), answer, ttl);
     }
 }
 
@@ -348,7 +424,8 @@ impl Ledger for MemoryLedger {
     }
 
     fn forget<'a>(&'a self, key: &'a LedgerKey) -> LedgerFuture<'a, ()> {
-        self.shard(key).entries.remove(key);
+        let digest = self.key_digest(key);
+        self.shard(digest).entries.remove(&digest);
         Box::pin(std::future::ready(Ok(())))
     }
 }
@@ -494,6 +571,16 @@ mod tests {
         let ledger = MemoryLedger::new();
         exercise(&ledger).await;
         assert!(!ledger.is_empty());
+        // The pipeline's digest of a request is the digest of its key.
+        let key = LedgerKey::replay("1700000000", b"v0=00ff");
+        assert_eq!(
+            ledger.replay_digest("1700000000", b"v0=00ff").0,
+            ledger.key_digest(&key).0
+        );
+        assert_ne!(
+            ledger.replay_digest("1700000000", b"v0=00fe").0,
+            ledger.key_digest(&key).0
+        );
     }
 
     #[tokio::test]

@@ -112,9 +112,16 @@ impl RetryPolicy {
     }
 }
 
+impl From<u32> for RetryPolicy {
+    /// `n` attempts in all, with the default delays.
+    fn from(max_attempts: u32) -> Self {
+        Self::attempts(max_attempts)
+    }
+}
+
 /// The delivery switches of one handler: what the `Handler` builder's `background()`,
 /// `dedup(…)`, `deadline(…)` and friends (and the macro arguments of the same names) store.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct HandlerOptions {
     /// Run the handler in a worker from the durable queue, answering `OK` once queued

@@ -405,15 +405,8 @@ async fn batch_writer(queue: Queue, mut jobs: tokio::sync::mpsc::Receiver<Pendin
 
 impl fmt::Debug for Queue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let engine = match &self.engine {
-            Engine::Sqlite(_) => "sqlite",
-            #[cfg(feature = "postgres")]
-            Engine::Postgres(_) => "postgres",
-            #[cfg(feature = "redis")]
-            Engine::Redis(_) => "redis",
-        };
         f.debug_struct("Queue")
-            .field("engine", &engine)
+            .field("engine", &self.engine_name())
             .field("name", &self.name)
             .field("options", &self.options)
             .finish()
@@ -541,6 +534,17 @@ impl Queue {
     /// The queue's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The engine's name: `sqlite`, `postgres` or `redis`.
+    pub fn engine_name(&self) -> &'static str {
+        match &self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(_) => "postgres",
+            #[cfg(feature = "redis")]
+            Engine::Redis(_) => "redis",
+        }
     }
 
     /// Stores a verified delivery for `handler` (its [`Handler::function`] name); when this
@@ -874,7 +878,7 @@ impl Runner {
     }
 }
 
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(err) = source {
@@ -1107,6 +1111,293 @@ async fn drive(
         }
     }
     tracing::info!(target: "frameio_kit::delivery", worker = %name, "worker stopped");
+}
+
+/// The SQLite file the queue uses by default: the store's (`FRAMEIO_KIT_SQLITE_PATH`, else
+/// [`DEFAULT_QUEUE_SQLITE_PATH`]).
+pub const QUEUE_SQLITE_PATH_ENV: &str = "FRAMEIO_KIT_SQLITE_PATH";
+/// The default SQLite file, the same as the default store's.
+pub const DEFAULT_QUEUE_SQLITE_PATH: &str = "frameio-kit.sqlite";
+/// The queue name an app uses unless told otherwise.
+pub const DEFAULT_QUEUE_NAME: &str = "frameio-kit";
+
+/// Where an app's background queue lives ([`App::queue`](crate::App::queue)): opened when the
+/// app starts, so an unreachable queue stops it with a clear start-up problem.
+#[derive(Clone)]
+pub struct QueueBackend {
+    engine: BackendEngine,
+    name: String,
+    options: QueueOptions,
+}
+
+#[derive(Clone)]
+enum BackendEngine {
+    Sqlite { path: std::path::PathBuf, durable: bool },
+    #[cfg(feature = "postgres")]
+    Postgres(String),
+    #[cfg(feature = "redis")]
+    Redis(String),
+    Opened(Queue),
+}
+
+impl fmt::Debug for QueueBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // URLs may hold passwords: only the engine is shown.
+        f.debug_struct("QueueBackend")
+            .field("engine", &self.engine_name())
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl QueueBackend {
+    fn with_engine(engine: BackendEngine) -> Self {
+        Self {
+            engine,
+            name: DEFAULT_QUEUE_NAME.to_owned(),
+            options: QueueOptions::default(),
+        }
+    }
+
+    /// The embedded SQLite queue in this file (it may be the store's file).
+    pub fn sqlite(path: impl Into<std::path::PathBuf>) -> Self {
+        Self::with_engine(BackendEngine::Sqlite {
+            path: path.into(),
+            durable: false,
+        })
+    }
+
+    /// [`QueueBackend::sqlite`] with every commit flushed to the disk, so a queued job also
+    /// survives a power loss (see [`Queue::sqlite_with`]).
+    pub fn sqlite_durable(path: impl Into<std::path::PathBuf>) -> Self {
+        Self::with_engine(BackendEngine::Sqlite {
+            path: path.into(),
+            durable: true,
+        })
+    }
+
+    /// The PostgreSQL queue at `url`: every instance pointing at it shares the jobs.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(url: impl Into<String>) -> Self {
+        Self::with_engine(BackendEngine::Postgres(url.into()))
+    }
+
+    /// The Redis queue at `url`: every instance pointing at it shares the jobs.
+    #[cfg(feature = "redis")]
+    pub fn redis(url: impl Into<String>) -> Self {
+        Self::with_engine(BackendEngine::Redis(url.into()))
+    }
+
+    /// A queue you opened yourself (its name and options are its own).
+    pub fn opened(queue: Queue) -> Self {
+        let name = queue.name().to_owned();
+        let options = queue.options;
+        Self {
+            engine: BackendEngine::Opened(queue),
+            name,
+            options,
+        }
+    }
+
+    /// The queue's name (default [`DEFAULT_QUEUE_NAME`]): apps sharing a database keep their
+    /// jobs apart by name.
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Worker timing (heartbeats).
+    #[must_use]
+    pub fn options(mut self, options: QueueOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The engine's name, for logs and start-up problems.
+    pub fn engine_name(&self) -> &'static str {
+        match &self.engine {
+            BackendEngine::Sqlite { .. } => "sqlite",
+            #[cfg(feature = "postgres")]
+            BackendEngine::Postgres(_) => "postgres",
+            #[cfg(feature = "redis")]
+            BackendEngine::Redis(_) => "redis",
+            BackendEngine::Opened(queue) => queue.engine_name(),
+        }
+    }
+
+    /// Opens (and migrates) the queue.
+    ///
+    /// # Errors
+    ///
+    /// The engine's, when it is unreachable or cannot be set up.
+    pub async fn open(&self) -> Result<Queue, QueueError> {
+        let queue = match &self.engine {
+            BackendEngine::Sqlite { path, durable } => {
+                Queue::sqlite_with(path, &self.name, *durable).await?
+            }
+            #[cfg(feature = "postgres")]
+            BackendEngine::Postgres(url) => Queue::postgres(url, &self.name).await?,
+            #[cfg(feature = "redis")]
+            BackendEngine::Redis(url) => Queue::redis(url, &self.name).await?,
+            BackendEngine::Opened(queue) => return Ok(queue.clone()),
+        };
+        Ok(queue.with_options(self.options))
+    }
+}
+
+/// The app's queue settings (`App::queue`, `App::background_workers`).
+#[derive(Debug, Clone)]
+pub(crate) struct QueueSettings {
+    /// `None`: SQLite in the store's file.
+    pub(crate) backend: Option<QueueBackend>,
+    /// Jobs run at once by the in-process workers; 0 runs none in this process.
+    pub(crate) workers: usize,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            backend: None,
+            workers: 4,
+        }
+    }
+}
+
+/// An app's background handlers, their queue (opened once, on first need) and its workers.
+pub(crate) struct Background {
+    backend: QueueBackend,
+    queue: tokio::sync::OnceCell<Queue>,
+    handlers: Vec<(Handler, RetryPolicy)>,
+    workers: usize,
+    shutdown_timeout: Duration,
+}
+
+impl fmt::Debug for Background {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Background")
+            .field("backend", &self.backend)
+            .field("handlers", &self.handlers.len())
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Background {
+    pub(crate) fn new(
+        backend: QueueBackend,
+        handlers: Vec<(Handler, RetryPolicy)>,
+        workers: usize,
+        shutdown_timeout: Duration,
+    ) -> Self {
+        Self {
+            backend,
+            queue: tokio::sync::OnceCell::new(),
+            handlers,
+            workers,
+            shutdown_timeout,
+        }
+    }
+
+    /// The backend's engine name.
+    pub(crate) fn engine_name(&self) -> &'static str {
+        self.backend.engine_name()
+    }
+
+    /// The queue, opened on first use (a failed open is tried again next time).
+    pub(crate) async fn queue(&self) -> Result<&Queue, QueueError> {
+        self.queue.get_or_try_init(|| self.backend.open()).await
+    }
+
+    /// Stores a verified delivery for the background handler `function`.
+    pub(crate) async fn enqueue(
+        &self,
+        function: &str,
+        delivery: &Delivery,
+    ) -> Result<JobId, QueueError> {
+        let body = delivery.raw_body().ok_or(QueueError::InvalidBody)?;
+        let timestamp = match delivery.event() {
+            DeliveryEvent::Webhook(event) => event.timestamp(),
+            DeliveryEvent::Action(event) => event.timestamp(),
+        };
+        let queue = self.queue().await?;
+        let id = queue
+            .enqueue(function, body, delivery.headers(), timestamp)
+            .await?;
+        tracing::debug!(
+            target: "frameio_kit::delivery",
+            job = %id, handler = function, "background job queued"
+        );
+        Ok(id)
+    }
+
+    /// Starts this process's workers (none when the app asked for 0): a task that opens the
+    /// queue (trying again while it is unreachable) and runs the handlers until shut down.
+    pub(crate) fn start_workers(self: &Arc<Self>, data: Arc<AppData>) -> Option<Workers> {
+        if self.workers == 0 {
+            return None;
+        }
+        let token = CancellationToken::new();
+        let stop = token.clone();
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let mut wait = Duration::from_millis(500);
+            let queue = loop {
+                match this.queue().await {
+                    Ok(queue) => break queue.clone(),
+                    Err(err) => {
+                        tracing::error!(
+                            target: "frameio_kit::delivery",
+                            engine = this.engine_name(), error = %error_chain(&err),
+                            "background queue unreachable: workers will try again"
+                        );
+                        tokio::select! {
+                            () = stop.cancelled() => return,
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                        wait = (wait * 2).min(Duration::from_secs(30));
+                    }
+                }
+            };
+            let mut worker = Worker::new(queue)
+                .data(data)
+                .concurrency(this.workers)
+                .shutdown_timeout(this.shutdown_timeout);
+            for (handler, policy) in &this.handlers {
+                worker = worker.handler(handler.clone(), *policy);
+            }
+            match worker.start() {
+                Ok(handle) => {
+                    stop.cancelled().await;
+                    handle.shutdown().await;
+                }
+                Err(err) => tracing::error!(
+                    target: "frameio_kit::delivery",
+                    error = %error_chain(&err), "background workers cannot start"
+                ),
+            }
+        });
+        Some(Workers { token, task })
+    }
+}
+
+/// This process's running workers (see [`Background::start_workers`]).
+#[derive(Debug)]
+pub(crate) struct Workers {
+    token: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Workers {
+    /// Stops taking jobs, lets running ones finish within the shutdown timeout, and leaves
+    /// the rest in the queue.
+    pub(crate) async fn shutdown(self) {
+        self.token.cancel();
+        if let Err(err) = self.task.await {
+            tracing::error!(target: "frameio_kit::delivery", error = %err, "worker task failed");
+        }
+    }
 }
 
 #[cfg(test)]

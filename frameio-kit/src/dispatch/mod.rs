@@ -36,19 +36,18 @@
 mod body;
 mod reply;
 mod route;
+mod semantics;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 
-use crate::handler::{AppData, Delivery, DeliveryEvent, HandlerKind, Headers};
+use crate::handler::{AppData, BoxFuture, Delivery, DeliveryEvent, HandlerKind, HandlerResult, Headers};
 use crate::middleware::{Chain, Next};
 use crate::signature::{self, SIGNATURE_HEADER, SigningKey, TIMESTAMP_HEADER};
 
@@ -59,6 +58,7 @@ pub use reply::{APPLICATION_JSON, Reply, TEXT_PLAIN};
 #[cfg(feature = "auth")]
 pub(crate) use route::GateOutcome;
 pub(crate) use route::{Route, SignInGate, not_available_reply};
+pub(crate) use semantics::{ReplayLedger, Semantics, interim_json};
 // Kept here for the modules that prepare routes; the secret pipeline lives in `secret`.
 pub(crate) use crate::secret::RouteSecrets;
 
@@ -104,6 +104,7 @@ pub struct Dispatcher {
     data: Arc<AppData>,
     middleware: Chain,
     recorder: Option<Arc<crate::record::DeliveryRecorder>>,
+    semantics: Semantics,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -147,7 +148,31 @@ impl Dispatcher {
             data,
             middleware,
             recorder: None,
+            semantics: Semantics::default(),
         }
+    }
+
+    /// Sets the replay ledger, dedup, late work and background queue.
+    pub(crate) fn with_semantics(mut self, semantics: Semantics) -> Self {
+        self.semantics = semantics;
+        self
+    }
+
+    /// The app's shared values (what worker-run handlers' extractors read too).
+    #[cfg_attr(not(feature = "background"), allow(dead_code))]
+    pub(crate) fn data(&self) -> &Arc<AppData> {
+        &self.data
+    }
+
+    /// Handler runs that missed their deadline and are still going (shutdown waits for them).
+    pub fn late_work(&self) -> &crate::delivery::LateWork {
+        &self.semantics.late
+    }
+
+    /// The background queue and its workers, when a handler runs in the background.
+    #[cfg(feature = "background")]
+    pub(crate) fn background(&self) -> Option<&Arc<crate::delivery::queue::Background>> {
+        self.semantics.background.as_ref()
     }
 
     /// Records every delivery whose signature holds.
@@ -223,7 +248,7 @@ impl Dispatcher {
     async fn run<'b, 's>(
         &'s self,
         headers: Headers,
-        body: &'b [u8],
+        body: &'b Bytes,
         peer: Option<std::net::IpAddr>,
         seen: &mut Seen<'b, 's>,
     ) -> Result<Reply, Stop> {
@@ -244,20 +269,105 @@ impl Dispatcher {
             self.verify(&keys, &timestamp, &headers, body)?;
             head
         };
+        // replay (row 7a): one set-if-absent on the exact (timestamp, signature) pair.
+        let ticket = self
+            .semantics
+            .replay_begin(
+                timestamp.raw,
+                timestamp_value,
+                headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
+                self.clock.now(),
+                self.tolerance,
+            )
+            .await?;
+        let event_type = seen.event_type.as_deref().unwrap_or_default();
+        let result = self
+            .accepted(route, event_type, headers, body, peer, timestamp_value, head)
+            .await;
+        if let Some(ticket) = ticket {
+            let reply = match &result {
+                Ok(reply) => reply,
+                Err(stop) => &stop.reply,
+            };
+            self.semantics.replay_finish(ticket, reply).await;
+        }
+        result
+    }
+
+    /// Everything after the replay check: record, build, filter, dedup, handle, reply.
+    #[allow(clippy::too_many_arguments)]
+    async fn accepted(
+        &self,
+        route: &Arc<Route>,
+        event_type: &str,
+        headers: Headers,
+        body: &Bytes,
+        peer: Option<std::net::IpAddr>,
+        timestamp: i64,
+        head: Option<Box<DeliveryEvent>>,
+    ) -> Result<Reply, Stop> {
         if let Some(recorder) = &self.recorder {
-            let event_type = seen.event_type.as_deref().unwrap_or_default();
             recorder.record_logged(event_type, &headers, body).await;
         }
-        let event = build(body, kind, timestamp_value, head.map(|head| *head))?;
+        let kind = route.handler.kind;
+        let event = build(body, kind, timestamp, head.map(|head| *head))?;
         #[cfg(feature = "otel")]
         crate::telemetry::record_event(&event);
         filter(route, &event)?;
-        let handling = self.handle(route, event, headers, peer);
-        let answer = handling.await?;
-        if kind == HandlerKind::Webhook {
-            return Ok(Reply::ok());
+        let dedup = match route.dedup {
+            Some(window) => Some((self.dedup(route, body, window).await?, window)),
+            None => None,
+        };
+        let result = match self.handle(route, event, headers, peer, body).await {
+            Ok(Some(_)) | Ok(None) if kind == HandlerKind::Webhook => Ok(Reply::ok()),
+            Ok(Some(answer)) => answer_reply(&answer),
+            Ok(None) => Ok(Reply::from_parts(200, APPLICATION_JSON, route.interim.clone())),
+            Err(stop) => Err(stop),
+        };
+        if let Some((Some(ticket), window)) = dedup {
+            let reply = match &result {
+                Ok(reply) => reply,
+                Err(stop) => &stop.reply,
+            };
+            self.semantics.dedup_finish(ticket, reply, window).await;
         }
-        answer_reply(&answer)
+        result
+    }
+
+    /// dedup: a body accepted within the window is answered without running again: with the
+    /// first run's answer, or, while it runs, `OK` (webhooks) or the interim Message.
+    async fn dedup(
+        &self,
+        route: &Route,
+        body: &[u8],
+        window: Duration,
+    ) -> Result<Option<crate::delivery::dedup::DedupTicket>, Stop> {
+        use crate::delivery::DedupOutcome;
+        let Some(dedup) = &self.semantics.dedup else {
+            return Ok(None);
+        };
+        let reply = match dedup.begin(&route.handler.function, body, window).await {
+            Ok(DedupOutcome::Run(ticket)) => return Ok(Some(ticket)),
+            Ok(DedupOutcome::Duplicate(Some(answer))) => semantics::replayed(&answer),
+            Ok(_) if route.handler.kind == HandlerKind::Webhook => Reply::ok(),
+            Ok(_) => Reply::from_parts(200, APPLICATION_JSON, route.interim.clone()),
+            Err(err) => {
+                // Dedup only saves work: without its engine, run the handler.
+                tracing::warn!(
+                    target: "frameio_kit::delivery",
+                    handler = %route.handler.function,
+                    error = %reply::ErrorChain(&err),
+                    "dedup unavailable: running the handler"
+                );
+                return Ok(None);
+            }
+        };
+        tracing::info!(
+            target: "frameio_kit::delivery",
+            handler = %route.handler.function,
+            "same body as a delivery accepted within the dedup window: answered without running"
+        );
+        Err(Stop::answer(reply))
     }
 
     /// route: the handler for this type (404 without one).
@@ -294,31 +404,76 @@ impl Dispatcher {
     }
 
     /// handle: middleware and the handler; a panic costs this delivery a 500, not the server.
+    /// `Ok(None)` when the handler missed its deadline (it runs on, tracked as late work).
     ///
     /// Not an `async fn`: its arguments would stay in the future's state (and so in every
     /// delivery's allocation) for the whole handler run. The delivery is built before the
     /// future, which only holds the boxed handler future.
     fn handle<'s>(
         &'s self,
-        route: &'s Route,
+        route: &'s Arc<Route>,
         event: DeliveryEvent,
         headers: Headers,
         peer: Option<std::net::IpAddr>,
-    ) -> impl Future<Output = Result<crate::response::ActionResponse, Stop>> + Send + 's {
+        body: &Bytes,
+    ) -> impl Future<Output = Result<Option<crate::response::ActionResponse>, Stop>> + Send + 's
+    {
         let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
         delivery.set_peer(peer);
-        // The sign-in step is the innermost step of the chain (protocol.md §3): middleware
-        // sees the sign-in Form and may answer before it.
-        let next =
-            Next::new(&self.middleware, &route.handler).with_sign_in(route.sign_in.as_deref());
-        let handling = AssertUnwindSafe(next.run(delivery)).catch_unwind();
+        if route.keep_body {
+            delivery.set_raw_body(body.clone());
+        }
+        let hook = route
+            .handler
+            .late_hook
+            .as_ref()
+            .or(self.semantics.late_hook.as_ref());
+        // The hook gets a copy of the delivery: made only when there is a hook to get it.
+        let copy = match (route.deadline, hook) {
+            (Some(_), Some(_)) => Some(delivery.clone()),
+            _ => None,
+        };
+        let work = self.work(route, delivery);
+        let function = route.handler.function.as_str();
+        let running = semantics::run(work, route.deadline, &self.semantics.late, move || {
+            semantics::late_context(function, hook, copy)
+        });
         async move {
-            match handling.await {
-                Ok(Ok(answer)) => Ok(answer),
-                Ok(Err(err)) => Err(failure_stop(err)),
+            match running.await {
+                Ok(semantics::Ran::Done(Ok(answer))) => Ok(Some(answer)),
+                Ok(semantics::Ran::Done(Err(err))) => Err(failure_stop(err)),
+                Ok(semantics::Ran::Late) => Ok(None),
                 Err(panic) => Err(panic_stop(panic.as_ref())),
             }
         }
+    }
+
+    /// The middleware chain and the handler as one owned future, so a run that misses its
+    /// deadline can go on after the answer. Without middleware or sign-in it is the
+    /// handler's own future (no extra allocation).
+    fn work(&self, route: &Arc<Route>, delivery: Delivery) -> BoxFuture<'static, HandlerResult> {
+        if self.middleware.is_empty() && route.sign_in.is_none() {
+            #[cfg(feature = "otel")]
+            {
+                let route = Arc::clone(route);
+                return crate::telemetry::in_span(
+                    tracing::info_span!(target: "frameio_kit::delivery", "frameio.handler", "frameio.handler" = route.handler.function()),
+                    move || route.handler.call(delivery),
+                );
+            }
+            #[cfg(not(feature = "otel"))]
+            return route.handler.call(delivery);
+        }
+        let route = Arc::clone(route);
+        let chain = Arc::clone(&self.middleware);
+        Box::pin(async move {
+            // The sign-in step is the innermost step of the chain (protocol.md §3):
+            // middleware sees the sign-in Form and may answer before it.
+            Next::new(&chain, &route.handler)
+                .with_sign_in(route.sign_in.as_deref())
+                .run(delivery)
+                .await
+        })
     }
 }
 

@@ -37,6 +37,14 @@ pub(crate) struct Route {
     pub(crate) filter: Option<(Vec<ResourceType>, Bytes)>,
     /// The sign-in step, for actions that require a signed-in user.
     pub(crate) sign_in: Option<Arc<dyn SignInGate>>,
+    /// When the answer stops waiting for the handler (`None`: it waits to the end).
+    pub(crate) deadline: Option<std::time::Duration>,
+    /// The JSON of the interim Message an action gets at its deadline.
+    pub(crate) interim: Bytes,
+    /// The retry-dedup window, if the handler uses one.
+    pub(crate) dedup: Option<std::time::Duration>,
+    /// `true` for a background handler: the delivery keeps its raw body for the queue.
+    pub(crate) keep_body: bool,
 }
 
 impl fmt::Debug for Route {
@@ -46,6 +54,9 @@ impl fmt::Debug for Route {
             .field("secrets", &self.secrets)
             .field("filter", &self.filter.as_ref().map(|(types, _)| types))
             .field("sign_in", &self.sign_in.is_some())
+            .field("deadline", &self.deadline)
+            .field("dedup", &self.dedup)
+            .field("keep_body", &self.keep_body)
             .finish()
     }
 }

@@ -145,6 +145,8 @@ pub struct Delivery {
     extension: Option<Arc<dyn Any + Send + Sync>>,
     /// The address the delivery came from, when the HTTP adapter knows it.
     peer: Option<std::net::IpAddr>,
+    /// The raw body, kept only for background handlers (it is what gets queued).
+    raw_body: Option<bytes::Bytes>,
 }
 
 impl fmt::Debug for Delivery {
@@ -166,7 +168,20 @@ impl Delivery {
             data,
             extension: None,
             peer: None,
+            raw_body: None,
         }
+    }
+
+    /// Keeps the raw body with the delivery (for a background handler's queue).
+    #[cfg_attr(not(feature = "background"), allow(dead_code))]
+    pub(crate) fn set_raw_body(&mut self, body: bytes::Bytes) {
+        self.raw_body = Some(body);
+    }
+
+    /// The raw body, when kept.
+    #[cfg_attr(not(feature = "background"), allow(dead_code))]
+    pub(crate) fn raw_body(&self) -> Option<&bytes::Bytes> {
+        self.raw_body.as_ref()
     }
 
     /// The address the delivery came from (the TCP peer), when the HTTP adapter knows it.

@@ -43,8 +43,13 @@ use std::any::type_name;
 use std::fmt;
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use crate::delivery::deadline::LateHook;
+use crate::delivery::{HandlerOptions, RetryPolicy};
 use crate::error::BoxError;
 use crate::event::ResourceType;
+use crate::response::Message;
 use crate::response::ActionResponse;
 use crate::secret::{Secret, SecretResolver, SecretSource, SharedResolver};
 
@@ -78,6 +83,10 @@ pub struct Handler {
     pub(crate) require_user_auth: bool,
     pub(crate) checks: Vec<ArgCheck>,
     pub(crate) call: ErasedCall,
+    /// The delivery switches: background, retries, dedup, deadline, interim Message.
+    pub(crate) options: HandlerOptions,
+    /// Called with the result of a run that finished after its deadline.
+    pub(crate) late_hook: Option<LateHook>,
 }
 
 impl Handler {
@@ -99,6 +108,8 @@ impl Handler {
             require_user_auth: false,
             checks,
             call,
+            options: HandlerOptions::default(),
+            late_hook: None,
         }
     }
 
@@ -200,6 +211,81 @@ impl Handler {
         self.resource_types.as_deref()
     }
 
+    /// Runs this webhook in the background: once the delivery has passed the checks and the
+    /// middleware, it is stored in the app's durable queue and answered `200 OK` at once; a
+    /// worker runs the handler later, with the same extractors, retrying failures with the
+    /// default [`RetryPolicy`] (5 attempts). Webhooks only; needs the `background` feature
+    /// (see `docs/delivery.md`). Macro: `#[webhook("…", background)]`.
+    #[must_use]
+    pub fn background(mut self) -> Self {
+        self.options = self.options.background();
+        self
+    }
+
+    /// Runs this webhook in the background (see [`Handler::background`]) with this retry
+    /// policy, or this many attempts in all: `.retries(3)`. Macro: `background, retries = 3`.
+    #[must_use]
+    pub fn retries(mut self, policy: impl Into<RetryPolicy>) -> Self {
+        self.options = self.options.retries(policy.into());
+        self
+    }
+
+    /// Answers `OK` without running when a delivery with a byte-identical body was accepted
+    /// within `window` (Frame.io's retries of one event carry the same body). Two genuinely
+    /// separate events with identical bodies inside the window collapse into one. Macro:
+    /// `dedup = "10m"`.
+    #[must_use]
+    pub fn dedup(mut self, window: Duration) -> Self {
+        self.options = self.options.dedup(window);
+        self
+    }
+
+    /// Answers in time when the handler is slow: an action still running at `deadline`
+    /// (default 9 s) gets its interim Message, a webhook (default 4.5 s) `OK`; the handler
+    /// keeps running and its late result is logged and passed to the late-result hook.
+    /// Macro: `deadline = "8s"`.
+    #[must_use]
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Waits for the handler however long it runs (Frame.io may then give up and retry).
+    /// Macro: `no_deadline`.
+    #[must_use]
+    pub fn no_deadline(mut self) -> Self {
+        self.options = self.options.no_deadline();
+        self
+    }
+
+    /// The Message an action gets when it misses its deadline (default: the app's
+    /// [`interim_message`](crate::App::interim_message)). Actions only.
+    #[must_use]
+    pub fn interim(mut self, message: Message) -> Self {
+        self.options = self.options.interim(message);
+        self
+    }
+
+    /// Called with the result of a run that finished after its deadline (instead of the
+    /// app's [`on_late_result`](crate::App::on_late_result) hook), e.g. to tell the user with
+    /// a comment. Build it with [`late_hook`](crate::delivery::deadline::late_hook).
+    #[must_use]
+    pub fn on_late_result(mut self, hook: LateHook) -> Self {
+        self.late_hook = Some(hook);
+        self
+    }
+
+    /// The delivery switches set with [`background`](Self::background),
+    /// [`dedup`](Self::dedup), [`deadline`](Self::deadline) and the others.
+    pub fn options(&self) -> &HandlerOptions {
+        &self.options
+    }
+
+    /// `true` when the handler runs in the background.
+    pub fn is_background(&self) -> bool {
+        self.options.background.is_some()
+    }
+
     /// The name shown in logs and start-up errors (for macro handlers, `module::function`).
     #[must_use]
     pub fn function_name(mut self, name: impl Into<String>) -> Self {
@@ -250,6 +336,8 @@ impl fmt::Debug for Handler {
             .field("secret", &self.secret)
             .field("resource_types", &self.resource_types)
             .field("require_user_auth", &self.require_user_auth)
+            .field("options", &self.options)
+            .field("late_hook", &self.late_hook.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -111,6 +111,8 @@ impl Service {
             .run();
         let handle = server.handle();
         let task = tokio::spawn(server);
+        #[cfg(feature = "background")]
+        let workers = self.start_workers();
         tracing::info!(
             target: "frameio_kit::server",
             address = %local_addr,
@@ -127,7 +129,71 @@ impl Service {
             handle,
             task,
             service: self.clone(),
+            shutdown_timeout,
+            #[cfg(feature = "background")]
+            workers,
         })
+    }
+
+    /// The app's background queue, opened if it was not yet: to list, retry and discard
+    /// dead letters ([`Queue::dead_letters`](crate::delivery::queue::Queue::dead_letters)
+    /// and friends). `None` when no handler runs in the background.
+    ///
+    /// # Errors
+    ///
+    /// The engine's, when the queue is unreachable.
+    #[cfg(feature = "background")]
+    pub async fn queue(
+        &self,
+    ) -> Option<Result<crate::delivery::queue::Queue, crate::delivery::queue::QueueError>> {
+        let background = self.dispatcher.background()?;
+        Some(background.queue().await.cloned())
+    }
+
+    /// Starts this process's background workers, when the app has background handlers (and
+    /// did not ask for none here). [`Service::start`] and [`App::serve`](crate::App::serve)
+    /// call it; call it yourself when you mount the service in your own actix-web server,
+    /// and shut them down when it stops.
+    #[cfg(feature = "background")]
+    pub(crate) fn start_workers(&self) -> Option<crate::delivery::queue::Workers> {
+        let background = self.dispatcher.background()?;
+        background.start_workers(Arc::clone(self.dispatcher.data()))
+    }
+}
+
+/// After the HTTP server stopped: stops the background workers (running jobs finish within
+/// the shutdown timeout, the rest stay queued) and waits for late handler runs, both within
+/// `timeout`.
+async fn finish_background(
+    service: &Service,
+    #[cfg(feature = "background")] workers: Option<crate::delivery::queue::Workers>,
+    timeout: Duration,
+) {
+    let late = service.dispatcher.late_work();
+    let waiting = late.len();
+    if waiting > 0 {
+        tracing::info!(
+            target: "frameio_kit::server",
+            handlers = waiting,
+            "waiting for handler runs that missed their deadline"
+        );
+    }
+    let late_done = late.wait(timeout);
+    #[cfg(feature = "background")]
+    let workers_done = async move {
+        if let Some(workers) = workers {
+            workers.shutdown().await;
+        }
+    };
+    #[cfg(not(feature = "background"))]
+    let workers_done = std::future::ready(());
+    let (finished, ()) = tokio::join!(late_done, workers_done);
+    if !finished {
+        tracing::warn!(
+            target: "frameio_kit::server",
+            handlers = late.len(),
+            "shutdown timeout: handler runs that missed their deadline were cut off"
+        );
     }
 }
 
@@ -196,6 +262,9 @@ pub struct RunningServer {
     handle: actix_server::ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     service: Service,
+    shutdown_timeout: Duration,
+    #[cfg(feature = "background")]
+    workers: Option<crate::delivery::queue::Workers>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -220,20 +289,40 @@ impl RunningServer {
 
     /// Stops the server. Graceful: stop accepting, let in-flight deliveries finish (up to the
     /// shutdown timeout; one cut off by it is logged). Not graceful: drop connections now.
+    ///
+    /// Then the background workers stop taking jobs (running ones finish within the shutdown
+    /// timeout; the rest stay queued) and handler runs that missed their deadline are waited
+    /// for, within the same timeout (none when not graceful).
     pub async fn stop(self, graceful: bool) -> std::io::Result<()> {
-        self.service.flight.begin_stop();
-        self.handle.stop(graceful).await;
-        let flight = Arc::clone(&self.service.flight);
-        let result = self.join().await;
-        flight.report_cut_off();
-        result
-    }
-
-    async fn join(self) -> std::io::Result<()> {
-        match self.task.await {
+        let Self {
+            handle,
+            task,
+            service,
+            shutdown_timeout,
+            #[cfg(feature = "background")]
+            workers,
+            ..
+        } = self;
+        service.flight.begin_stop();
+        handle.stop(graceful).await;
+        let result = match task.await {
             Ok(result) => result,
             Err(err) => Err(std::io::Error::other(err)),
-        }
+        };
+        service.flight.report_cut_off();
+        let timeout = if graceful {
+            shutdown_timeout
+        } else {
+            Duration::ZERO
+        };
+        finish_background(
+            &service,
+            #[cfg(feature = "background")]
+            workers,
+            timeout,
+        )
+        .await;
+        result
     }
 
     /// Waits for SIGINT or SIGTERM, then shuts down gracefully; a second signal during the
@@ -255,13 +344,18 @@ impl RunningServer {
             handle,
             task,
             service,
+            shutdown_timeout,
+            #[cfg(feature = "background")]
+            workers,
             ..
         } = self;
         service.flight.begin_stop();
         let graceful = handle.stop(true);
+        let mut hurried = false;
         let finished = tokio::select! {
             () = graceful => task.await,
             () = signals.recv() => {
+                hurried = true;
                 tracing::warn!(
                     target: "frameio_kit::server",
                     "second shutdown signal: stopping now; in-flight deliveries are cut off"
@@ -273,6 +367,24 @@ impl RunningServer {
             }
         };
         service.flight.report_cut_off();
+        // Late work and workers get the shutdown timeout; a second signal cuts them off.
+        let timeout = if hurried {
+            Duration::ZERO
+        } else {
+            shutdown_timeout
+        };
+        tokio::select! {
+            () = finish_background(
+                &service,
+                #[cfg(feature = "background")]
+                workers,
+                timeout,
+            ) => {}
+            () = signals.recv() => tracing::warn!(
+                target: "frameio_kit::server",
+                "second shutdown signal: background jobs and late handler runs are cut off"
+            ),
+        }
         match finished {
             Ok(result) => result?,
             Err(err) if err.is_cancelled() => {}
@@ -317,7 +429,7 @@ impl ShutdownSignals {
     }
 
     /// The next SIGINT or SIGTERM.
-    async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         #[cfg(unix)]
         if let Some((interrupt, terminate)) = &mut self.streams {
             tokio::select! {
