@@ -1,24 +1,24 @@
-//! Crash test of the embedded SQLite queue: a child process queues 200 background
-//! deliveries and starts working them, is killed with SIGKILL mid-run, and restarts. Every
-//! job's side effect happens at least once and — keyed by its job id in a table with a unique
-//! constraint — exactly once.
+//! Crash test of the embedded SQLite queue, through the wired path: a child process — an
+//! app serving a `background` webhook over HTTP — receives 200 signed deliveries, acknowledges
+//! each once it is queued, starts working them, is killed with SIGKILL mid-run, and
+//! restarts. Every job's side effect happens at least once and — keyed by its job id in a
+//! table with a unique constraint — exactly once.
 //!
 //! The child is this test binary run again (`crash_child`, ignored unless asked for).
 #![cfg(feature = "background")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use frameio_kit::delivery::RetryPolicy;
-use frameio_kit::delivery::queue::{JobId, Queue, QueueOptions, Worker};
-use frameio_kit::handler::AppData;
-use frameio_kit::{Handler, Headers, State, WebhookEvent};
+use frameio_kit::delivery::queue::{JobId, QueueBackend, QueueOptions};
+use frameio_kit::{App, Handler, State, WebhookEvent};
+use frameio_kit_testing::SignedRequest;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
 const JOBS: usize = 200;
+const SECRET: &str = "crash-secret";
 
 async fn effects_db(dir: &Path) -> SqlitePool {
     let options = SqliteConnectOptions::new()
@@ -43,7 +43,7 @@ async fn effects_db(dir: &Path) -> SqlitePool {
 
 /// The background handler: slow, then an idempotent write keyed by the job id.
 async fn record(event: WebhookEvent, id: JobId, db: State<SqlitePool>) -> Result<(), sqlx::Error> {
-    tokio::time::sleep(Duration::from_millis(25)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     sqlx::query("INSERT INTO runs (job_id, resource) VALUES (?, ?)")
         .bind(id.as_str())
         .bind(event.resource_id())
@@ -65,45 +65,38 @@ fn body(i: usize) -> String {
     )
 }
 
-/// The child process: optionally queue the 200 deliveries, then work until killed.
+/// The child process: the app, serving HTTP with its in-process workers, until killed. It
+/// writes its address to `addr` once listening.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the child process of crash_kill_and_restart_runs_every_job_once"]
 async fn crash_child() {
     let dir = PathBuf::from(std::env::var("FK_CRASH_DIR").expect("run by the crash test"));
-    let queue = Queue::sqlite(dir.join("queue.db"), "crash")
-        .await
-        .unwrap()
-        .with_options(QueueOptions::default().heartbeat(Duration::from_secs(1), 2));
-    if std::env::var("FK_CRASH_ENQUEUE").is_ok() {
-        let mut headers = Headers::new();
-        headers.insert("user-agent", "Frame.io V4 API");
-        for i in 0..JOBS {
-            queue
-                .enqueue("record", body(i).as_bytes(), &headers, 1_700_000_000)
-                .await
-                .unwrap();
-        }
-        println!("queued {JOBS}");
-    }
-    let mut data = AppData::default();
-    data.insert(Arc::new(effects_db(&dir).await));
-    let worker = Worker::new(queue)
+    let service = App::new()
         .handler(
-            Handler::webhook(["file.ready"], record).function_name("record"),
-            RetryPolicy::default(),
+            Handler::webhook(["file.ready"], record)
+                .secret(SECRET)
+                .background()
+                .function_name("record"),
         )
-        .data(Arc::new(data))
-        .concurrency(4)
-        .start()
+        .queue(
+            QueueBackend::sqlite(dir.join("queue.db"))
+                .name("crash")
+                .options(QueueOptions::default().heartbeat(Duration::from_secs(1), 2)),
+        )
+        .background_workers(4)
+        .state(effects_db(&dir).await)
+        .build()
         .unwrap();
+    let running = service.start(("127.0.0.1", 0)).unwrap();
+    let addr = dir.join(format!("addr-{}", std::process::id()));
+    std::fs::write(&addr, running.url()).unwrap();
     // Work until the parent kills us.
     tokio::time::sleep(Duration::from_secs(120)).await;
-    worker.shutdown().await;
+    running.stop(true).await.unwrap();
 }
 
-fn spawn_child(dir: &Path, enqueue: bool) -> Child {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
+fn spawn_child(dir: &Path) -> Child {
+    Command::new(std::env::current_exe().unwrap())
         .args([
             "crash_child",
             "--exact",
@@ -113,11 +106,27 @@ fn spawn_child(dir: &Path, enqueue: bool) -> Child {
         ])
         .env("FK_CRASH_DIR", dir)
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if enqueue {
-        command.env("FK_CRASH_ENQUEUE", "1");
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The child's receiver URL, once it is listening.
+async fn url_of(dir: &Path, child: &Child) -> String {
+    let file = dir.join(format!("addr-{}", child.id()));
+    let started = Instant::now();
+    loop {
+        if let Ok(url) = std::fs::read_to_string(&file)
+            && !url.is_empty()
+        {
+            return url;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the child did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    command.spawn().unwrap()
 }
 
 async fn count(pool: &SqlitePool, sql: &str) -> i64 {
@@ -144,7 +153,29 @@ async fn crash_kill_and_restart_runs_every_job_once() {
     std::fs::create_dir_all(&dir).unwrap();
     let effects = effects_db(&dir).await;
 
-    let mut first = spawn_child(&dir, true);
+    let mut first = spawn_child(&dir);
+    let url = url_of(&dir, &first).await;
+    // Frame.io's side: 200 signed deliveries, each acknowledged once durably queued.
+    let client = reqwest::Client::new();
+    let posts = (0..JOBS).map(|i| {
+        let request = SignedRequest::new(SECRET, body(i));
+        let mut post = client.post(&url).body(request.body().to_vec());
+        for (name, value) in request.header_pairs() {
+            post = post.header(name, value);
+        }
+        async move {
+            let reply = post.send().await.unwrap();
+            (reply.status().as_u16(), reply.text().await.unwrap())
+        }
+    });
+    let replies: Vec<(u16, String)> = futures_util::StreamExt::collect(
+        futures_util::StreamExt::buffer_unordered(futures_util::stream::iter(posts), 16),
+    )
+    .await;
+    assert!(
+        replies.iter().all(|(status, text)| *status == 200 && text == "OK"),
+        "every delivery acknowledged once queued"
+    );
     let before_kill = wait_for(&effects, 30, Duration::from_secs(120)).await;
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
@@ -158,7 +189,7 @@ async fn crash_kill_and_restart_runs_every_job_once() {
         "the child was killed mid-run, with jobs left ({at_kill} of {JOBS} done)"
     );
 
-    let mut second = spawn_child(&dir, false);
+    let mut second = spawn_child(&dir);
     let done = wait_for(&effects, JOBS as i64, Duration::from_secs(120)).await;
     // Let anything still running finish its write, then stop the child.
     tokio::time::sleep(Duration::from_millis(300)).await;

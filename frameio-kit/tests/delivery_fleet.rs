@@ -1,17 +1,19 @@
-//! Fleet test: two worker processes share one queue — PostgreSQL, and separately Redis — and
-//! 500 jobs run once each, spread over both. Runs when `FRAMEIO_KIT_TEST_POSTGRES_URL` /
+//! Fleet test, through the wired path: a receiver that runs no jobs itself
+//! (`background_workers(0)`) takes 500 signed background deliveries over HTTP, and two
+//! `App::worker()` processes sharing its queue — PostgreSQL, and separately Redis — run each
+//! job once, spread over both. Runs when `FRAMEIO_KIT_TEST_POSTGRES_URL` /
 //! `FRAMEIO_KIT_TEST_REDIS_URL` are set (says it skipped otherwise; fails when set but
 //! unreachable). The workers are this test binary run again (`fleet_child`).
 #![cfg(feature = "background")]
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use frameio_kit::delivery::RetryPolicy;
-use frameio_kit::delivery::queue::{JobId, Queue, Worker};
-use frameio_kit::handler::AppData;
-use frameio_kit::{Handler, Headers, State, WebhookEvent};
+use frameio_kit::delivery::queue::{JobId, QueueBackend};
+use frameio_kit::{App, Handler, State, WebhookEvent};
+use frameio_kit_testing::TestApp;
+
+const SECRET: &str = "fleet-secret";
 
 const JOBS: usize = 500;
 
@@ -136,17 +138,29 @@ async fn work(
     recorder.record(id.as_str()).await
 }
 
-async fn open_queue(engine: &str, url: &str, name: &str) -> Queue {
+fn backend(engine: &str, url: &str, name: &str) -> QueueBackend {
     match engine {
         #[cfg(feature = "postgres")]
-        "postgres" => Queue::postgres(url, name).await.unwrap(),
+        "postgres" => QueueBackend::postgres(url).name(name),
         #[cfg(feature = "redis")]
-        "redis" => Queue::redis(url, name).await.unwrap(),
+        "redis" => QueueBackend::redis(url).name(name),
         other => panic!("unknown engine {other} ({url}, {name})"),
     }
 }
 
-/// One worker process of the fleet; works until killed.
+/// The app both the receiver and the workers run: one background webhook.
+fn app(engine: &str, url: &str, name: &str) -> App {
+    App::new()
+        .handler(
+            Handler::webhook(["file.ready"], work)
+                .secret(SECRET)
+                .background()
+                .function_name("work"),
+        )
+        .queue(backend(engine, url, name))
+}
+
+/// One worker process of the fleet (`App::worker`): works until killed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a worker process of the fleet tests"]
 async fn fleet_child() {
@@ -156,21 +170,13 @@ async fn fleet_child() {
         var("FK_FLEET_URL"),
         var("FK_FLEET_NAME"),
     );
-    let queue = open_queue(&engine, &url, &name).await;
-    let mut data = AppData::default();
-    data.insert(Arc::new(Recorder::open(&engine, &url, &name).await));
-    let worker = Worker::new(queue)
-        .handler(
-            Handler::webhook(["file.ready"], work).function_name("work"),
-            RetryPolicy::default(),
-        )
-        .data(Arc::new(data))
-        .concurrency(8)
-        .start()
+    let recorder = Recorder::open(&engine, &url, &name).await;
+    app(&engine, &url, &name)
+        .state(recorder)
+        .background_workers(8)
+        .worker()
+        .await
         .unwrap();
-    println!("ready");
-    tokio::time::sleep(Duration::from_secs(300)).await;
-    worker.shutdown().await;
 }
 
 fn spawn(engine: &str, url: &str, name: &str) -> Child {
@@ -193,22 +199,35 @@ fn spawn(engine: &str, url: &str, name: &str) -> Child {
 
 async fn fleet(engine: &str, url: &str) -> Recorder {
     let name = format!("fk_fleet_{}", uuid::Uuid::new_v4().simple());
-    let queue = open_queue(engine, url, &name).await;
     let recorder = Recorder::open(engine, url, &name).await;
+    // The receiver: queues and answers, runs nothing itself.
+    let receiver = TestApp::new(
+        app(engine, url, &name)
+            .state(Recorder::open(engine, url, &name).await)
+            .background_workers(0),
+    )
+    .secret(SECRET);
+    let server = receiver.serve().await.unwrap();
     let mut children = [spawn(engine, url, &name), spawn(engine, url, &name)];
     // Give both processes time to start polling before the jobs arrive.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let body = |i: usize| {
-        format!(
-            r#"{{"type":"file.ready","account":{{"id":"a"}},"project":{{"id":"p"}},"user":{{"id":"u"}},"workspace":{{"id":"w"}},"resource":{{"id":"file-{i}","type":"file"}}}}"#
-        )
+        serde_json::json!({
+            "type": "file.ready", "account": {"id": "a"}, "project": {"id": "p"},
+            "user": {"id": "u"}, "workspace": {"id": "w"},
+            "resource": {"id": format!("file-{i}"), "type": "file"}
+        })
     };
-    for i in 0..JOBS {
-        queue
-            .enqueue("work", body(i).as_bytes(), &Headers::new(), 1)
-            .await
-            .unwrap();
-    }
+    let server = &server;
+    let posts = (0..JOBS).map(|i| async move { server.deliver(body(i)).await.unwrap() });
+    let replies: Vec<_> = futures_util::StreamExt::collect(
+        futures_util::StreamExt::buffer_unordered(futures_util::stream::iter(posts), 16),
+    )
+    .await;
+    assert!(
+        replies.iter().all(|reply| reply.status() == 200),
+        "every delivery acknowledged once queued"
+    );
     let started = Instant::now();
     loop {
         let (runs, ..) = recorder.tally().await;

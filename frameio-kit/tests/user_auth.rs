@@ -2,6 +2,7 @@
 //! `/auth/callback`, `MockIms` for Adobe and `MockFrameio` for `GET /v4/me`, with every store
 //! engine (Redis and PostgreSQL when their test URLs are set).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -110,6 +111,7 @@ impl Harness {
     }
 
     async fn click(&self, user: &str) -> (u16, Value) {
+        static CLICKS: AtomicI64 = AtomicI64::new(0);
         let request = SignedRequest::json(
             SECRET,
             &json!({
@@ -117,7 +119,10 @@ impl Harness {
                 "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
                 "type": "whoami", "user": {"id": user}, "workspace": {"id": "w"}
             }),
-        );
+        )
+        // Each click is signed at its own time, as Frame.io does: the same signed request
+        // twice would be a replay.
+        .timestamp(frameio_kit_testing::signing::now() - CLICKS.fetch_add(1, Ordering::Relaxed));
         let mut builder = self
             .http
             .post(self.server.url())

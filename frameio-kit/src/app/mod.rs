@@ -525,6 +525,7 @@ async fn open_queue(service: &crate::Service) -> Result<(), StartupError> {
     let Some(background) = service.dispatcher().background() else {
         return Ok(());
     };
+    background.pin_runtime();
     match background.queue().await {
         Ok(_) => Ok(()),
         Err(err) => Err(StartupError::new(vec![StartupProblem::QueueUnreachable {

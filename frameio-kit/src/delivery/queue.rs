@@ -1272,6 +1272,9 @@ pub(crate) struct Background {
     handlers: Vec<(Handler, RetryPolicy)>,
     workers: usize,
     shutdown_timeout: Duration,
+    /// The runtime the queue is opened on: the one the server was started from, which
+    /// outlives the HTTP worker threads (whose runtimes end with the server).
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
 }
 
 impl fmt::Debug for Background {
@@ -1297,6 +1300,15 @@ impl Background {
             handlers,
             workers,
             shutdown_timeout,
+            runtime: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Opens the queue on the current runtime from now on (call it where the server is
+    /// started, not on an HTTP worker thread).
+    pub(crate) fn pin_runtime(&self) {
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let _ = self.runtime.set(handle);
         }
     }
 
@@ -1307,7 +1319,22 @@ impl Background {
 
     /// The queue, opened on first use (a failed open is tried again next time).
     pub(crate) async fn queue(&self) -> Result<&Queue, QueueError> {
-        self.queue.get_or_try_init(|| self.backend.open()).await
+        self.queue
+            .get_or_try_init(|| async {
+                // The queue's connections and batch writer live on the runtime they are
+                // opened on: the pinned one, when there is one.
+                match self.runtime.get() {
+                    Some(runtime) => {
+                        let backend = self.backend.clone();
+                        runtime
+                            .spawn(async move { backend.open().await })
+                            .await
+                            .map_err(|err| QueueError::Engine(err.to_string()))?
+                    }
+                    None => self.backend.open().await,
+                }
+            })
+            .await
     }
 
     /// Stores a verified delivery for the background handler `function`.

@@ -157,6 +157,7 @@ impl Service {
     #[cfg(feature = "background")]
     pub(crate) fn start_workers(&self) -> Option<crate::delivery::queue::Workers> {
         let background = self.dispatcher.background()?;
+        background.pin_runtime();
         background.start_workers(Arc::clone(self.dispatcher.data()))
     }
 }
@@ -304,12 +305,11 @@ impl RunningServer {
             ..
         } = self;
         service.flight.begin_stop();
-        handle.stop(graceful).await;
-        let result = match task.await {
-            Ok(result) => result,
-            Err(err) => Err(std::io::Error::other(err)),
-        };
-        service.flight.report_cut_off();
+        // Late work runs on the server's worker threads: stop accepting, let it finish, then
+        // stop the workers.
+        if graceful {
+            handle.pause().await;
+        }
         let timeout = if graceful {
             shutdown_timeout
         } else {
@@ -322,6 +322,12 @@ impl RunningServer {
             timeout,
         )
         .await;
+        handle.stop(graceful).await;
+        let result = match task.await {
+            Ok(result) => result,
+            Err(err) => Err(std::io::Error::other(err)),
+        };
+        service.flight.report_cut_off();
         result
     }
 
@@ -350,41 +356,45 @@ impl RunningServer {
             ..
         } = self;
         service.flight.begin_stop();
-        let graceful = handle.stop(true);
+        // Stop accepting; late work (on the server's worker threads) and background jobs get
+        // the shutdown timeout, then the server stops. A second signal cuts everything off.
+        handle.pause().await;
         let mut hurried = false;
-        let finished = tokio::select! {
-            () = graceful => task.await,
-            () = signals.recv() => {
-                hurried = true;
-                tracing::warn!(
-                    target: "frameio_kit::server",
-                    "second shutdown signal: stopping now; in-flight deliveries are cut off"
-                );
-                // Dropping the server stops its workers at once, even mid-way through a
-                // graceful stop.
-                task.abort();
-                task.await
-            }
-        };
-        service.flight.report_cut_off();
-        // Late work and workers get the shutdown timeout; a second signal cuts them off.
-        let timeout = if hurried {
-            Duration::ZERO
-        } else {
-            shutdown_timeout
-        };
         tokio::select! {
             () = finish_background(
                 &service,
                 #[cfg(feature = "background")]
                 workers,
-                timeout,
+                shutdown_timeout,
             ) => {}
-            () = signals.recv() => tracing::warn!(
-                target: "frameio_kit::server",
-                "second shutdown signal: background jobs and late handler runs are cut off"
-            ),
+            () = signals.recv() => {
+                hurried = true;
+                tracing::warn!(
+                    target: "frameio_kit::server",
+                    "second shutdown signal: stopping now; in-flight deliveries, background jobs and late handler runs are cut off"
+                );
+            }
         }
+        let finished = if hurried {
+            task.abort();
+            task.await
+        } else {
+            let graceful = handle.stop(true);
+            tokio::select! {
+                () = graceful => task.await,
+                () = signals.recv() => {
+                    tracing::warn!(
+                        target: "frameio_kit::server",
+                        "second shutdown signal: stopping now; in-flight deliveries are cut off"
+                    );
+                    // Dropping the server stops its workers at once, even mid-way through a
+                    // graceful stop.
+                    task.abort();
+                    task.await
+                }
+            }
+        };
+        service.flight.report_cut_off();
         match finished {
             Ok(result) => result?,
             Err(err) if err.is_cancelled() => {}
