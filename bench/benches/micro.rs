@@ -70,6 +70,16 @@ fn bench_dispatch(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| runtime.block_on(service.dispatch(headers.clone(), body.clone())))
         });
+        // The same request again and again is a replay after the first: measure the full
+        // path with the replay ledger off too (its cost is `overhead/replay_ledger`).
+        let fresh = kit_app()
+            .clock(FixedClock(NOW))
+            .without_replay_ledger()
+            .build()
+            .expect("the bench app is valid");
+        group.bench_function(format!("{name}_no_ledger"), |b| {
+            b.iter(|| runtime.block_on(fresh.dispatch(headers.clone(), body.clone())))
+        });
     }
     group.finish();
 }
@@ -106,6 +116,24 @@ fn bench_overheads(c: &mut Criterion) {
         serde_json::from_str(&d.body).expect("a valid webhook body");
     group.bench_function("webhook_event_clone", |b| {
         b.iter(|| black_box(&event).clone())
+    });
+    // What the replay ledger adds to a first delivery: one set-if-absent and one answer.
+    let ledger = frameio_kit::delivery::MemoryLedger::new();
+    let ttl = std::time::Duration::from_secs(300);
+    let answer = frameio_kit::delivery::StoredAnswer::ok();
+    let mut n = 0_u64;
+    group.bench_function("replay_ledger", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                frameio_kit::delivery::LedgerKey::replay(&n.to_string(), signature.as_bytes())
+            },
+            |key| {
+                ledger.begin_now(&key, ttl);
+                ledger.finish_now(&key, &answer, ttl);
+            },
+            criterion::BatchSize::SmallInput,
+        )
     });
     group.finish();
 }

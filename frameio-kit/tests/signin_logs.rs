@@ -76,6 +76,7 @@ async fn a_trace_level_run_logs_no_secret_and_no_forged_line() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let clicks = std::sync::atomic::AtomicI64::new(0);
     let click = || async {
         let request = SignedRequest::json(
             SECRET,
@@ -84,7 +85,9 @@ async fn a_trace_level_run_logs_no_secret_and_no_forged_line() {
                 "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
                 "type": "whoami", "user": {"id": "u-1"}, "workspace": {"id": "w"}
             }),
-        );
+        )
+        // Each click signed at its own time: the same signed request twice is a replay.
+        .timestamp(frameio_kit_testing::signing::now() - clicks.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let mut builder = http.post(server.url()).body(request.body().to_vec());
         for (name, value) in request.header_pairs() {
             builder = builder.header(name, value);

@@ -32,6 +32,14 @@ fn webhook(event_type: &str, secret: &str) -> SignedRequest {
             "user": {"id": "user-1"}, "workspace": {"id": "ws-1"}
         }),
     )
+    .timestamp(signed_at())
+}
+
+/// Each delivery signed at its own time, as Frame.io does: one signed request sent twice is
+/// a replay, answered without running the handler.
+fn signed_at() -> i64 {
+    static SENT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    frameio_kit_testing::signing::now() - SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn click() -> SignedRequest {
@@ -43,6 +51,7 @@ fn click() -> SignedRequest {
             "type": "whoami", "user": {"id": "user-1"}, "workspace": {"id": "ws-1"}
         }),
     )
+    .timestamp(signed_at())
 }
 
 /// The value of the sample of `name` whose labels include every one of `labels`.

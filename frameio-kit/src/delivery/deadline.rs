@@ -213,6 +213,8 @@ pub(crate) fn spawn_late(
         deadline_ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
         "handler missed its deadline: answered now, still running"
     );
+    #[cfg(feature = "metrics")]
+    crate::telemetry::metrics::late_run(&context.handler);
     late.spawn(async move {
         let result = match AssertUnwindSafe(work).catch_unwind().await {
             Ok(result) => result,

@@ -467,10 +467,16 @@ impl StoreLedger {
         self
     }
 
+    /// The store key: the prefix, the key's kind and the SHA-256 of the key, so a request's
+    /// signature never appears in the store (nor in its logs).
     fn full_key(&self, key: &LedgerKey) -> String {
-        let mut full = String::with_capacity(self.prefix.len() + key.0.len());
+        let kind = key.0.split(':').next().unwrap_or_default();
+        let digest = hex::encode(Sha256::digest(key.0.as_bytes()));
+        let mut full = String::with_capacity(self.prefix.len() + kind.len() + 1 + digest.len());
         full.push_str(&self.prefix);
-        full.push_str(&key.0);
+        full.push_str(kind);
+        full.push(':');
+        full.push_str(&digest);
         full
     }
 }
@@ -586,6 +592,9 @@ mod tests {
     #[tokio::test]
     async fn store_ledger_over_memory_store() {
         exercise(&StoreLedger::new(Arc::new(MemoryStore::new()))).await;
+        let ledger = StoreLedger::new(Arc::new(MemoryStore::new()));
+        let full = ledger.full_key(&LedgerKey::replay("17", b"v0=deadbeef"));
+        assert!(full.starts_with("ledger:replay:") && !full.contains("deadbeef"), "{full}");
     }
 
     #[test]

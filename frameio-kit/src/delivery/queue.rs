@@ -190,6 +190,9 @@ pub struct Job {
     timestamp: i64,
     body: String,
     headers: Vec<(String, String)>,
+    /// The W3C `traceparent` of the span that queued it (feature `otel`): the run links to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trace: Option<String>,
 }
 
 impl fmt::Debug for Job {
@@ -229,6 +232,7 @@ impl Job {
             timestamp,
             body: body.to_owned(),
             headers,
+            trace: None,
         })
     }
 
@@ -379,6 +383,79 @@ pub struct Queue {
     options: QueueOptions,
     /// Concurrent enqueues are written together (group commit), see [`Queue::enqueue`].
     batcher: Option<tokio::sync::mpsc::Sender<Pending>>,
+}
+
+/// Spans of background work (feature `otel`): `frameio.enqueue` (PRODUCER) inside the
+/// delivery's span, and `frameio.job` (CONSUMER) around each run, linked to the span that
+/// queued it through the `traceparent` kept with the job.
+#[cfg(feature = "otel")]
+mod trace {
+    use std::collections::HashMap;
+
+    use opentelemetry::trace::TraceContextExt as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+    /// The span around storing a delivery in the queue.
+    pub(super) fn enqueue_span(handler: &str) -> tracing::Span {
+        tracing::info_span!(
+            target: "frameio_kit::delivery",
+            "frameio.enqueue",
+            otel.name = "frameio enqueue",
+            otel.kind = "producer",
+            "frameio.handler" = handler,
+        )
+    }
+
+    /// The W3C `traceparent` of the current span, by the global propagator.
+    pub(super) fn current_traceparent() -> Option<String> {
+        let context = tracing::Span::current().context();
+        let mut carrier: HashMap<String, String> = HashMap::new();
+        opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.inject_context(&context, &mut carrier);
+        });
+        carrier.remove("traceparent")
+    }
+
+    /// The span around one run of a job, linked to the span that queued it.
+    pub(super) fn job_span(
+        handler: &str,
+        job: &str,
+        attempt: u32,
+        traceparent: Option<&str>,
+    ) -> tracing::Span {
+        let span = tracing::info_span!(
+            target: "frameio_kit::delivery",
+            "frameio.job",
+            otel.name = "frameio job",
+            otel.kind = "consumer",
+            "frameio.handler" = handler,
+            "frameio.job.id" = job,
+            "frameio.job.attempt" = attempt,
+        );
+        if let Some(traceparent) = traceparent {
+            let carrier: HashMap<String, String> =
+                HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+            let context = opentelemetry::global::get_text_map_propagator(|propagator| {
+                propagator.extract(&carrier)
+            });
+            let queued = context.span().span_context().clone();
+            if queued.is_valid() {
+                span.add_link(queued);
+            }
+        }
+        span
+    }
+}
+
+/// The apalis configuration of a queue on one engine: its name and heartbeats (the engines'
+/// `Config` types share these setters).
+macro_rules! apalis_config {
+    ($engine:ident, $queue:expr) => {
+        $engine::Config::default()
+            .queue(&*$queue.name)
+            .heartbeat_interval($queue.options.heartbeat)
+            .missed_heartbeats($queue.options.missed_heartbeats)
+    };
 }
 
 /// A job waiting for the batcher, and who to tell when it is stored.
@@ -565,7 +642,12 @@ impl Queue {
         headers: &Headers,
         timestamp: i64,
     ) -> Result<JobId, QueueError> {
-        let job = Job::new(handler, body, headers, timestamp)?;
+        #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
+        let mut job = Job::new(handler, body, headers, timestamp)?;
+        #[cfg(feature = "otel")]
+        {
+            job.trace = trace::current_traceparent();
+        }
         let id = job.id.clone();
         match &self.batcher {
             Some(batcher) => {
@@ -602,7 +684,7 @@ impl Queue {
         let engine_error = |e: &dyn fmt::Display| QueueError::Engine(e.to_string());
         match &self.engine {
             Engine::Sqlite(pool) => {
-                let mut storage = SqliteStorage::<Job>::new(pool).with_config(self.sqlite_config());
+                let mut storage = SqliteStorage::<Job>::new(pool).with_config(apalis_config!(apalis_sqlite, self));
                 storage
                     .push_all(&mut tasks)
                     .await
@@ -611,7 +693,7 @@ impl Queue {
             #[cfg(feature = "postgres")]
             Engine::Postgres(pool) => {
                 let mut storage = apalis_postgres::PostgresStorage::<Job>::new(pool)
-                    .with_config(self.postgres_config());
+                    .with_config(apalis_config!(apalis_postgres, self));
                 storage
                     .push_all(&mut tasks)
                     .await
@@ -620,36 +702,13 @@ impl Queue {
             #[cfg(feature = "redis")]
             Engine::Redis(manager) => {
                 let mut storage = apalis_redis::RedisStorage::<Job, _>::new(manager.clone())
-                    .with_config(self.redis_config());
+                    .with_config(apalis_config!(apalis_redis, self));
                 storage
                     .push_all(&mut tasks)
                     .await
                     .map_err(|e| engine_error(&e))
             }
         }
-    }
-
-    fn sqlite_config(&self) -> apalis_sqlite::Config {
-        apalis_sqlite::Config::default()
-            .queue(&*self.name)
-            .heartbeat_interval(self.options.heartbeat)
-            .missed_heartbeats(self.options.missed_heartbeats)
-    }
-
-    #[cfg(feature = "postgres")]
-    fn postgres_config(&self) -> apalis_postgres::Config {
-        apalis_postgres::Config::default()
-            .queue(&*self.name)
-            .heartbeat_interval(self.options.heartbeat)
-            .missed_heartbeats(self.options.missed_heartbeats)
-    }
-
-    #[cfg(feature = "redis")]
-    fn redis_config(&self) -> apalis_redis::Config {
-        apalis_redis::Config::default()
-            .queue(&*self.name)
-            .heartbeat_interval(self.options.heartbeat)
-            .missed_heartbeats(self.options.missed_heartbeats)
     }
 
     #[cfg(feature = "redis")]
@@ -833,9 +892,13 @@ impl Runner {
             id: job.id.clone(),
             attempt: job.attempt,
         }));
-        let outcome = AssertUnwindSafe(handler.call(delivery))
-            .catch_unwind()
-            .await;
+        let running = AssertUnwindSafe(handler.call(delivery)).catch_unwind();
+        #[cfg(feature = "otel")]
+        let running = tracing::Instrument::instrument(
+            running,
+            trace::job_span(&job.handler, job.id.as_str(), job.attempt, job.trace.as_deref()),
+        );
+        let outcome = running.await;
         let error = match outcome {
             Ok(Ok(_)) => {
                 tracing::info!(
@@ -843,6 +906,8 @@ impl Runner {
                     job = %job.id, handler = %job.handler, attempt = job.attempt,
                     "background job done"
                 );
+                #[cfg(feature = "metrics")]
+                crate::telemetry::metrics::job_run(&job.handler, "done", job.attempt);
                 return Ok(());
             }
             Ok(Err(err)) => error_chain(err.as_ref()),
@@ -854,6 +919,8 @@ impl Runner {
                 job = %job.id, handler = %job.handler, attempt = job.attempt, %error,
                 "background job failed its last attempt: kept as a dead letter"
             );
+            #[cfg(feature = "metrics")]
+            crate::telemetry::metrics::job_run(&job.handler, "dead", job.attempt);
             return self.dead(job, error).await;
         }
         let delay = policy.delay_after(job.attempt, rand::random());
@@ -863,6 +930,8 @@ impl Runner {
             retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), %error,
             "background job failed: will retry"
         );
+        #[cfg(feature = "metrics")]
+        crate::telemetry::metrics::job_run(&job.handler, "retry", job.attempt);
         let mut next = job;
         next.attempt += 1;
         self.queue.push(next, Some(delay)).await
@@ -1094,19 +1163,19 @@ async fn drive(
     match &queue.engine {
         Engine::Sqlite(pool) => {
             let backend = SqliteStorage::<Job>::new(pool)
-                .with_config(queue.sqlite_config().batch_size(concurrency));
+                .with_config(apalis_config!(apalis_sqlite, queue).batch_size(concurrency));
             run_apalis!(backend, name, runner, concurrency, timeout, token);
         }
         #[cfg(feature = "postgres")]
         Engine::Postgres(pool) => {
             let backend = apalis_postgres::PostgresStorage::<Job>::new(pool)
-                .with_config(queue.postgres_config().batch_size(concurrency));
+                .with_config(apalis_config!(apalis_postgres, queue).batch_size(concurrency));
             run_apalis!(backend, name, runner, concurrency, timeout, token);
         }
         #[cfg(feature = "redis")]
         Engine::Redis(manager) => {
             let backend = apalis_redis::RedisStorage::<Job, _>::new(manager.clone())
-                .with_config(queue.redis_config().batch_size(concurrency));
+                .with_config(apalis_config!(apalis_redis, queue).batch_size(concurrency));
             run_apalis!(backend, name, runner, concurrency, timeout, token);
         }
     }
@@ -1349,13 +1418,16 @@ impl Background {
             DeliveryEvent::Action(event) => event.timestamp(),
         };
         let queue = self.queue().await?;
-        let id = queue
-            .enqueue(function, body, delivery.headers(), timestamp)
-            .await?;
+        let enqueue = queue.enqueue(function, body, delivery.headers(), timestamp);
+        #[cfg(feature = "otel")]
+        let enqueue = tracing::Instrument::instrument(enqueue, trace::enqueue_span(function));
+        let id = enqueue.await?;
         tracing::debug!(
             target: "frameio_kit::delivery",
             job = %id, handler = function, "background job queued"
         );
+        #[cfg(feature = "metrics")]
+        crate::telemetry::metrics::job_enqueued(function);
         Ok(id)
     }
 
@@ -1424,6 +1496,13 @@ impl Workers {
         if let Err(err) = self.task.await {
             tracing::error!(target: "frameio_kit::delivery", error = %err, "worker task failed");
         }
+    }
+
+    /// Stops at once: running jobs are dropped and run again elsewhere once this worker has
+    /// missed its heartbeats.
+    pub(crate) fn stop_now(self) {
+        self.token.cancel();
+        self.task.abort();
     }
 }
 

@@ -205,35 +205,33 @@ pub(super) enum Ran {
 /// the work did not finish on its first poll (most handlers do not wait on anything long).
 /// `context` is built only when the work is late. A panic (before the deadline) is returned
 /// as `Err` with its payload.
-pub(super) fn run<'l>(
+pub(super) async fn run(
     mut work: BoxFuture<'static, HandlerResult>,
     deadline: Option<Duration>,
-    late: &'l LateWork,
-    context: impl FnOnce() -> LateContext + Send + 'l,
-) -> impl Future<Output = Result<Ran, Box<dyn std::any::Any + Send>>> + Send + 'l {
-    async move {
-        let first = std::future::poll_fn(|cx| {
-            Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
-                work.as_mut().poll(cx)
-            })))
-        })
-        .await?;
-        if let Poll::Ready(result) = first {
-            return Ok(Ran::Done(result));
-        }
-        let Some(deadline) = deadline else {
-            return AssertUnwindSafe(&mut work)
-                .catch_unwind()
-                .await
-                .map(Ran::Done);
-        };
-        let started = tokio::time::Instant::now();
-        match tokio::time::timeout(deadline, AssertUnwindSafe(&mut work).catch_unwind()).await {
-            Ok(done) => done.map(Ran::Done),
-            Err(_) => {
-                spawn_late(work, started, deadline, late, context());
-                Ok(Ran::Late)
-            }
+    late: &LateWork,
+    context: impl FnOnce() -> LateContext + Send,
+) -> Result<Ran, Box<dyn std::any::Any + Send>> {
+    let first = std::future::poll_fn(|cx| {
+        Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
+            work.as_mut().poll(cx)
+        })))
+    })
+    .await?;
+    if let Poll::Ready(result) = first {
+        return Ok(Ran::Done(result));
+    }
+    let Some(deadline) = deadline else {
+        return AssertUnwindSafe(&mut work)
+            .catch_unwind()
+            .await
+            .map(Ran::Done);
+    };
+    let started = tokio::time::Instant::now();
+    match tokio::time::timeout(deadline, AssertUnwindSafe(&mut work).catch_unwind()).await {
+        Ok(done) => done.map(Ran::Done),
+        Err(_) => {
+            spawn_late(work, started, deadline, late, context());
+            Ok(Ran::Late)
         }
     }
 }

@@ -162,9 +162,10 @@ impl Service {
     }
 }
 
-/// After the HTTP server stopped: stops the background workers (running jobs finish within
-/// the shutdown timeout, the rest stay queued) and waits for late handler runs, both within
-/// `timeout`.
+/// Once the HTTP server stops accepting (and before its worker threads, where late handler
+/// runs live, are stopped): stops the background workers (running jobs finish within
+/// `timeout`, the rest stay queued) and waits for late handler runs, within `timeout` too.
+/// A zero `timeout` stops the workers at once.
 async fn finish_background(
     service: &Service,
     #[cfg(feature = "background")] workers: Option<crate::delivery::queue::Workers>,
@@ -182,8 +183,10 @@ async fn finish_background(
     let late_done = late.wait(timeout);
     #[cfg(feature = "background")]
     let workers_done = async move {
-        if let Some(workers) = workers {
-            workers.shutdown().await;
+        match workers {
+            Some(workers) if timeout.is_zero() => workers.stop_now(),
+            Some(workers) => workers.shutdown().await,
+            None => {}
         }
     };
     #[cfg(not(feature = "background"))]

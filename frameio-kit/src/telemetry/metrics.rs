@@ -10,6 +10,10 @@
 //! | `frameio_api_retries_total` | counter | `method`, `route` |
 //! | `frameio_api_rate_limit_waits_total` | counter | `route` |
 //! | `frameio_ims_requests_total` | counter | `path` (`/ims/token/v3`: sign-ins and refreshes), `status` |
+//! | `frameio_jobs_enqueued_total` | counter | `handler` (background deliveries queued) |
+//! | `frameio_jobs_total` | counter | `handler`, `outcome` (`done`, `retry`, `dead`) |
+//! | `frameio_job_attempts` | histogram | `handler` (the attempt a job finished on, done or dead) |
+//! | `frameio_late_runs_total` | counter | `handler` (runs that missed their deadline) |
 //!
 //! `event_type` and `handler` are `-` for a delivery refused before they were known, and
 //! an unrouted event type is counted as `-` too, so a sender cannot grow the label set.
@@ -33,6 +37,15 @@ pub const API_RETRIES: &str = "frameio_api_retries_total";
 pub const RATE_LIMIT_WAITS: &str = "frameio_api_rate_limit_waits_total";
 /// Adobe IMS requests (token: sign-in codes and refreshes; revoke), by path and status.
 pub const IMS_REQUESTS: &str = "frameio_ims_requests_total";
+
+/// Background deliveries queued, by handler.
+pub const JOBS_ENQUEUED: &str = "frameio_jobs_enqueued_total";
+/// Background job runs, by handler and outcome (`done`, `retry`, `dead`).
+pub const JOBS: &str = "frameio_jobs_total";
+/// The attempt a background job finished on (succeeded or became a dead letter), by handler.
+pub const JOB_ATTEMPTS: &str = "frameio_job_attempts";
+/// Handler runs that missed their deadline (answered early, still running), by handler.
+pub const LATE_RUNS: &str = "frameio_late_runs_total";
 
 /// Histogram buckets of [`DELIVERY_DURATION`], in seconds.
 pub const DURATION_BUCKETS: &[f64] = &[
@@ -149,4 +162,25 @@ pub(crate) fn rate_limit_wait(route: &str) {
 pub(crate) fn ims_request(path: &str, status: Option<u16>) {
     let status = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
     ::metrics::counter!(IMS_REQUESTS, "path" => path.to_owned(), "status" => status).increment(1);
+}
+
+/// Records one queued background delivery.
+#[cfg(feature = "background")]
+pub(crate) fn job_enqueued(handler: &str) {
+    ::metrics::counter!(JOBS_ENQUEUED, "handler" => handler.to_owned()).increment(1);
+}
+
+/// Records one background job run: `done`, `retry` or `dead` on attempt `attempt`.
+#[cfg(feature = "background")]
+pub(crate) fn job_run(handler: &str, outcome: &'static str, attempt: u32) {
+    ::metrics::counter!(JOBS, "handler" => handler.to_owned(), "outcome" => outcome).increment(1);
+    if outcome != "retry" {
+        ::metrics::histogram!(JOB_ATTEMPTS, "handler" => handler.to_owned())
+            .record(f64::from(attempt));
+    }
+}
+
+/// Records one handler run that missed its deadline.
+pub(crate) fn late_run(handler: &str) {
+    ::metrics::counter!(LATE_RUNS, "handler" => handler.to_owned()).increment(1);
 }
