@@ -193,10 +193,9 @@ fn parse_retries(meta: &Meta) -> darling::Result<Option<Keyed<u32>>> {
         _ => None,
     };
     match attempts {
-        Some(0) => Err(Error::custom(
-            "`retries` is the number of attempts in all: at least 1",
-        )
-        .with_span(expr)),
+        Some(0) => Err(
+            Error::custom("`retries` is the number of attempts in all: at least 1").with_span(expr),
+        ),
         Some(attempts) => Ok(keyed(meta, attempts)),
         None => Err(Error::custom(
             "`retries` takes the number of attempts in all, e.g. `retries = 3`",
@@ -263,7 +262,9 @@ pub(crate) fn duration_millis(text: &str) -> Result<u64, &'static str> {
             _ => return Err("unknown unit (use ms, s, m or h)"),
         };
         let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-        if whole.is_empty() || fraction.contains('.') || (number.contains('.') && fraction.is_empty())
+        if whole.is_empty()
+            || fraction.contains('.')
+            || (number.contains('.') && fraction.is_empty())
         {
             return Err("malformed number");
         }
@@ -495,7 +496,17 @@ mod tests {
         ] {
             assert_eq!(duration_millis(text), Ok(millis), "{text}");
         }
-        for bad in ["", "10", "10x", "s", "1.s", ".5s", "1..5s", "1 s", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "10",
+            "10x",
+            "s",
+            "1.s",
+            ".5s",
+            "1..5s",
+            "1 s",
+            "99999999999999999999h",
+        ] {
             assert!(duration_millis(bad).is_err(), "{bad:?}");
         }
     }

@@ -256,7 +256,9 @@ pub enum StartupProblem {
     #[error("{0}")]
     Config(String),
     /// An action marked `background`: only webhooks can be answered before they run.
-    #[error("{handler} runs in the background, which only webhooks can do (an action's answer is what it returns)")]
+    #[error(
+        "{handler} runs in the background, which only webhooks can do (an action's answer is what it returns)"
+    )]
     BackgroundOnAction {
         /// The handler.
         handler: String,
@@ -271,7 +273,9 @@ pub enum StartupProblem {
     },
     /// A background handler given a deadline or an interim Message: it is answered as soon
     /// as it is queued, so neither applies.
-    #[error("{handler} runs in the background: it is answered once queued, so `{option}` does not apply")]
+    #[error(
+        "{handler} runs in the background: it is answered once queued, so `{option}` does not apply"
+    )]
     BackgroundWithDeadline {
         /// The handler.
         handler: String,

@@ -51,7 +51,10 @@ async fn always_fails(
     seen: State<Seen>,
 ) -> Result<(), std::io::Error> {
     seen.failures.fetch_add(1, Ordering::SeqCst);
-    Err(std::io::Error::other(format!("upstream refused (attempt {})", attempt.0)))
+    Err(std::io::Error::other(format!(
+        "upstream refused (attempt {})",
+        attempt.0
+    )))
 }
 
 /// Counts deliveries and answers `file.deleted` by itself (nothing is queued then).
@@ -71,7 +74,10 @@ impl Middleware for Gate {
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
-        assert!(started.elapsed() < Duration::from_secs(60), "timed out: {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -111,7 +117,11 @@ async fn deliveries_are_queued_answered_and_run_by_workers() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 20, "each job has its own id");
-    assert_eq!(gate.load(Ordering::SeqCst), 20, "middleware ran before queuing");
+    assert_eq!(
+        gate.load(Ordering::SeqCst),
+        20,
+        "middleware ran before queuing"
+    );
 
     // A middleware answering by itself: nothing is queued.
     server
@@ -162,7 +172,11 @@ async fn failures_are_retried_then_kept_as_dead_letters() {
     assert_eq!(letters.len(), 1, "the job is a dead letter");
     let letter = &letters[0];
     assert_eq!(letter.attempts(), 2);
-    assert_eq!(seen.failures.load(Ordering::SeqCst), 2, "two attempts in all");
+    assert_eq!(
+        seen.failures.load(Ordering::SeqCst),
+        2,
+        "two attempts in all"
+    );
     assert!(
         letter.last_error().contains("upstream refused (attempt 2)"),
         "{}",

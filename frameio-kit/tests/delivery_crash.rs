@@ -173,7 +173,9 @@ async fn crash_kill_and_restart_runs_every_job_once() {
     )
     .await;
     assert!(
-        replies.iter().all(|(status, text)| *status == 200 && text == "OK"),
+        replies
+            .iter()
+            .all(|(status, text)| *status == 200 && text == "OK"),
         "every delivery acknowledged once queued"
     );
     let before_kill = wait_for(&effects, 30, Duration::from_secs(120)).await;

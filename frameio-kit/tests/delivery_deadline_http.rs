@@ -26,25 +26,37 @@ impl Finished {
 
 async fn transcribe(event: ActionEvent, done: State<Finished>) -> Result<Message, std::io::Error> {
     tokio::time::sleep(Duration::from_millis(500)).await;
-    done.0.lock().unwrap().push(format!("transcribe {}", event.resource_id()));
+    done.0
+        .lock()
+        .unwrap()
+        .push(format!("transcribe {}", event.resource_id()));
     Ok(Message::new("Transcribed", event.resource_id().to_owned()))
 }
 
 async fn export(event: ActionEvent, done: State<Finished>) -> Result<Message, std::io::Error> {
     tokio::time::sleep(Duration::from_millis(500)).await;
-    done.0.lock().unwrap().push(format!("export {}", event.resource_id()));
+    done.0
+        .lock()
+        .unwrap()
+        .push(format!("export {}", event.resource_id()));
     Ok(Message::new("Exported", "done"))
 }
 
 async fn upload(event: WebhookEvent, done: State<Finished>) -> Result<(), std::io::Error> {
     tokio::time::sleep(Duration::from_millis(500)).await;
-    done.0.lock().unwrap().push(format!("upload {}", event.resource_id()));
+    done.0
+        .lock()
+        .unwrap()
+        .push(format!("upload {}", event.resource_id()));
     Ok(())
 }
 
 async fn patient(event: WebhookEvent, done: State<Finished>) -> Result<(), std::io::Error> {
     tokio::time::sleep(Duration::from_millis(400)).await;
-    done.0.lock().unwrap().push(format!("patient {}", event.resource_id()));
+    done.0
+        .lock()
+        .unwrap()
+        .push(format!("patient {}", event.resource_id()));
     Ok(())
 }
 
@@ -81,7 +93,10 @@ fn app(done: &Arc<Finished>, reports: mpsc::UnboundedSender<Report>) -> App {
             Handler::action("export", export)
                 .secret(SECRET)
                 .deadline(SHORT)
-                .interim(Message::new("Exporting", "We will post a comment when done."))
+                .interim(Message::new(
+                    "Exporting",
+                    "We will post a comment when done.",
+                ))
                 .on_late_result(reporting("own hook", reports.clone()))
                 .function_name("export"),
         )
@@ -122,12 +137,19 @@ async fn a_slow_action_gets_the_interim_message_and_finishes_later() {
     let reply = server.deliver_signed(&request).await.unwrap();
     let message = reply.message().unwrap();
     assert_eq!(message.title, "Working on it", "the app's interim Message");
-    assert!(done.list().is_empty(), "answered before the handler finished");
+    assert!(
+        done.list().is_empty(),
+        "answered before the handler finished"
+    );
 
     let (handler, answer, resource) = next_report(&mut reports).await;
     assert_eq!(handler, "transcribe");
     assert_eq!(answer, "app hook: Transcribed");
-    assert_eq!(resource.as_deref(), Some("file-1"), "the hook gets the delivery");
+    assert_eq!(
+        resource.as_deref(),
+        Some("file-1"),
+        "the hook gets the delivery"
+    );
     assert_eq!(done.list(), ["transcribe file-1"]);
 
     // A replay gets what the first delivery was answered: the interim Message.
@@ -168,7 +190,10 @@ async fn a_slow_webhook_gets_ok_at_its_deadline_and_runs_on() {
         .unwrap()
         .assert_ok()
         .assert_text("OK");
-    assert!(done.list().is_empty(), "answered before the handler finished");
+    assert!(
+        done.list().is_empty(),
+        "answered before the handler finished"
+    );
     let (handler, answer, resource) = next_report(&mut reports).await;
     assert_eq!(
         (handler.as_str(), answer.as_str(), resource.as_deref()),
@@ -197,7 +222,9 @@ async fn a_graceful_stop_waits_for_late_work() {
         .event_body()
         .unwrap();
     let request = SignedRequest::new(SECRET, body);
-    let mut post = reqwest::Client::new().post(running.url()).body(request.body().to_vec());
+    let mut post = reqwest::Client::new()
+        .post(running.url())
+        .body(request.body().to_vec());
     for (name, value) in request.header_pairs() {
         post = post.header(name, value);
     }

@@ -77,7 +77,11 @@ async fn a_replayed_action_gets_the_same_bytes() {
     first.assert_message("Run");
     let again = server.deliver_signed(&request).await.unwrap();
     assert_eq!(again.status(), 200);
-    assert_eq!(again.body(), first.body(), "the first answer, byte for byte");
+    assert_eq!(
+        again.body(),
+        first.body(),
+        "the first answer, byte for byte"
+    );
     assert_eq!(again.content_type(), first.content_type());
     assert_eq!(runs.0.load(Ordering::SeqCst), 1);
     server.stop().await.unwrap();
@@ -99,7 +103,9 @@ async fn a_replay_while_the_first_runs_is_refused_then_answered() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let refused = server.deliver_signed(&request).await.unwrap();
-    refused.assert_status(409).assert_text("Delivery already in progress.");
+    refused
+        .assert_status(409)
+        .assert_text("Delivery already in progress.");
     let first = first.await.unwrap();
     first.assert_message("Slow");
     let later = server.deliver_signed(&request).await.unwrap();
@@ -190,8 +196,15 @@ async fn two_instances_share_a_postgres_ledger() {
         return;
     };
     let table = format!("fk_replay_{}", uuid::Uuid::new_v4().simple());
-    two_instances(|| Arc::new(PostgresStore::new(&url).unwrap().with_table(&table).unwrap()))
-        .await;
+    two_instances(|| {
+        Arc::new(
+            PostgresStore::new(&url)
+                .unwrap()
+                .with_table(&table)
+                .unwrap(),
+        )
+    })
+    .await;
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
         .execute(&pool)
@@ -232,9 +245,17 @@ async fn dedup_answers_frameio_retries_without_running_again() {
     let body = webhook_event("file.ready").event_body().unwrap();
     for offset in 0..3 {
         let retry = SignedRequest::new(SECRET, body.clone()).timestamp(now - offset);
-        server.deliver_signed(&retry).await.unwrap().assert_text("OK");
+        server
+            .deliver_signed(&retry)
+            .await
+            .unwrap()
+            .assert_text("OK");
     }
-    assert_eq!(runs.0.load(Ordering::SeqCst), 1, "one run for three deliveries");
+    assert_eq!(
+        runs.0.load(Ordering::SeqCst),
+        1,
+        "one run for three deliveries"
+    );
     // Another body runs.
     server.deliver(webhook_event("file.ready")).await.unwrap();
     assert_eq!(runs.0.load(Ordering::SeqCst), 2);
@@ -274,6 +295,10 @@ async fn dedup_answers_frameio_retries_without_running_again() {
             .unwrap()
             .assert_ok();
     }
-    assert_eq!(flaky_runs.0.load(Ordering::SeqCst), 2, "failed once, then ran once");
+    assert_eq!(
+        flaky_runs.0.load(Ordering::SeqCst),
+        2,
+        "failed once, then ran once"
+    );
     server.stop().await.unwrap();
 }

@@ -28,8 +28,7 @@ async fn the_job_run_is_linked_to_the_delivery_that_queued_it() {
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
         .build();
-    let subscriber =
-        tracing_subscriber::registry().with(frameio_kit::telemetry::layer(&provider));
+    let subscriber = tracing_subscriber::registry().with(frameio_kit::telemetry::layer(&provider));
     // This test's runtime has one thread: the delivery, the queue and the worker run on it.
     let _default = tracing::subscriber::set_default(subscriber);
 
@@ -65,10 +64,12 @@ async fn the_job_run_is_linked_to_the_delivery_that_queued_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let find = |name: &str| {
-        spans
-            .iter()
-            .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("{name}: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()))
+        spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
+            panic!(
+                "{name}: {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        })
     };
     let delivery = spans
         .iter()
@@ -83,8 +84,17 @@ async fn the_job_run_is_linked_to_the_delivery_that_queued_it() {
         "queued inside the delivery's trace"
     );
     assert_eq!(job.span_kind, SpanKind::Consumer);
-    let linked: Vec<_> = job.links.links.iter().map(|l| l.span_context.span_id()).collect();
-    assert_eq!(linked, [enqueue.span_context.span_id()], "linked to the enqueue");
+    let linked: Vec<_> = job
+        .links
+        .links
+        .iter()
+        .map(|l| l.span_context.span_id())
+        .collect();
+    assert_eq!(
+        linked,
+        [enqueue.span_context.span_id()],
+        "linked to the enqueue"
+    );
     assert!(
         job.attributes
             .iter()

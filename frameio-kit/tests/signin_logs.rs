@@ -87,7 +87,10 @@ async fn a_trace_level_run_logs_no_secret_and_no_forged_line() {
             }),
         )
         // Each click signed at its own time: the same signed request twice is a replay.
-        .timestamp(frameio_kit_testing::signing::now() - clicks.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        .timestamp(
+            frameio_kit_testing::signing::now()
+                - clicks.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
         let mut builder = http.post(server.url()).body(request.body().to_vec());
         for (name, value) in request.header_pairs() {
             builder = builder.header(name, value);

@@ -76,9 +76,7 @@ impl App {
     /// The replay ledger, dedup and late-work settings.
     fn semantics(
         &self,
-        #[cfg(feature = "background")] background: Option<
-            Arc<crate::delivery::queue::Background>,
-        >,
+        #[cfg(feature = "background")] background: Option<Arc<crate::delivery::queue::Background>>,
     ) -> crate::dispatch::Semantics {
         use super::ReplayChoice;
         use crate::delivery::{Dedup, MemoryLedger};

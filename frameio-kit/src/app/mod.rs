@@ -446,9 +446,7 @@ impl App {
         let shutdown_timeout = self.shutdown_timeout;
         let service = self.build().inspect_err(log_startup_error)?;
         #[cfg(feature = "background")]
-        open_queue(&service)
-            .await
-            .inspect_err(log_startup_error)?;
+        open_queue(&service).await.inspect_err(log_startup_error)?;
         // Listen for SIGINT/SIGTERM before binding: from the first "listening" line on, a
         // signal means a graceful stop, never the default exit.
         let signals = crate::server::ShutdownSignals::install();
@@ -484,9 +482,7 @@ impl App {
             log_startup_error(&error);
             return Err(error.into());
         };
-        open_queue(&service)
-            .await
-            .inspect_err(log_startup_error)?;
+        open_queue(&service).await.inspect_err(log_startup_error)?;
         let mut signals = crate::server::ShutdownSignals::install();
         let workers = background.start_workers(Arc::clone(service.dispatcher().data()));
         tracing::info!(

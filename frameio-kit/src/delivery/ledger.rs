@@ -273,7 +273,8 @@ impl std::hash::Hasher for DigestHasher {
     }
 }
 
-type DigestMap = HashMap<KeyDigest, (Instant, Option<StoredAnswer>), BuildHasherDefault<DigestHasher>>;
+type DigestMap =
+    HashMap<KeyDigest, (Instant, Option<StoredAnswer>), BuildHasherDefault<DigestHasher>>;
 
 #[derive(Default)]
 struct Shard {
@@ -594,7 +595,10 @@ mod tests {
         exercise(&StoreLedger::new(Arc::new(MemoryStore::new()))).await;
         let ledger = StoreLedger::new(Arc::new(MemoryStore::new()));
         let full = ledger.full_key(&LedgerKey::replay("17", b"v0=deadbeef"));
-        assert!(full.starts_with("ledger:replay:") && !full.contains("deadbeef"), "{full}");
+        assert!(
+            full.starts_with("ledger:replay:") && !full.contains("deadbeef"),
+            "{full}"
+        );
     }
 
     #[test]

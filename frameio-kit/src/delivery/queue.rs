@@ -684,7 +684,8 @@ impl Queue {
         let engine_error = |e: &dyn fmt::Display| QueueError::Engine(e.to_string());
         match &self.engine {
             Engine::Sqlite(pool) => {
-                let mut storage = SqliteStorage::<Job>::new(pool).with_config(apalis_config!(apalis_sqlite, self));
+                let mut storage = SqliteStorage::<Job>::new(pool)
+                    .with_config(apalis_config!(apalis_sqlite, self));
                 storage
                     .push_all(&mut tasks)
                     .await
@@ -896,7 +897,12 @@ impl Runner {
         #[cfg(feature = "otel")]
         let running = tracing::Instrument::instrument(
             running,
-            trace::job_span(&job.handler, job.id.as_str(), job.attempt, job.trace.as_deref()),
+            trace::job_span(
+                &job.handler,
+                job.id.as_str(),
+                job.attempt,
+                job.trace.as_deref(),
+            ),
         );
         let outcome = running.await;
         let error = match outcome {
@@ -1201,7 +1207,10 @@ pub struct QueueBackend {
 
 #[derive(Clone)]
 enum BackendEngine {
-    Sqlite { path: std::path::PathBuf, durable: bool },
+    Sqlite {
+        path: std::path::PathBuf,
+        durable: bool,
+    },
     #[cfg(feature = "postgres")]
     Postgres(String),
     #[cfg(feature = "redis")]

@@ -47,7 +47,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use crate::handler::{AppData, BoxFuture, Delivery, DeliveryEvent, HandlerKind, HandlerResult, Headers};
+use crate::handler::{
+    AppData, BoxFuture, Delivery, DeliveryEvent, HandlerKind, HandlerResult, Headers,
+};
 use crate::middleware::{Chain, Next};
 use crate::signature::{self, SIGNATURE_HEADER, SigningKey, TIMESTAMP_HEADER};
 
@@ -282,7 +284,15 @@ impl Dispatcher {
             .await?;
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = self
-            .accepted(route, event_type, headers, body, peer, timestamp_value, head)
+            .accepted(
+                route,
+                event_type,
+                headers,
+                body,
+                peer,
+                timestamp_value,
+                head,
+            )
             .await;
         if let Some(ticket) = ticket {
             let reply = match &result {
@@ -321,7 +331,11 @@ impl Dispatcher {
         let result = match self.handle(route, event, headers, peer, body).await {
             Ok(Some(_)) | Ok(None) if kind == HandlerKind::Webhook => Ok(Reply::ok()),
             Ok(Some(answer)) => answer_reply(&answer),
-            Ok(None) => Ok(Reply::from_parts(200, APPLICATION_JSON, route.interim.clone())),
+            Ok(None) => Ok(Reply::from_parts(
+                200,
+                APPLICATION_JSON,
+                route.interim.clone(),
+            )),
             Err(stop) => Err(stop),
         };
         if let Some((Some(ticket), window)) = dedup {

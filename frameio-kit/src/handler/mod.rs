@@ -49,8 +49,8 @@ use crate::delivery::deadline::LateHook;
 use crate::delivery::{HandlerOptions, RetryPolicy};
 use crate::error::BoxError;
 use crate::event::ResourceType;
-use crate::response::Message;
 use crate::response::ActionResponse;
+use crate::response::Message;
 use crate::secret::{Secret, SecretResolver, SecretSource, SharedResolver};
 
 pub use crate::BoxFuture;
