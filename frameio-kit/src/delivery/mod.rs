@@ -12,7 +12,11 @@
 //! | deadlines | [`deadline`] | an action still running at its deadline gets an interim Message; a webhook past 4.5 s gets `OK`; the work runs on, tracked by [`LateWork`] |
 //! | background jobs | `queue` (feature `background`) | the verified delivery is stored durably (apalis on SQLite, PostgreSQL or Redis) and answered at once; workers run the handler with retries and dead letters |
 //!
-//! The per-handler switches live in [`HandlerOptions`].
+//! All of it runs in the receiver's pipeline: the replay ledger on every verified delivery (in
+//! memory, or shared with [`App::replay_store`](crate::App::replay_store)), the rest per
+//! handler, switched on with the `Handler` builder (`background()`, `retries(…)`, `dedup(…)`,
+//! `deadline(…)`, `no_deadline()`, `interim(…)`, `on_late_result(…)`) or the macro arguments of
+//! the same names; they are stored in [`HandlerOptions`].
 
 use std::time::Duration;
 

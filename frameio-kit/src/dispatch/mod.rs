@@ -324,21 +324,31 @@ impl Dispatcher {
         #[cfg(feature = "otel")]
         crate::telemetry::record_event(&event);
         filter(route, &event)?;
-        let dedup = match route.dedup {
-            Some(window) => Some((self.dedup(route, body, window).await?, window)),
-            None => None,
-        };
-        let result = match self.handle(route, event, headers, peer, body).await {
-            Ok(Some(_)) | Ok(None) if kind == HandlerKind::Webhook => Ok(Reply::ok()),
-            Ok(Some(answer)) => answer_reply(&answer),
-            Ok(None) => Ok(Reply::from_parts(
-                200,
-                APPLICATION_JSON,
-                route.interim.clone(),
-            )),
-            Err(stop) => Err(stop),
-        };
-        if let Some((Some(ticket), window)) = dedup {
+        match route.dedup {
+            None => {
+                let handled = self.handle(route, event, headers, peer, body).await;
+                reply_of(route, handled)
+            }
+            // Boxed: the event waits across the dedup check, which would otherwise grow
+            // every delivery's future.
+            Some(window) => Box::pin(self.deduped(route, event, headers, peer, body, window)).await,
+        }
+    }
+
+    /// handle, for a handler with a dedup window: the check first, the answer recorded after.
+    async fn deduped(
+        &self,
+        route: &Arc<Route>,
+        event: DeliveryEvent,
+        headers: Headers,
+        peer: Option<std::net::IpAddr>,
+        body: &Bytes,
+        window: Duration,
+    ) -> Result<Reply, Stop> {
+        let ticket = self.dedup(route, body, window).await?;
+        let handled = self.handle(route, event, headers, peer, body).await;
+        let result = reply_of(route, handled);
+        if let Some(ticket) = ticket {
             let reply = match &result {
                 Ok(reply) => reply,
                 Err(stop) => &stop.reply,
@@ -444,7 +454,7 @@ impl Dispatcher {
             .or(self.semantics.late_hook.as_ref());
         // The hook gets a copy of the delivery: made only when there is a hook to get it.
         let copy = match (route.deadline, hook) {
-            (Some(_), Some(_)) => Some(delivery.clone()),
+            (Some(_), Some(_)) => Some(Box::new(delivery.clone())),
             _ => None,
         };
         let work = self.work(route, delivery);
@@ -488,6 +498,24 @@ impl Dispatcher {
                 .run(delivery)
                 .await
         })
+    }
+}
+
+/// reply: webhooks `OK`; actions their Message or Form, or the interim Message when the
+/// handler missed its deadline (`None`).
+fn reply_of(
+    route: &Route,
+    handled: Result<Option<crate::response::ActionResponse>, Stop>,
+) -> Result<Reply, Stop> {
+    match handled {
+        Ok(_) if route.handler.kind == HandlerKind::Webhook => Ok(Reply::ok()),
+        Ok(Some(answer)) => answer_reply(&answer),
+        Ok(None) => Ok(Reply::from_parts(
+            200,
+            APPLICATION_JSON,
+            route.interim.clone(),
+        )),
+        Err(stop) => Err(stop),
     }
 }
 

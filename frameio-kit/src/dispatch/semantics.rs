@@ -2,7 +2,6 @@
 //! and deadlines around `handle` (engines in [`crate::delivery`]).
 
 use std::fmt;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::Poll;
@@ -220,20 +219,33 @@ pub(super) async fn run(
     if let Poll::Ready(result) = first {
         return Ok(Ran::Done(result));
     }
-    let Some(deadline) = deadline else {
-        return AssertUnwindSafe(&mut work)
-            .catch_unwind()
-            .await
-            .map(Ran::Done);
-    };
-    let started = tokio::time::Instant::now();
-    match tokio::time::timeout(deadline, AssertUnwindSafe(&mut work).catch_unwind()).await {
-        Ok(done) => done.map(Ran::Done),
-        Err(_) => {
-            spawn_late(work, started, deadline, late, context());
-            Ok(Ran::Late)
+    // The slow path is boxed: its timer would otherwise grow every delivery's future.
+    slow(work, deadline, late, context).await
+}
+
+/// A handler that did not finish on its first poll: wait for it, up to its deadline.
+fn slow<'l>(
+    mut work: BoxFuture<'static, HandlerResult>,
+    deadline: Option<Duration>,
+    late: &'l LateWork,
+    context: impl FnOnce() -> LateContext + Send + 'l,
+) -> BoxFuture<'l, Result<Ran, Box<dyn std::any::Any + Send>>> {
+    Box::pin(async move {
+        let Some(deadline) = deadline else {
+            return AssertUnwindSafe(&mut work)
+                .catch_unwind()
+                .await
+                .map(Ran::Done);
+        };
+        let started = tokio::time::Instant::now();
+        match tokio::time::timeout(deadline, AssertUnwindSafe(&mut work).catch_unwind()).await {
+            Ok(done) => done.map(Ran::Done),
+            Err(_) => {
+                spawn_late(work, started, deadline, late, context());
+                Ok(Ran::Late)
+            }
         }
-    }
+    })
 }
 
 /// The late-work context of a handler: its name, the hook (the handler's, else the app's)
@@ -241,13 +253,13 @@ pub(super) async fn run(
 pub(super) fn late_context(
     function: &str,
     hook: Option<&LateHook>,
-    delivery: Option<Delivery>,
+    delivery: Option<Box<Delivery>>,
 ) -> LateContext {
     let mut context = LateContext::new(function);
     if let Some(hook) = hook {
         context = context.hook(Arc::clone(hook));
         if let Some(delivery) = delivery {
-            context = context.delivery(delivery);
+            context = context.delivery(*delivery);
         }
     }
     context

@@ -20,7 +20,7 @@ async fn retries_without_background(_event: WebhookEvent) -> Result<()> {
     Ok(())
 }
 
-#[webhook("file.ready", background, deadline = "8s", retries = 0)]
+#[webhook("file.ready", background, deadline = "8s")]
 async fn background_with_deadline(_event: WebhookEvent) -> Result<()> {
     Ok(())
 }
