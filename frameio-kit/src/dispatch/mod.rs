@@ -272,16 +272,17 @@ impl Dispatcher {
             head
         };
         // replay (row 7a): one set-if-absent on the exact (timestamp, signature) pair.
-        let ticket = self
-            .semantics
-            .replay_begin(
-                timestamp.raw,
-                timestamp_value,
-                headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
-                self.clock.now(),
-                self.tolerance,
-            )
-            .await?;
+        let begun = self.semantics.replay_begin(
+            timestamp.raw,
+            timestamp_value,
+            headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
+            self.clock.now(),
+            self.tolerance,
+        );
+        let ticket = match begun {
+            semantics::Begun::Now(ticket) => ticket?,
+            semantics::Begun::Later(ticket) => ticket.await?,
+        };
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = self
             .accepted(
@@ -299,7 +300,9 @@ impl Dispatcher {
                 Ok(reply) => reply,
                 Err(stop) => &stop.reply,
             };
-            self.semantics.replay_finish(ticket, reply).await;
+            if let Some(writing) = self.semantics.replay_finish(ticket, reply) {
+                writing.await;
+            }
         }
         result
     }
