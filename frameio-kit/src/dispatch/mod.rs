@@ -272,17 +272,16 @@ impl Dispatcher {
             head
         };
         // replay (row 7a): one set-if-absent on the exact (timestamp, signature) pair.
-        let begun = self.semantics.replay_begin(
-            timestamp.raw,
-            timestamp_value,
-            headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
-            self.clock.now(),
-            self.tolerance,
-        );
-        let ticket = match begun {
-            semantics::Begun::Now(ticket) => ticket?,
-            semantics::Begun::Later(ticket) => ticket.await?,
-        };
+        let ticket = self
+            .semantics
+            .replay_begin(
+                timestamp.raw,
+                timestamp_value,
+                headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
+                self.clock.now(),
+                self.tolerance,
+            )
+            .await?;
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = self
             .accepted(
@@ -300,9 +299,7 @@ impl Dispatcher {
                 Ok(reply) => reply,
                 Err(stop) => &stop.reply,
             };
-            if let Some(writing) = self.semantics.replay_finish(ticket, reply) {
-                writing.await;
-            }
+            self.semantics.replay_finish(ticket, reply).await;
         }
         result
     }

@@ -107,74 +107,69 @@ pub(super) fn replayed(answer: &StoredAnswer) -> Reply {
 impl Semantics {
     /// replay: one atomic set-if-absent per verified delivery. `Ok(None)` when the ledger is
     /// off; a replay ends the pipeline with the first answer, or the in-progress refusal.
-    /// The in-memory ledger answers at once; only a shared one needs awaiting (boxed, so its
-    /// state does not grow every delivery's future).
-    pub(super) fn replay_begin(
+    pub(super) async fn replay_begin(
         &self,
         timestamp: &str,
         timestamp_value: i64,
         signature: &[u8],
         now: i64,
         tolerance: Duration,
-    ) -> Begun {
+    ) -> Result<Option<ReplayTicket>, Stop> {
         let ttl = replay_ttl(timestamp_value, now, tolerance);
-        match &self.ledger {
-            ReplayLedger::Off => Begun::Now(Ok(None)),
+        let (outcome, key) = match &self.ledger {
+            ReplayLedger::Off => return Ok(None),
             ReplayLedger::Memory(ledger) => {
                 let digest = ledger.replay_digest(timestamp, signature);
-                let outcome = ledger.begin_digest(digest, ttl);
-                Begun::Now(ticket_of(outcome, TicketKey::Memory(digest), ttl))
+                (ledger.begin_digest(digest, ttl), TicketKey::Memory(digest))
             }
             ReplayLedger::Shared(ledger) => {
                 let key = LedgerKey::replay(timestamp, signature);
-                let ledger = Arc::clone(ledger);
-                Begun::Later(Box::pin(async move {
-                    match ledger.begin(&key, ttl).await {
-                        Ok(outcome) => ticket_of(outcome, TicketKey::Shared(key), ttl),
-                        Err(err) => {
-                            tracing::error!(
-                                target: "frameio_kit::delivery",
-                                error = %super::reply::ErrorChain(&err),
-                                "replay ledger unavailable: refusing the delivery (Frame.io retries it)"
-                            );
-                            Err(Stop::text(
-                                503,
-                                "Configuration error.",
-                                Failure::Rejected("replay ledger unavailable"),
-                            ))
-                        }
+                match ledger.begin(&key, ttl).await {
+                    Ok(outcome) => (outcome, TicketKey::Shared(key)),
+                    Err(err) => {
+                        tracing::error!(
+                            target: "frameio_kit::delivery",
+                            error = %super::reply::ErrorChain(&err),
+                            "replay ledger unavailable: refusing the delivery (Frame.io retries it)"
+                        );
+                        return Err(Stop::text(
+                            503,
+                            "Configuration error.",
+                            Failure::Rejected("replay ledger unavailable"),
+                        ));
                     }
-                }))
+                }
             }
+        };
+        match outcome {
+            LedgerOutcome::First => Ok(Some(ReplayTicket { key, ttl })),
+            LedgerOutcome::Replay(answer) => Err(Stop::refuse(
+                replayed(&answer),
+                Failure::Rejected("replay of an accepted request: sent the first answer again"),
+            )),
+            _ => Err(Stop::refuse(
+                replayed(&StoredAnswer::in_progress()),
+                Failure::Rejected("replay of a request still being handled"),
+            )),
         }
     }
 
-    /// Records the answer of the first delivery for its replays: at once in memory; a shared
-    /// ledger's write is returned to be awaited.
-    pub(super) fn replay_finish(
-        &self,
-        ticket: ReplayTicket,
-        reply: &Reply,
-    ) -> Option<BoxFuture<'static, ()>> {
+    /// Records the answer of the first delivery for its replays.
+    pub(super) async fn replay_finish(&self, ticket: ReplayTicket, reply: &Reply) {
         match (&self.ledger, ticket.key) {
             (ReplayLedger::Memory(ledger), TicketKey::Memory(digest)) => {
                 ledger.finish_digest(digest, &stored(reply), ticket.ttl);
-                None
             }
             (ReplayLedger::Shared(ledger), TicketKey::Shared(key)) => {
-                let ledger = Arc::clone(ledger);
-                let answer = stored(reply);
-                Some(Box::pin(async move {
-                    if let Err(err) = ledger.finish(&key, &answer, ticket.ttl).await {
-                        tracing::warn!(
-                            target: "frameio_kit::delivery",
-                            error = %super::reply::ErrorChain(&err),
-                            "replay ledger: cannot record the answer (a replay will be refused as in progress)"
-                        );
-                    }
-                }))
+                if let Err(err) = ledger.finish(&key, &stored(reply), ticket.ttl).await {
+                    tracing::warn!(
+                        target: "frameio_kit::delivery",
+                        error = %super::reply::ErrorChain(&err),
+                        "replay ledger: cannot record the answer (a replay will be refused as in progress)"
+                    );
+                }
             }
-            _ => None,
+            _ => {}
         }
     }
 
@@ -194,31 +189,6 @@ impl Semantics {
                 "dedup: cannot record the answer"
             );
         }
-    }
-}
-
-/// The replay check's outcome: known now, or to await (a shared ledger).
-pub(super) enum Begun {
-    Now(Result<Option<ReplayTicket>, Stop>),
-    Later(BoxFuture<'static, Result<Option<ReplayTicket>, Stop>>),
-}
-
-/// What a ledger's first answer means for the pipeline.
-fn ticket_of(
-    outcome: LedgerOutcome,
-    key: TicketKey,
-    ttl: Duration,
-) -> Result<Option<ReplayTicket>, Stop> {
-    match outcome {
-        LedgerOutcome::First => Ok(Some(ReplayTicket { key, ttl })),
-        LedgerOutcome::Replay(answer) => Err(Stop::refuse(
-            replayed(&answer),
-            Failure::Rejected("replay of an accepted request: sent the first answer again"),
-        )),
-        _ => Err(Stop::refuse(
-            replayed(&StoredAnswer::in_progress()),
-            Failure::Rejected("replay of a request still being handled"),
-        )),
     }
 }
 
