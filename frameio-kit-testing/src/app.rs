@@ -285,7 +285,7 @@ impl TestApp {
     /// the [`UserClient`](frameio_kit::auth::UserClient) of [`ims`](Self::ims) sign-in.
     /// It replaces any client the `App` was given.
     ///
-    /// ```
+    /// ```standalone_crate
     /// use frameio_kit::client::Client;
     /// use frameio_kit::client::comments::CreateComment;
     /// use frameio_kit::prelude::*;
@@ -336,7 +336,7 @@ impl TestApp {
     /// Sign a user in with [`SignInExt::sign_in`](crate::signin::SignInExt::sign_in)
     /// (`app.sign_in(&ims, "user-id")`); until then the action answers the sign-in Form.
     ///
-    /// ```
+    /// ```standalone_crate
     /// use frameio_kit::auth::UserToken;
     /// use frameio_kit::prelude::*;
     /// use frameio_kit_testing::signin::SignInExt as _;
@@ -401,7 +401,7 @@ impl TestApp {
     /// the same capture. See [`LogCapture`] for what is captured and why parallel tests do
     /// not see each other's events.
     ///
-    /// ```
+    /// ```standalone_crate
     /// use frameio_kit::prelude::*;
     /// use frameio_kit_testing::{TestApp, block_on, webhook_event};
     ///
