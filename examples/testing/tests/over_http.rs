@@ -3,15 +3,18 @@
 use testing_example as _;
 
 use frameio_kit_testing::{
-    SignedRequest, TestApp, TestError, action_event, block_on, webhook_event,
+    MockFrameio, MockIms, SignedRequest, TestApp, TestError, action_event, block_on, webhook_event,
 };
 use serde_json::json;
 use testing_example::Jobs;
 
 #[tokio::test]
 async fn deliveries_over_http() -> Result<(), TestError> {
+    let (frameio, ims) = (MockFrameio::start().await?, MockIms::start().await?);
     let server = TestApp::from_registry()
         .state(Jobs::default())
+        .frameio(&frameio)
+        .ims(&ims)
         .serve()
         .await?;
     server
@@ -29,8 +32,12 @@ async fn deliveries_over_http() -> Result<(), TestError> {
 
 #[test]
 fn plain_test_with_block_on() -> Result<(), TestError> {
-    let app = TestApp::from_registry().state(Jobs::default());
     block_on(async {
+        let (frameio, ims) = (MockFrameio::start().await?, MockIms::start().await?);
+        let app = TestApp::from_registry()
+            .state(Jobs::default())
+            .frameio(&frameio)
+            .ims(&ims);
         app.deliver(action_event("transcribe"))
             .await?
             .assert_form("Transcribe");
