@@ -23,7 +23,7 @@
 //! # }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use frameio_kit::auth::{UserAuth, UserAuthBuilder};
 use frameio_kit::client::Client;
 use frameio_kit::dispatch::FixedClock;
-use frameio_kit::{App, RunningServer, Service};
+use frameio_kit::{App, ArgumentProblem, RunningServer, Service, StartupError, StartupProblem};
 
 use crate::error::TestError;
 use crate::event::EventBody;
@@ -438,7 +438,7 @@ impl TestApp {
                 .take()
                 .ok_or_else(|| "the app was already consumed".to_owned())?;
             let app = self.wire(setup)?;
-            let service = app.build().map_err(|err| err.to_string())?;
+            let service = app.build().map_err(|err| with_test_hints(&err))?;
             Ok(Arc::new(Shared {
                 service,
                 signer: self.signer.clone(),
@@ -540,6 +540,43 @@ impl TestApp {
             },
         })
     }
+}
+
+/// The start-up error, followed by what a test does about each kind of problem in it.
+fn with_test_hints(err: &StartupError) -> String {
+    let mut hints = BTreeSet::new();
+    for problem in err.problems() {
+        let hint = match problem {
+            StartupProblem::NoHandlers => {
+                "no handlers: start the test file with `use my_app as _;` so the crate's \
+                 #[webhook]/#[action] handlers are linked"
+            }
+            StartupProblem::SignInNotConfigured { .. }
+            | StartupProblem::Argument {
+                problem: ArgumentProblem::SignInNotConfigured { .. },
+                ..
+            } => "sign-in: `TestApp::ims(&MockIms)` turns user sign-in on against a mock IMS",
+            StartupProblem::Argument {
+                problem: ArgumentProblem::MissingState { .. },
+                ..
+            } => "state: `TestApp::state(value)` shares a value with `State<T>` arguments",
+            StartupProblem::Argument {
+                problem: ArgumentProblem::Custom(text),
+                ..
+            } if text.contains("`Client`") => {
+                "client: `TestApp::frameio(&MockFrameio)` gives handlers a client against a mock \
+                 Frame.io API"
+            }
+            _ => continue,
+        };
+        hints.insert(hint);
+    }
+    let mut text = err.to_string();
+    for hint in hints {
+        text.push_str("\n  hint: ");
+        text.push_str(hint);
+    }
+    text
 }
 
 /// A [`TestApp`] served over HTTP on `127.0.0.1` (see [`TestApp::serve`]). It stops when

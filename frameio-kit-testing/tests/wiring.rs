@@ -44,10 +44,29 @@ async fn note(event: ActionEvent, client: UserClient) -> Result<Message> {
 }
 
 #[tokio::test]
-async fn without_the_mocks_the_app_does_not_start() {
+async fn without_the_mocks_the_app_does_not_start_and_says_what_to_attach() {
     let err = TestApp::from_registry().service().unwrap_err().to_string();
-    assert!(err.starts_with("the test app does not start: "), "{err}");
-    assert!(err.contains("comment_when_ready"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0],
+        "the test app does not start: frameio-kit cannot start:"
+    );
+    assert!(
+        err.contains("wiring::comment_when_ready takes the Frame.io API `Client`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("wiring::whoami requires user sign-in"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[lines.len() - 2..],
+        [
+            "  hint: client: `TestApp::frameio(&MockFrameio)` gives handlers a client against a \
+             mock Frame.io API",
+            "  hint: sign-in: `TestApp::ims(&MockIms)` turns user sign-in on against a mock IMS",
+        ]
+    );
 }
 
 #[tokio::test]
