@@ -281,7 +281,7 @@ impl TestApp {
     }
 
     /// Wires the app's Frame.io API client to `mock`: handlers taking a
-    /// [`Client`](frameio_kit::client::Client) call the mock with its token, and so does
+    /// [`Client`] call the mock with its token, and so does
     /// the [`UserClient`](frameio_kit::auth::UserClient) of [`ims`](Self::ims) sign-in.
     /// It replaces any client the `App` was given.
     ///
