@@ -4,11 +4,11 @@
 //! "Transcribe" action asks for a language with a form and queues the job on submit. Queued
 //! jobs live in [`Jobs`], shared with the handlers through `State`, so tests can look at them.
 //!
-//! Three more pieces show the other recipes of the guide: [`comment_on_upload`] calls the
-//! Frame.io API (tested against `MockFrameio`), [`my_jobs`] requires the user to sign in
-//! (tested against `MockIms`), and [`Timing`] is a middleware that logs (tested with a log
-//! capture). Because one handler takes a `Client` and one requires sign-in, every test app of
-//! this crate attaches both mocks: `App::build` refuses an app whose handlers would miss them.
+//! [`Timing`] is a middleware that logs (tested with a log capture). The guide's recipes for a
+//! handler that calls the Frame.io API and an action that requires sign-in are in
+//! `tests/api_and_sign_in.rs`, with their handlers: a test binary registers the handlers it
+//! links, so this library's own test apps (and the tools that serve its handlers) need
+//! neither a `MockFrameio` nor a `MockIms`.
 
 // Handlers are `async` by contract, even when they never await: this crate opts into the
 // pedantic lint and allows it on those handlers (see docs/handlers.md).
@@ -17,9 +17,6 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use frameio_kit::auth::UserToken;
-use frameio_kit::client::Client;
-use frameio_kit::client::comments::CreateComment;
 use frameio_kit::handler::HandlerResult;
 use frameio_kit::prelude::*;
 use serde::Deserialize;
@@ -102,33 +99,6 @@ pub async fn transcribe(event: ActionEvent, jobs: State<Jobs>) -> Result<ActionR
         language: form.language.clone(),
     });
     Ok(Message::new("Queued", format!("Transcribing in {}.", form.language)).into())
-}
-
-/// Tells the uploader, in a comment on the file, that a transcription can be requested.
-/// `resource_id()` of a `file.*` event is the file.
-#[webhook("file.upload.completed")]
-pub async fn comment_on_upload(event: WebhookEvent, client: Client) -> Result<()> {
-    let comment = CreateComment::text("Uploaded: use Transcribe to get a transcript.");
-    let created = client
-        .comments()
-        .create(event.account_id(), event.resource_id(), &comment)
-        .await?;
-    tracing::info!(file = event.resource_id(), comment = %created.id, "commented on upload");
-    Ok(())
-}
-
-/// How many jobs are queued, for a user signed in with Adobe (others get the sign-in Form).
-#[allow(clippy::unused_async)] // frameio-kit handlers are async by contract
-#[action(event = "my-jobs", name = "My jobs", require_user_auth)]
-pub async fn my_jobs(event: ActionEvent, _token: UserToken, jobs: State<Jobs>) -> Result<Message> {
-    Ok(Message::new(
-        "Your jobs",
-        format!(
-            "{} jobs queued; you are {}.",
-            jobs.all().len(),
-            event.user_id()
-        ),
-    ))
 }
 
 /// Logs the event type, outcome and duration of every delivery.

@@ -5,29 +5,20 @@ use testing_example as _;
 
 use std::sync::Arc;
 
-use frameio_kit_testing::{
-    MockFrameio, MockIms, SignedRequest, TestApp, TestError, action_event, webhook_event,
-};
+use frameio_kit_testing::{SignedRequest, TestApp, TestError, action_event, webhook_event};
 use serde_json::json;
 use testing_example::{Job, Jobs};
 
 /// The registry app with a job queue the test keeps a handle on. No environment needed:
-/// `WEBHOOK_SECRET` and `TRANSCRIBE_SECRET` both read as the test secret. One handler takes a
-/// `Client` and one requires sign-in, so the app is wired to both mock servers (returned: they
-/// stop when dropped).
-async fn app() -> Result<(TestApp, Arc<Jobs>, MockFrameio, MockIms), TestError> {
-    let (frameio, ims) = (MockFrameio::start().await?, MockIms::start().await?);
+/// `WEBHOOK_SECRET` and `TRANSCRIBE_SECRET` both read as the test secret.
+fn app() -> (TestApp, Arc<Jobs>) {
     let jobs = Arc::new(Jobs::default());
-    let app = TestApp::from_registry()
-        .state_arc(Arc::clone(&jobs))
-        .frameio(&frameio)
-        .ims(&ims);
-    Ok((app, jobs, frameio, ims))
+    (TestApp::from_registry().state_arc(Arc::clone(&jobs)), jobs)
 }
 
 #[tokio::test]
 async fn a_ready_file_is_queued_in_english() -> Result<(), TestError> {
-    let (app, jobs, _frameio, _ims) = app().await?;
+    let (app, jobs) = app();
     let reply = app
         .deliver(webhook_event("file.ready").resource_id("f1"))
         .await?;
@@ -42,7 +33,7 @@ async fn a_ready_file_is_queued_in_english() -> Result<(), TestError> {
 
 #[tokio::test]
 async fn a_ready_folder_is_ignored() -> Result<(), TestError> {
-    let (app, jobs, _frameio, _ims) = app().await?;
+    let (app, jobs) = app();
     let folder = webhook_event("file.ready").resource_type("folder");
     app.deliver(folder).await?.assert_ok();
     assert!(jobs.all().is_empty());
@@ -51,7 +42,7 @@ async fn a_ready_folder_is_ignored() -> Result<(), TestError> {
 
 #[tokio::test]
 async fn transcribe_asks_for_a_language_then_queues() -> Result<(), TestError> {
-    let (app, jobs, _frameio, _ims) = app().await?;
+    let (app, jobs) = app();
     let form = app
         .deliver(action_event("transcribe").resource_id("f2"))
         .await?
@@ -65,7 +56,7 @@ async fn transcribe_asks_for_a_language_then_queues() -> Result<(), TestError> {
 
 #[tokio::test]
 async fn transcribe_refuses_folders() -> Result<(), TestError> {
-    let (app, _jobs, _frameio, _ims) = app().await?;
+    let (app, _jobs) = app();
     let reply = app
         .deliver(action_event("transcribe").resource_type("folder"))
         .await?;
@@ -75,7 +66,7 @@ async fn transcribe_refuses_folders() -> Result<(), TestError> {
 
 #[tokio::test]
 async fn forged_and_stale_deliveries_never_reach_the_handler() -> Result<(), TestError> {
-    let (app, jobs, _frameio, _ims) = app().await?;
+    let (app, jobs) = app();
     for spoil in [
         SignedRequest::wrong_secret,
         SignedRequest::stale,

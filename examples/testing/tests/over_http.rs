@@ -3,18 +3,15 @@
 use testing_example as _;
 
 use frameio_kit_testing::{
-    MockFrameio, MockIms, SignedRequest, TestApp, TestError, action_event, block_on, webhook_event,
+    SignedRequest, TestApp, TestError, action_event, block_on, webhook_event,
 };
 use serde_json::json;
 use testing_example::Jobs;
 
 #[tokio::test]
 async fn deliveries_over_http() -> Result<(), TestError> {
-    let (frameio, ims) = (MockFrameio::start().await?, MockIms::start().await?);
     let server = TestApp::from_registry()
         .state(Jobs::default())
-        .frameio(&frameio)
-        .ims(&ims)
         .serve()
         .await?;
     server
@@ -32,12 +29,8 @@ async fn deliveries_over_http() -> Result<(), TestError> {
 
 #[test]
 fn plain_test_with_block_on() -> Result<(), TestError> {
+    let app = TestApp::from_registry().state(Jobs::default());
     block_on(async {
-        let (frameio, ims) = (MockFrameio::start().await?, MockIms::start().await?);
-        let app = TestApp::from_registry()
-            .state(Jobs::default())
-            .frameio(&frameio)
-            .ims(&ims);
         app.deliver(action_event("transcribe"))
             .await?
             .assert_form("Transcribe");
