@@ -129,7 +129,7 @@ impl UserAuth {
     }
 
     /// Answers a request to one of the sign-in routes: a path ending in
-    /// [`LOGIN_PATH`](super::LOGIN_PATH) or [`CALLBACK_PATH`](super::CALLBACK_PATH), below
+    /// [`LOGIN_PATH`] or [`CALLBACK_PATH`], below
     /// the scope the service is mounted in (`/auth/login`, `/frameio/auth/login`); `None` for
     /// any other path.
     pub async fn handle(&self, request: AuthRequest<'_>) -> Option<AuthPage> {
@@ -226,7 +226,7 @@ impl UserAuth {
     /// is unknown here, so [`trusted_proxies`](super::UserAuthBuilder::trusted_proxies) refuse
     /// it; HTTP adapters call [`login_request`](Self::login_request).
     pub fn login(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.login_request(AuthRequest::new(&self.login_path(), query, headers, None))
+        self.login_request(AuthRequest::new(LOGIN_PATH, query, headers, None))
     }
 
     /// `GET {scope}/auth/login?t=…` with the peer address: checks the link and redirects to
@@ -264,13 +264,8 @@ impl UserAuth {
     /// `GET /auth/callback?code=…&state=…`: finishes the sign-in (peer unknown, see
     /// [`login`](Self::login)).
     pub async fn callback(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.callback_request(AuthRequest::new(
-            &self.callback_path(),
-            query,
-            headers,
-            None,
-        ))
-        .await
+        self.callback_request(AuthRequest::new(CALLBACK_PATH, query, headers, None))
+            .await
     }
 
     /// `GET {scope}/auth/callback?code=…&state=…` with the peer address: finishes the
@@ -492,6 +487,72 @@ mod tests {
             base(&configured, &forged, None).unwrap(),
             "https://fixed.example.com"
         );
+    }
+
+    #[test]
+    fn the_scope_comes_from_the_request_path() {
+        assert_eq!(
+            scope_of("/frameio/auth/login", LOGIN_PATH),
+            Some("/frameio")
+        );
+        assert_eq!(scope_of("/a/b/auth/callback", CALLBACK_PATH), Some("/a/b"));
+        assert_eq!(scope_of("/auth/login", LOGIN_PATH), Some(""));
+        assert_eq!(scope_of("/frameio/", ""), Some("/frameio"));
+        assert_eq!(scope_of("/frameio/actions", "/actions"), Some("/frameio"));
+        assert_eq!(scope_of("/auth/logins", LOGIN_PATH), None);
+        assert_eq!(scope_of("/xauth/login", LOGIN_PATH), None);
+        for ok in ["", "/frameio", "/a/b-c_d.e~f", "/t%20x", "/@me:1"] {
+            assert!(valid_scope(ok), "{ok}");
+        }
+        for bad in [
+            "frameio",
+            "//evil.example",
+            "/a b",
+            "/a\"b",
+            "/<x>",
+            "/a?b",
+            "/a#b",
+        ] {
+            assert!(!valid_scope(bad), "{bad}");
+        }
+
+        let a = auth(|b| {
+            b.public_base_url("https://fixed.example.com")
+                .mount_prefix("/ext")
+        });
+        assert_eq!(
+            a.base_url(&Headers::new(), None, "/frameio").unwrap(),
+            "https://fixed.example.com/ext/frameio"
+        );
+        assert!(matches!(
+            a.base_url(&Headers::new(), None, "/<script>"),
+            Err(BaseUrlError::BadPath)
+        ));
+
+        // `login` (no request path) links below the mount prefix once, not twice.
+        let event: crate::event::ActionEvent = serde_json::from_value(serde_json::json!({
+            "account_id": "a", "action_id": "b", "interaction_id": "i",
+            "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
+            "type": "t", "user": {"id": "u-1"}, "workspace": {"id": "w"}
+        }))
+        .unwrap();
+        let t = seal::seal(&a.inner.keys, a.inner.ttl, LOGIN_PURPOSE, &event).unwrap();
+        let page = a.login(&format!("t={t}"), &Headers::new());
+        let location = page.location.expect("a redirect to IMS");
+        assert!(
+            location
+                .contains("redirect_uri=https%3A%2F%2Ffixed.example.com%2Fext%2Fauth%2Fcallback"),
+            "{location}"
+        );
+        let page = a.login_request(AuthRequest::new(
+            "/frameio/auth/login",
+            &format!("t={t}"),
+            &Headers::new(),
+            None,
+        ));
+        assert!(page.location.unwrap().contains(
+            "redirect_uri=https%3A%2F%2Ffixed.example.com%2Fext%2Fframeio%2Fauth%2Fcallback"
+        ));
     }
 
     #[test]
