@@ -172,6 +172,9 @@ async fn telemetry_init_exports_the_kit_spans_over_otlp() {
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .env("RUST_LOG", "info")
         .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+        .env_remove("OTEL_EXPORTER_OTLP_COMPRESSION")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION")
         .env_remove("OTEL_SDK_DISABLED")
         .env_remove("OTEL_RESOURCE_ATTRIBUTES");
     let output = tokio::task::spawn_blocking(move || child.output())
