@@ -622,7 +622,7 @@ async fn api_client(args: &InstallArgs) -> anyhow::Result<frameio_kit::client::C
         env("FRAMEIO_IMS_CLIENT_ID"),
         env("FRAMEIO_IMS_CLIENT_SECRET"),
     ) {
-        use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+        use frameio_kit::auth::{ImsConfig, ServerToServer};
         let scopes =
             env("FRAMEIO_IMS_SCOPES").unwrap_or_else(|| "openid AdobeID frame.s2s.all".to_owned());
         let config = ImsConfig::new(id)
@@ -634,7 +634,7 @@ async fn api_client(args: &InstallArgs) -> anyhow::Result<frameio_kit::client::C
         s2s.access_token()
             .await
             .context("cannot get a server-to-server token from IMS")?;
-        builder.token_provider(ImsTokens(s2s))
+        builder.token_provider(s2s)
     } else {
         bail!(
             "no Frame.io token: set {TOKEN_ENV}, or FRAMEIO_IMS_CLIENT_ID and FRAMEIO_IMS_CLIENT_SECRET"

@@ -46,6 +46,7 @@
 pub mod mock_frameio;
 pub mod mock_frameio_state;
 pub mod mock_ims;
+pub mod otlp;
 pub mod signing;
 
 pub use mock_frameio::MockFrameio;

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +32,8 @@ pub struct UserAuthBuilder {
     public_base_url: Option<String>,
     mount_prefix: String,
     trust: HeaderTrust,
+    /// `trusted_proxies` entries that did not parse, reported by `finish`.
+    proxy_errors: Vec<String>,
     store: StoreChoice,
     keys: Option<KeyRing>,
     api_base_url: String,
@@ -68,6 +69,7 @@ impl UserAuthBuilder {
             public_base_url: None,
             mount_prefix: String::new(),
             trust: HeaderTrust::Nobody,
+            proxy_errors: Vec::new(),
             store: StoreChoice::Default,
             keys: None,
             api_base_url: DEFAULT_API_BASE_URL.to_owned(),
@@ -94,9 +96,15 @@ impl UserAuthBuilder {
         self
     }
 
-    /// Where the receiver is mounted below the public URL (e.g. `/hooks` when the service is
-    /// mounted in `web::scope("/hooks")`): the sign-in links and the redirect URI point at
-    /// `{public url}{prefix}/auth/login` and `…/auth/callback`. Default: none.
+    /// A path prefix that a reverse proxy strips before requests reach this app (e.g. `/hooks`
+    /// when the proxy forwards `https://example.com/hooks/…` to the app's `/…`): the
+    /// sign-in links and the redirect URI point at `{public url}{prefix}/auth/login` and
+    /// `…/auth/callback`. Default: none.
+    ///
+    /// Not needed for a `web::scope` the service is mounted in: the routes are served below
+    /// it and the links follow it, detected from each request (a service mounted in
+    /// `web::scope("/frameio")` links to `{public url}/frameio/auth/login` without any
+    /// setting). The two add up: `{public url}{mount prefix}{scope}/auth/login`.
     #[must_use]
     pub fn mount_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.mount_prefix = prefix.into().trim_end_matches('/').to_owned();
@@ -104,12 +112,35 @@ impl UserAuthBuilder {
     }
 
     /// Takes the public URL from `X-Forwarded-Proto` / `X-Forwarded-Host` (else `Host`) only
-    /// on requests whose peer address is one of these proxies; others are refused. Use it
-    /// when the app has several public names; otherwise prefer
-    /// [`public_base_url`](Self::public_base_url).
+    /// on requests whose peer address is one of these proxies: IP addresses or CIDR ranges,
+    /// as [`IpAddr`](std::net::IpAddr)s, [`ProxyRange`](super::ProxyRange)s or text (`"10.0.0.2"`,
+    /// `"10.0.0.0/8"`, `"::1/128"`). Requests from other peers are refused. A range that does
+    /// not parse stops the app at start-up with the reason. Use it when the app has several
+    /// public names; otherwise prefer [`public_base_url`](Self::public_base_url).
+    ///
+    /// ```
+    /// use frameio_kit::auth::UserAuth;
+    ///
+    /// let auth = UserAuth::builder("client-id", "client-secret")
+    ///     .trusted_proxies(["10.0.0.0/8", "fd00::/8", "::1"]);
+    /// # let _ = auth;
+    /// ```
     #[must_use]
-    pub fn trusted_proxies<I: IntoIterator<Item = IpAddr>>(mut self, proxies: I) -> Self {
-        self.trust = HeaderTrust::Proxies(proxies.into_iter().collect());
+    pub fn trusted_proxies<I, P>(mut self, proxies: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: TryInto<super::ProxyRange>,
+        P::Error: fmt::Display,
+    {
+        let mut ranges = Vec::new();
+        self.proxy_errors.clear();
+        for proxy in proxies {
+            match proxy.try_into() {
+                Ok(range) => ranges.push(range),
+                Err(err) => self.proxy_errors.push(err.to_string()),
+            }
+        }
+        self.trust = HeaderTrust::Proxies(ranges);
         self
     }
 
@@ -300,6 +331,20 @@ impl UserAuthBuilder {
     }
 
     fn check_urls(&self) -> Result<(), String> {
+        if !self.proxy_errors.is_empty() {
+            return Err(format!(
+                "user sign-in: `trusted_proxies`: {}",
+                self.proxy_errors.join("; ")
+            ));
+        }
+        if self.public_base_url.is_none()
+            && matches!(&self.trust, HeaderTrust::Proxies(ranges) if ranges.is_empty())
+        {
+            return Err(
+                "user sign-in: `trusted_proxies` is empty, so no request could choose the                  public URL: list your proxies or set `public_base_url`"
+                    .to_owned(),
+            );
+        }
         if let Some(url) = &self.public_base_url {
             let parsed = url::Url::parse(url).map_err(|_| {
                 format!("`public_base_url` must be an absolute http(s) URL, got {url:?}")
