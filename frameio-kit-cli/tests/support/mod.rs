@@ -104,6 +104,20 @@ impl RunningApp {
         }
     }
 
+    /// Starts the simulator for this app (with `extra` arguments) and opens it in `browser`;
+    /// returns the simulator process.
+    pub async fn simulate(
+        &self,
+        browser: &browser::Browser,
+        extra: &[&str],
+    ) -> tokio::process::Child {
+        let manifest = self.manifest_file();
+        let (child, page) =
+            start_simulator_with(&self.url, manifest.to_str().unwrap(), extra).await;
+        browser.open(&page).await;
+        child
+    }
+
     /// Writes the manifest to a file and returns its path.
     pub fn manifest_file(&self) -> PathBuf {
         let path = temp_dir("manifest").join("manifest.json");
@@ -342,6 +356,15 @@ async fn route(ctx: web::Data<Ctx>, req: HttpRequest, body: web::Bytes) -> HttpR
 
 /// Starts `frameio-kit simulate` and returns the child and the page's URL.
 pub async fn start_simulator(app_url: &str, manifest: &str) -> (tokio::process::Child, String) {
+    start_simulator_with(app_url, manifest, &[]).await
+}
+
+/// [`start_simulator`] with more arguments.
+pub async fn start_simulator_with(
+    app_url: &str,
+    manifest: &str,
+    extra: &[&str],
+) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt as _;
     let mut child = tokio::process::Command::new(bin())
         .args([
@@ -354,6 +377,7 @@ pub async fn start_simulator(app_url: &str, manifest: &str) -> (tokio::process::
             "--secret",
             SECRET,
         ])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
