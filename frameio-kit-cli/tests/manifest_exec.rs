@@ -90,7 +90,31 @@ fn quickstart_binary() -> PathBuf {
         .nth(3)
         .expect("the test binary lives in <target>/<profile>/deps")
         .to_owned();
-    let output = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // Without the variables cargo sets for a test process (this package's name, manifest
+    // dir…): build scripts that watch them would otherwise see another environment than the
+    // outer build's, and each build would redo the other's work.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_by_cargo = [
+            "CARGO_PKG_",
+            "CARGO_BIN_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_by_cargo {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let output = command
         .args([
             "build",
             "-p",

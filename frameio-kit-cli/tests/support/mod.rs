@@ -52,6 +52,60 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts that a run exited with `code` and printed `needle` (on stdout or stderr); returns
+/// stdout.
+#[track_caller]
+pub fn expect_exit(out: &Output, code: i32, needle: &str) -> String {
+    let (out_text, err_text) = (stdout(out), stderr(out));
+    assert_eq!(out.status.code(), Some(code), "{out_text}{err_text}");
+    assert!(
+        out_text.contains(needle) || err_text.contains(needle),
+        "{needle:?} not printed:\n{out_text}{err_text}"
+    );
+    out_text
+}
+
+/// `frameio-kit install VERB` against a [`FakeFrameio`] for account `acc-1`, workspace `ws-1`.
+pub struct InstallCli<'a> {
+    pub fake: &'a FakeFrameio,
+    pub manifest: &'a str,
+    pub env: Vec<(&'a str, &'a str)>,
+}
+
+impl InstallCli<'_> {
+    /// Runs `install VERB` for the receiver `url`, with `extra` arguments.
+    pub async fn run(&self, verb: &str, url: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "install",
+            verb,
+            "--account",
+            "acc-1",
+            "--workspace",
+            "ws-1",
+            "--url",
+            url,
+            "--manifest",
+            self.manifest,
+            "--api-url",
+            &self.fake.base_url,
+        ];
+        args.extend(extra);
+        cli(&args, &self.env).await
+    }
+
+    /// `check` exits 2 and prints `needle`; returns stdout.
+    pub async fn drifted(&self, url: &str, needle: &str) -> String {
+        expect_exit(&self.run("check", url, &[]).await, 2, needle)
+    }
+
+    /// `apply` succeeds, then `check` finds no drift.
+    pub async fn repair(&self, url: &str) {
+        let out = self.run("apply", url, &[]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        expect_exit(&self.run("check", url, &[]).await, 0, "No drift.");
+    }
+}
+
 /// A fresh temporary directory.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
