@@ -95,7 +95,8 @@ Examples:
 Examples:
   frameio-kit simulate http://127.0.0.1:8000/ --exec ./target/debug/my-app
   frameio-kit simulate http://127.0.0.1:8000/ --manifest manifest.json --port 4000
-  WEBHOOK_SECRET=s CUSTOM_ACTION_SECRET=s frameio-kit simulate http://127.0.0.1:8000/")]
+  WEBHOOK_SECRET=s CUSTOM_ACTION_SECRET=s frameio-kit simulate http://127.0.0.1:8000/
+  frameio-kit simulate http://127.0.0.1:8000/ --manifest manifest.json --secrets-file secrets.json --account A --workspace W")]
     Simulate(SimulateArgs),
     /// Plan, apply or check the app's webhook and custom actions in a Frame.io workspace.
     #[command(subcommand)]

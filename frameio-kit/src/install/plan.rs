@@ -634,23 +634,25 @@ mod tests {
     const URL: &str = "https://app.example.com/";
 
     fn webhook(id: &str, name: &str, url: &str, events: &[&str]) -> Webhook {
-        let mut w = Webhook::default();
-        w.id = id.into();
-        w.name = name.into();
-        w.url = url.into();
-        w.events = events.iter().map(|e| (*e).to_owned()).collect();
-        w.active = Some(true);
-        w
+        Webhook {
+            id: id.into(),
+            name: name.into(),
+            url: url.into(),
+            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            active: Some(true),
+            ..Webhook::default()
+        }
     }
 
     fn action(id: &str, event: &str, name: &str, url: &str) -> CustomAction {
-        let mut a = CustomAction::default();
-        a.id = id.into();
-        a.event = event.into();
-        a.name = name.into();
-        a.description = "d".into();
-        a.url = url.into();
-        a
+        CustomAction {
+            id: id.into(),
+            event: event.into(),
+            name: name.into(),
+            description: "d".into(),
+            url: url.into(),
+            ..CustomAction::default()
+        }
     }
 
     fn manifest() -> Manifest {
