@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use frameio_kit::client::custom_actions::UpdateAction;
+use frameio_kit::client::webhooks::UpdateWebhook;
 use frameio_kit::install::{DriftItem, InstallConfig, InstallError};
 use frameio_kit::prelude::*;
 use frameio_kit::store::MemoryStore;
@@ -346,6 +347,82 @@ async fn rotation_refuses_no_delivery() {
     );
     let (status, _) = h.webhook(&old_webhook, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401, "the old secret is dropped after the switch");
+}
+
+/// A renamed, deactivated webhook and a deactivated action: drift names each, its plan
+/// patches them (nothing is recreated, so the secrets stay), and repair leaves no drift.
+#[tokio::test]
+async fn drift_sees_renamed_and_deactivated_resources_and_repair_patches_them() {
+    let h = Harness::start(Arc::new(MemoryStore::new())).await;
+    let client = h.client();
+    let record = h
+        .install
+        .install(
+            &client,
+            ACCOUNT,
+            WORKSPACE,
+            &values(&[("archive_key", "k")]),
+            "Ada",
+        )
+        .await
+        .unwrap();
+    let webhook = record.webhook.clone().unwrap();
+    client
+        .webhooks()
+        .update(
+            ACCOUNT,
+            &webhook.id,
+            &UpdateWebhook {
+                name: Some("Renamed".into()),
+                active: Some(false),
+                ..UpdateWebhook::default()
+            },
+        )
+        .await
+        .unwrap();
+    let export = record.action("acme.export").unwrap().id.clone();
+    client
+        .custom_actions()
+        .update(
+            ACCOUNT,
+            &export,
+            &UpdateAction {
+                active: Some(false),
+                ..UpdateAction::default()
+            },
+        )
+        .await
+        .unwrap();
+    let drift = h.install.drift(&client, ACCOUNT, WORKSPACE).await.unwrap();
+    assert_eq!(
+        drift.items,
+        [
+            DriftItem::WebhookName,
+            DriftItem::WebhookInactive,
+            DriftItem::ActionInactive("acme.export".into(), "Export".into()),
+        ]
+    );
+    assert_eq!(drift.plan.counts(), (0, 2, 0), "{}", drift.plan);
+    let secret = h.webhook_secret(WORKSPACE);
+    h.install.repair(&client, ACCOUNT, WORKSPACE).await.unwrap();
+    assert!(
+        h.install
+            .drift(&client, ACCOUNT, WORKSPACE)
+            .await
+            .unwrap()
+            .is_clean()
+    );
+    let hooks = h.mock.webhooks();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].name, "Acme Archive");
+    assert!(hooks[0].active && h.mock.actions().iter().all(|a| a.active));
+    assert_eq!(
+        h.webhook_secret(WORKSPACE),
+        secret,
+        "patched, not recreated"
+    );
+    let (status, _) = h.webhook(&secret, "file.ready", WORKSPACE).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
