@@ -3,7 +3,8 @@
 //!
 //! Both views of an installation use it: the install pages' drift check and repair
 //! ([`Install::drift`](super::Install::drift), [`Install::repair`](super::Install::repair)),
-//! which compare an [`Installation`] record with the resources it names, and
+//! which compare an [`Installation`] record with the resources it names, their update diff
+//! ([`ManifestDiff`](super::ManifestDiff), the manifest against the record), and
 //! `frameio-kit install plan|apply|check`, which compares an app's [`Manifest`] with
 //! everything listed in a workspace.
 
@@ -53,10 +54,22 @@ pub struct Desired {
     pub webhook: Option<WantedWebhook>,
     /// The actions.
     pub actions: Vec<WantedAction>,
-    /// Set when the resources compared against are everything in the workspace: a live
-    /// action at this URL that nothing wants, or a second action with a wanted event key, is
-    /// deleted. `None` when they are only the resources known to be the app's.
-    pub prune_url: Option<String>,
+    /// Which live actions that nothing wants are deleted.
+    pub prune: Prune,
+}
+
+/// Which live actions that no wanted action matched a [`Plan`] deletes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Prune {
+    /// None: the resources compared against are the ones fetched by known ids.
+    #[default]
+    Nothing,
+    /// Those at this URL, and second actions with a wanted event key: the resources compared
+    /// against are everything listed in a workspace.
+    AtUrl(String),
+    /// All of them: the resources compared against are all the app's own.
+    All,
 }
 
 impl Desired {
@@ -87,7 +100,7 @@ impl Desired {
                     url: url.to_owned(),
                 })
                 .collect(),
-            prune_url: Some(url.to_owned()),
+            prune: Prune::AtUrl(url.to_owned()),
         }
     }
 
@@ -117,7 +130,7 @@ impl Desired {
                     url: a.url.clone(),
                 })
                 .collect(),
-            prune_url: None,
+            prune: Prune::Nothing,
         }
     }
 }
@@ -499,10 +512,16 @@ impl Plan {
                 });
             }
         }
-        if let Some(url) = &desired.prune_url {
+        if desired.prune != Prune::Nothing {
             for action in live {
-                let wanted = desired.actions.iter().any(|w| w.event == action.event);
-                if !matched.contains(&action.id.as_str()) && (action.url == *url || wanted) {
+                let prune = match &desired.prune {
+                    Prune::AtUrl(url) => {
+                        action.url == *url
+                            || desired.actions.iter().any(|w| w.event == action.event)
+                    }
+                    _ => true,
+                };
+                if !matched.contains(&action.id.as_str()) && prune {
                     plan.changes.push(PlanChange::DeleteAction {
                         id: action.id.clone(),
                         event: action.event.clone(),
