@@ -476,27 +476,27 @@ impl Plan {
             matched.push(&existing.id);
             let mut update = UpdateAction::default();
             let mut differences = Vec::new();
-            if existing.name != wanted.name {
-                differences.push(Difference::Name {
-                    have: existing.name.clone(),
-                    want: wanted.name.clone(),
-                });
-                update.name = Some(wanted.name.clone());
-            }
-            if existing.description != wanted.description {
-                differences.push(Difference::Description {
-                    have: existing.description.clone(),
-                    want: wanted.description.clone(),
-                });
-                update.description = Some(wanted.description.clone());
-            }
-            if existing.url != wanted.url {
-                differences.push(Difference::Url {
-                    have: existing.url.clone(),
-                    want: wanted.url.clone(),
-                });
-                update.url = Some(wanted.url.clone());
-            }
+            differ(
+                &mut differences,
+                &mut update.name,
+                &existing.name,
+                &wanted.name,
+                |have, want| Difference::Name { have, want },
+            );
+            differ(
+                &mut differences,
+                &mut update.description,
+                &existing.description,
+                &wanted.description,
+                |have, want| Difference::Description { have, want },
+            );
+            differ(
+                &mut differences,
+                &mut update.url,
+                &existing.url,
+                &wanted.url,
+                |have, want| Difference::Url { have, want },
+            );
             if existing.active == Some(false) {
                 differences.push(Difference::Inactive);
                 update.active = Some(true);
@@ -565,20 +565,20 @@ impl Plan {
         }
         let mut update = UpdateWebhook::default();
         let mut differences = Vec::new();
-        if existing.name != wanted.name {
-            differences.push(Difference::Name {
-                have: existing.name.clone(),
-                want: wanted.name.clone(),
-            });
-            update.name = Some(wanted.name.clone());
-        }
-        if existing.url != wanted.url {
-            differences.push(Difference::Url {
-                have: existing.url.clone(),
-                want: wanted.url.clone(),
-            });
-            update.url = Some(wanted.url.clone());
-        }
+        differ(
+            &mut differences,
+            &mut update.name,
+            &existing.name,
+            &wanted.name,
+            |have, want| Difference::Name { have, want },
+        );
+        differ(
+            &mut differences,
+            &mut update.url,
+            &existing.url,
+            &wanted.url,
+            |have, want| Difference::Url { have, want },
+        );
         let mut have = existing.events.clone();
         have.sort();
         have.dedup();
@@ -626,6 +626,20 @@ impl Plan {
             count(PlanChange::is_update),
             count(PlanChange::is_delete),
         )
+    }
+}
+
+/// Notes a difference and sets the patch's field when `have` is not `want`.
+fn differ(
+    differences: &mut Vec<Difference>,
+    patch: &mut Option<String>,
+    have: &str,
+    want: &str,
+    difference: fn(String, String) -> Difference,
+) {
+    if have != want {
+        differences.push(difference(have.to_owned(), want.to_owned()));
+        *patch = Some(want.to_owned());
     }
 }
 
