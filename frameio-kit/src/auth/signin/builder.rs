@@ -341,7 +341,8 @@ impl UserAuthBuilder {
             && matches!(&self.trust, HeaderTrust::Proxies(ranges) if ranges.is_empty())
         {
             return Err(
-                "user sign-in: `trusted_proxies` is empty, so no request could choose the                  public URL: list your proxies or set `public_base_url`"
+                "user sign-in: `trusted_proxies` is empty, so no request could choose the public \
+                 URL: list your proxies or set `public_base_url`"
                     .to_owned(),
             );
         }
@@ -410,29 +411,82 @@ impl UserAuthBuilder {
         Ok(())
     }
 
-    /// Validates the configuration with `env` standing in for the environment.
+    /// Validates the configuration with `env` standing in for the environment (every problem,
+    /// joined by `; `).
+    #[cfg(test)]
     pub(crate) fn finish(self, env: &dyn Fn(&str) -> Option<String>) -> Result<UserAuth, String> {
+        self.finish_all(env).map_err(|problems| problems.join("; "))
+    }
+
+    /// Validates the configuration with `env` standing in for the environment, reporting
+    /// every problem at once (the app adds each to its start-up report).
+    pub(crate) fn finish_all(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<UserAuth, Vec<String>> {
+        let mut problems = Vec::new();
         if self.ims.client_id().trim().is_empty() {
-            return Err("user sign-in needs an Adobe client id".to_owned());
+            problems.push("user sign-in needs an Adobe client id".to_owned());
         }
         if !self.ims.has_client_secret() {
-            return Err("user sign-in needs the Adobe client secret".to_owned());
+            problems.push("user sign-in needs the Adobe client secret".to_owned());
         }
-        self.check_urls()?;
-        self.check_timeouts()?;
-        let keys =
-            match (
-                self.keys,
-                env(ENCRYPTION_KEY_ENV).filter(|k| !k.trim().is_empty()),
-            ) {
-                (Some(keys), _) => Some(keys),
-                (None, Some(list)) => Some(KeyRing::from_base64_list(&list).map_err(|err| {
-                    format!("`{ENCRYPTION_KEY_ENV}` is not a valid key list: {err}")
-                })?),
-                (None, None) => None,
-            };
-        let (store, keys): (Arc<dyn Store>, KeyRing) = match (self.store, keys) {
-            (StoreChoice::Memory, keys) => {
+        // IMS's own check would repeat these two: it runs only when they pass.
+        let credentials_ok = problems.is_empty();
+        problems.extend(self.check_urls().err());
+        problems.extend(self.check_timeouts().err());
+        let keys = match (
+            self.keys,
+            env(ENCRYPTION_KEY_ENV).filter(|k| !k.trim().is_empty()),
+        ) {
+            (Some(keys), _) => Ok(Some(keys)),
+            (None, Some(list)) => KeyRing::from_base64_list(&list).map(Some).map_err(|err| {
+                format!(
+                    "`{ENCRYPTION_KEY_ENV}` is not a valid key list: {err}; {KEY_COMMAND_HINT}"
+                )
+            }),
+            (None, None) => Ok(None),
+        };
+        /// Where tokens will live, once every check has passed.
+        enum Chosen {
+            Memory(Option<KeyRing>),
+            Kept(Arc<dyn Store>, KeyRing),
+        }
+        let store = match (self.store, keys) {
+            (_, Err(problem)) => Err(problem),
+            (StoreChoice::Memory, Ok(keys)) => Ok(Chosen::Memory(keys)),
+            (StoreChoice::Custom(store), Ok(Some(keys))) => Ok(Chosen::Kept(store, keys)),
+            (StoreChoice::Default, Ok(Some(keys))) => {
+                default_store(env).map(|store| Chosen::Kept(store, keys))
+            }
+            (_, Ok(None)) => Err(format!(
+                "user sign-in stores tokens encrypted, but no key is set: set \
+                 `{ENCRYPTION_KEY_ENV}` ({KEY_COMMAND_HINT}) or call \
+                 `UserAuthBuilder::encryption_keys`"
+            )),
+        };
+        let http = match self.http {
+            Some(http) => Ok(http),
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(|err| format!("user sign-in: cannot build the http client: {err}")),
+        };
+        let ims = http.as_ref().ok().filter(|_| credentials_ok).map(|http| {
+            ImsClient::with_http_client(self.ims, http.clone())
+                .map_err(|err| format!("user sign-in: {err}"))
+        });
+        let (store, http, ims) = match (store, http, ims) {
+            (Ok(store), Ok(http), Some(Ok(ims))) if problems.is_empty() => (store, http, ims),
+            (store, http, ims) => {
+                problems.extend(store.err());
+                problems.extend(http.err());
+                problems.extend(ims.and_then(Result::err));
+                return Err(problems);
+            }
+        };
+        let (store, keys): (Arc<dyn Store>, KeyRing) = match store {
+            Chosen::Kept(store, keys) => (store, keys),
+            Chosen::Memory(keys) => {
                 let keys = keys.unwrap_or_else(|| {
                     tracing::warn!(
                         target: "frameio_kit::auth",
@@ -444,24 +498,7 @@ impl UserAuthBuilder {
                 });
                 (Arc::new(MemoryStore::new()), keys)
             }
-            (_, None) => {
-                return Err(format!(
-                    "user sign-in stores tokens encrypted, but no key is set: set \
-                     `{ENCRYPTION_KEY_ENV}` (generate one with \
-                     `frameio_kit::store::generate_key()`) or call `UserAuthBuilder::encryption_keys`"
-                ));
-            }
-            (StoreChoice::Custom(store), Some(keys)) => (store, keys),
-            (StoreChoice::Default, Some(keys)) => (default_store(env)?, keys),
         };
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .build()
-                .map_err(|err| format!("user sign-in: cannot build the http client: {err}"))?,
-        };
-        let ims = ImsClient::with_http_client(self.ims, http.clone())
-            .map_err(|err| format!("user sign-in: {err}"))?;
         let capacity = NonZeroUsize::new(self.manager_cache).unwrap_or(NonZeroUsize::MIN);
         Ok(UserAuth {
             inner: Arc::new(Inner {
@@ -485,6 +522,10 @@ impl UserAuthBuilder {
         })
     }
 }
+
+/// How to make an encryption key from a shell, for the start-up problems that need one.
+const KEY_COMMAND_HINT: &str =
+    "generate one with `frameio-kit keygen` or `openssl rand -base64 32`";
 
 #[cfg(feature = "sqlite")]
 fn default_store(env: &dyn Fn(&str) -> Option<String>) -> Result<Arc<dyn Store>, String> {
