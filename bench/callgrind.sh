@@ -10,6 +10,7 @@
 # Note: under valgrind SHA-256 runs its portable code (no SHA-NI), so signature checking
 # weighs more than on the real CPU; it weighs the same in both servers.
 SECONDS_LOADED=${SECONDS_LOADED:-6}
+LOG=${LOG:-warn}  # the servers' RUST_LOG; LOG=info profiles the quickstart's default logging (to $OUT/log-<server>.txt)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -30,8 +31,8 @@ for server in "${@:-kit-server bare-server}"; do
   for s in $server; do
     port=$("$BIN/bench-gen" free-port)
     rm -f "$OUT/callgrind-$s".*
-    RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-$s.%p" \
-      "$BIN/$s" --port "$port" --workers 1 2>"$OUT/valgrind-$s.log" &
+    RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-$s.%p" \
+      "$BIN/$s" --port "$port" --workers 1 2>"$OUT/valgrind-$s.log" >"$OUT/log-$s.txt" &
     pid=$!
     for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
     BENCH_REQUESTS=$OUT/requests.tsv wrk -t1 -c4 -d2s -s bench/requests.lua \

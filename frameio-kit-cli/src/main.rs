@@ -95,7 +95,8 @@ Examples:
 Examples:
   frameio-kit simulate http://127.0.0.1:8000/ --exec ./target/debug/my-app
   frameio-kit simulate http://127.0.0.1:8000/ --manifest manifest.json --port 4000
-  WEBHOOK_SECRET=s CUSTOM_ACTION_SECRET=s frameio-kit simulate http://127.0.0.1:8000/")]
+  WEBHOOK_SECRET=s CUSTOM_ACTION_SECRET=s frameio-kit simulate http://127.0.0.1:8000/
+  frameio-kit simulate http://127.0.0.1:8000/ --manifest manifest.json --secrets-file secrets.json --account A --workspace W")]
     Simulate(SimulateArgs),
     /// Plan, apply or check the app's webhook and custom actions in a Frame.io workspace.
     #[command(subcommand)]
@@ -276,6 +277,10 @@ struct SimulateArgs {
     /// The variable holding the custom action secret.
     #[arg(long = "action-secret-env", default_value = "CUSTOM_ACTION_SECRET")]
     action_secret_env: String,
+    /// Sign with the secrets `install apply --secrets-file` wrote: the webhook's, and each
+    /// action's (sent with that action's id); they win over --secret and the variables.
+    #[arg(long = "secrets-file", value_name = "FILE")]
+    secrets_file: Option<PathBuf>,
     #[command(flatten)]
     ids: IdArgs,
 }
@@ -521,13 +526,18 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<u8> {
     let fallback = args.source.is_empty().then_some(args.app_url.as_str());
     let manifest = args.source.load(fallback).await?;
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let file = match &args.secrets_file {
+        Some(path) => install::read_secrets_file(path)?,
+        None => install::Secrets::default(),
+    };
     let sim = simulate::Simulator {
         app_url: args.app_url.clone(),
-        webhook_secret: args
-            .secret
-            .clone()
-            .map(|s| s.0)
+        webhook_secret: file
+            .webhook
+            .map(|w| w.secret)
+            .or_else(|| args.secret.clone().map(|s| s.0))
             .or_else(|| from_env(&args.webhook_secret_env)),
+        action_secrets: file.actions,
         action_secret: args
             .secret
             .map(|s| s.0)
@@ -535,7 +545,8 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<u8> {
         manifest,
         ids: args.ids.ids(),
     };
-    if sim.webhook_secret.is_none() && sim.action_secret.is_none() {
+    if sim.webhook_secret.is_none() && sim.action_secret.is_none() && sim.action_secrets.is_empty()
+    {
         bail!(
             "no signing secret: give --secret, or set {} / {}",
             args.webhook_secret_env,
@@ -569,19 +580,16 @@ async fn install(command: InstallCommand) -> anyhow::Result<u8> {
     let manifest = args.source.load(None).await?;
     let client = api_client(&args).await?;
     let (webhooks, actions) = install::fetch(&client, &args.account, &args.workspace).await?;
-    let target = install::Target {
-        manifest: &manifest,
-        url: &args.url,
-        webhook_name: &args.webhook_name,
-    };
-    let plan = install::plan(&target, &webhooks, &actions);
+    let desired =
+        frameio_kit::install::Desired::from_manifest(&manifest, &args.url, &args.webhook_name);
+    let plan = frameio_kit::install::Plan::between(&desired, &webhooks, &actions);
     match mode {
         Mode::Plan => {
-            print!("{}", plan.render());
+            print!("{plan}");
             Ok(EXIT_OK)
         }
         Mode::Check => {
-            print!("{}", plan.render());
+            print!("{plan}");
             if plan.is_empty() {
                 println!("No drift.");
                 Ok(EXIT_OK)
@@ -591,7 +599,7 @@ async fn install(command: InstallCommand) -> anyhow::Result<u8> {
             }
         }
         Mode::Apply => {
-            eprint!("{}", plan.render());
+            eprint!("{plan}");
             let secrets = install::apply(
                 &client,
                 &args.account,
@@ -622,7 +630,7 @@ async fn api_client(args: &InstallArgs) -> anyhow::Result<frameio_kit::client::C
         env("FRAMEIO_IMS_CLIENT_ID"),
         env("FRAMEIO_IMS_CLIENT_SECRET"),
     ) {
-        use frameio_kit::auth::{ImsConfig, ImsTokens, ServerToServer};
+        use frameio_kit::auth::{ImsConfig, ServerToServer};
         let scopes =
             env("FRAMEIO_IMS_SCOPES").unwrap_or_else(|| "openid AdobeID frame.s2s.all".to_owned());
         let config = ImsConfig::new(id)
@@ -634,7 +642,7 @@ async fn api_client(args: &InstallArgs) -> anyhow::Result<frameio_kit::client::C
         s2s.access_token()
             .await
             .context("cannot get a server-to-server token from IMS")?;
-        builder.token_provider(ImsTokens(s2s))
+        builder.token_provider(s2s)
     } else {
         bail!(
             "no Frame.io token: set {TOKEN_ENV}, or FRAMEIO_IMS_CLIENT_ID and FRAMEIO_IMS_CLIENT_SECRET"

@@ -6,6 +6,7 @@
 //! whose `Host` is not the address it serves (no DNS rebinding) and API calls that are not
 //! JSON (no cross-site form posts).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::deliver::{Answer, http_client, post_signed};
 use crate::fixtures::{self, Ids, WEBHOOK_EVENTS};
+use crate::install::SecretEntry;
 
 const INDEX_HTML: &str = include_str!("../assets/simulator.html");
 const STYLE_CSS: &str = include_str!("../assets/simulator.css");
@@ -28,6 +30,9 @@ pub(crate) struct Simulator {
     pub(crate) manifest: Manifest,
     pub(crate) webhook_secret: Option<String>,
     pub(crate) action_secret: Option<String>,
+    /// Per action event key: the action's id and secret (from `--secrets-file`), used
+    /// instead of `action_secret`.
+    pub(crate) action_secrets: BTreeMap<String, SecretEntry>,
     pub(crate) ids: Ids,
 }
 
@@ -235,7 +240,7 @@ async fn state(shared: web::Data<Shared>, req: HttpRequest) -> HttpResponse {
         "project": {"name": "Spring Campaign", "assets": PROJECT},
         "secrets": {
             "webhook": shared.sim.webhook_secret.is_some(),
-            "action": shared.sim.action_secret.is_some(),
+            "action": shared.sim.action_secret.is_some() || !shared.sim.action_secrets.is_empty(),
         },
     }))
 }
@@ -264,10 +269,19 @@ async fn action(
     if shared.sim.manifest.find_action(&body.event).is_none() {
         return bad_request(format!("the app's manifest has no action {:?}", body.event));
     }
-    let Some(secret) = shared.sim.action_secret.clone() else {
-        return bad_request(
-            "no action secret: start the simulator with --secret or CUSTOM_ACTION_SECRET".into(),
-        );
+    let (action_id, secret) = match (
+        shared.sim.action_secrets.get(&body.event),
+        &shared.sim.action_secret,
+    ) {
+        (Some(entry), _) => (entry.id.clone(), entry.secret.clone()),
+        (None, Some(secret)) => (fixtures::ACTION_ID.to_owned(), secret.clone()),
+        (None, None) => {
+            return bad_request(format!(
+                "no secret for action {:?}: start the simulator with --secret, \
+                 CUSTOM_ACTION_SECRET or a --secrets-file that has it",
+                body.event
+            ));
+        }
     };
     let interaction_id = body
         .interaction_id
@@ -281,7 +295,7 @@ async fn action(
     let payload = fixtures::action_body(
         &body.event,
         &ids,
-        fixtures::ACTION_ID,
+        &action_id,
         &interaction_id,
         body.data.as_ref(),
     );

@@ -9,7 +9,10 @@ use std::time::Duration;
 use frameio_kit::{App, Handler, Headers, WebhookEvent};
 use frameio_kit_testing::MockIms;
 use serde_json::Value;
-use support::{FakeFrameio, RunningApp, SECRET, cli, start_simulator, stderr, stdout, temp_dir};
+use support::{
+    FakeFrameio, InstallCli, RunningApp, SECRET, cli, expect_exit, start_simulator, stderr, stdout,
+    temp_dir,
+};
 
 const WEBHOOK_EVENTS: usize = 30;
 
@@ -60,12 +63,7 @@ async fn sign_prints_verifiable_headers_and_a_curl_command() {
 
     // No secret: a clear error, exit 1. A wrong flag: exit 64.
     let out = cli(&["sign", "--body", "{}"], &[]).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no signing secret"),
-        "{}",
-        stderr(&out)
-    );
+    expect_exit(&out, 1, "no signing secret");
     let out = cli(&["sign", "--nope"], &[]).await;
     assert_eq!(out.status.code(), Some(64));
     let out = cli(
@@ -190,8 +188,7 @@ async fn send_runs_the_quickstart_webhook_and_form_chain() {
 
     // A wrong secret is delivered, refused, and exits 3.
     let out = cli(&["send", &app.url, "file.ready", "--secret", "wrong"], &[]).await;
-    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
-    assert!(stdout(&out).contains("HTTP 401 Unauthorized"));
+    expect_exit(&out, 3, "HTTP 401 Unauthorized");
     // --data on a webhook event is a usage mistake.
     let out = cli(&["send", &app.url, "file.ready", "--data", "a=b"], &env).await;
     assert_eq!(out.status.code(), Some(1));
@@ -201,8 +198,7 @@ async fn send_runs_the_quickstart_webhook_and_form_chain() {
         &[],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot deliver to http://127.0.0.1:9/"));
+    expect_exit(&out, 1, "cannot deliver to http://127.0.0.1:9/");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,18 +255,12 @@ async fn replay_resigns_recorded_deliveries() {
         &[("WEBHOOK_SECRET", SECRET)],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("CUSTOM_ACTION_SECRET"));
+    expect_exit(&out, 1, "CUSTOM_ACTION_SECRET");
 
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{}").unwrap();
     let out = cli(&["replay", bad.to_str().unwrap(), "--to", &app.url], &env).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("not a frameio-kit delivery recording"),
-        "{}",
-        stderr(&out)
-    );
+    expect_exit(&out, 1, "not a frameio-kit delivery recording");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -296,8 +286,7 @@ async fn manifest_from_the_dev_route_and_a_file() {
     let out = cli(&["manifest", "--manifest-url", "http://127.0.0.1:9/"], &[]).await;
     assert_eq!(out.status.code(), Some(1));
     let out = cli(&["manifest"], &[]).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no manifest"), "{}", stderr(&out));
+    expect_exit(&out, 1, "no manifest");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -310,53 +299,30 @@ async fn keygen_prints_a_usable_key() {
     assert_ne!(key, again);
 }
 
-fn install_args<'a>(
-    verb: &'a str,
-    fake: &'a FakeFrameio,
-    manifest: &'a str,
-    url: &'a str,
-) -> Vec<&'a str> {
-    vec![
-        "install",
-        verb,
-        "--account",
-        "acc-1",
-        "--workspace",
-        "ws-1",
-        "--url",
-        url,
-        "--manifest",
-        manifest,
-        "--api-url",
-        &fake.base_url,
-    ]
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn install_plan_apply_check_and_drift() {
     let app = RunningApp::start().await;
     let manifest = app.manifest_file();
-    let manifest = manifest.to_str().unwrap();
     let fake = FakeFrameio::start(|token| token == "tok").await;
+    let install = InstallCli {
+        fake: &fake,
+        manifest: manifest.to_str().unwrap(),
+        env: vec![("FRAMEIO_TOKEN", "tok")],
+    };
     let url = "https://app.example.com/frameio";
-    let env = [("FRAMEIO_TOKEN", "tok")];
 
-    let out = cli(&install_args("plan", &fake, manifest, url), &env).await;
-    let text = stdout(&out);
-    assert!(out.status.success(), "{text}{}", stderr(&out));
+    let text = expect_exit(
+        &install.run("plan", url, &[]).await,
+        0,
+        "Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged.",
+    );
     assert!(text.contains("+ webhook \"frameio-kit\" → https://app.example.com/frameio (1 event types: file.ready)"), "{text}");
     assert!(text.contains("+ action \"Rename\" (rename)"), "{text}");
-    assert!(
-        text.contains("Plan: 3 to create, 0 to update, 0 to delete, 0 unchanged."),
-        "{text}"
-    );
     assert!(fake.mutations().is_empty(), "plan changes nothing");
-
-    let out = cli(&install_args("check", &fake, manifest, url), &env).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    install.drifted(url, "+ webhook").await;
 
     // apply: secrets as JSON on stdout, the plan on stderr.
-    let out = cli(&install_args("apply", &fake, manifest, url), &env).await;
+    let out = install.run("apply", url, &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let secrets: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(secrets["webhook"]["secret"], fake.webhooks()[0]["secret"]);
@@ -376,148 +342,102 @@ async fn install_plan_apply_check_and_drift() {
 
     // Idempotent: the second apply changes nothing and prints no secret.
     fake.clear_requests();
-    let out = cli(&install_args("apply", &fake, manifest, url), &env).await;
-    assert!(out.status.success());
-    assert!(stderr(&out).contains("Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged."));
+    let out = install.run("apply", url, &[]).await;
+    let text = expect_exit(
+        &out,
+        0,
+        "Plan: 0 to create, 0 to update, 0 to delete, 3 unchanged.",
+    );
     assert_eq!(
-        serde_json::from_str::<Value>(&stdout(&out)).unwrap(),
+        serde_json::from_str::<Value>(&text).unwrap(),
         serde_json::json!({"actions": {}})
     );
     assert!(fake.mutations().is_empty(), "{:?}", fake.mutations());
-    let out = cli(&install_args("check", &fake, manifest, url), &env).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("No drift."));
+    expect_exit(&install.run("check", url, &[]).await, 0, "No drift.");
 
     // Drift 1: the webhook was deleted in Frame.io.
     fake.delete_all_webhooks();
-    let out = cli(&install_args("check", &fake, manifest, url), &env).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("+ webhook"), "{}", stdout(&out));
-    assert!(
-        cli(&install_args("apply", &fake, manifest, url), &env)
-            .await
-            .status
-            .success()
-    );
-    assert_eq!(
-        cli(&install_args("check", &fake, manifest, url), &env)
-            .await
-            .status
-            .code(),
-        Some(0)
-    );
+    install.drifted(url, "+ webhook").await;
+    install.repair(url).await;
 
     // Drift 2: an action was renamed by hand.
     fake.rename_action("rename", "Rename (old)");
-    let out = cli(&install_args("check", &fake, manifest, url), &env).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stdout(&out).contains(r#"~ action rename"#),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stdout(&out).contains(r#"name "Rename (old)" → "Rename""#),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        cli(&install_args("apply", &fake, manifest, url), &env)
-            .await
-            .status
-            .success()
-    );
+    let text = install
+        .drifted(url, r#"name "Rename (old)" → "Rename""#)
+        .await;
+    assert!(text.contains("~ action rename"), "{text}");
+    install.repair(url).await;
     assert!(fake.actions().iter().all(|a| a["name"] != "Rename (old)"));
 
     // Drift 3: the webhook points elsewhere.
     fake.set_webhook_url("https://attacker.example/");
-    let out = cli(&install_args("check", &fake, manifest, url), &env).await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stdout(&out).contains("url https://attacker.example/ → https://app.example.com/frameio"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        cli(&install_args("apply", &fake, manifest, url), &env)
-            .await
-            .status
-            .success()
-    );
+    install
+        .drifted(
+            url,
+            "url https://attacker.example/ → https://app.example.com/frameio",
+        )
+        .await;
+    install.repair(url).await;
     assert_eq!(fake.webhooks()[0]["url"], url);
     assert_eq!(fake.webhooks().len(), 1);
-    assert_eq!(
-        cli(&install_args("check", &fake, manifest, url), &env)
-            .await
-            .status
-            .code(),
-        Some(0)
-    );
 
     // Drift 4: the app moved (a new --url): the webhook, found by name, and both actions,
     // found by event key, are re-pointed; nothing is recreated.
     let moved = "https://new-host.example.com/frameio";
-    let out = cli(&install_args("check", &fake, manifest, moved), &env).await;
-    assert_eq!(out.status.code(), Some(2));
-    let text = stdout(&out);
-    assert!(
-        text.contains("Plan: 0 to create, 3 to update, 0 to delete, 0 unchanged."),
-        "{text}"
-    );
-    assert!(
-        cli(&install_args("apply", &fake, manifest, moved), &env)
-            .await
-            .status
-            .success()
-    );
+    install
+        .drifted(
+            moved,
+            "Plan: 0 to create, 3 to update, 0 to delete, 0 unchanged.",
+        )
+        .await;
+    install.repair(moved).await;
     assert!(fake.actions().iter().all(|a| a["url"] == moved));
     assert_eq!(fake.webhooks().len(), 1);
-    assert_eq!(
-        cli(&install_args("check", &fake, manifest, moved), &env)
-            .await
-            .status
-            .code(),
-        Some(0)
-    );
 
-    // Without a token: exit 1 and what to set.
-    let out = cli(&install_args("plan", &fake, manifest, url), &[]).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no Frame.io token"));
-    // A token Frame.io refuses: exit 1.
-    let out = cli(
-        &install_args("plan", &fake, manifest, url),
-        &[("FRAMEIO_TOKEN", "bad")],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(1));
+    // Without a token: exit 1 and what to set. A token Frame.io refuses: exit 1.
+    let no_token = InstallCli {
+        env: vec![],
+        ..install
+    };
+    expect_exit(
+        &no_token.run("plan", url, &[]).await,
+        1,
+        "no Frame.io token",
+    );
+    let bad_token = InstallCli {
+        env: vec![("FRAMEIO_TOKEN", "bad")],
+        ..no_token
+    };
+    expect_exit(&bad_token.run("plan", url, &[]).await, 1, "401");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn install_apply_writes_a_private_secrets_file_and_uses_ims_server_to_server() {
     let app = RunningApp::start().await;
     let manifest = app.manifest_file();
-    let manifest = manifest.to_str().unwrap();
     let ims = Arc::new(MockIms::start().await.unwrap());
     let checker = Arc::clone(&ims);
     let fake = FakeFrameio::start(move |token| checker.is_access_token_valid(token)).await;
     let url = "https://app.example.com/";
-    let env = [
-        (
-            "FRAMEIO_IMS_CLIENT_ID",
-            frameio_kit_testing::mock_ims::CLIENT_ID,
-        ),
-        (
-            "FRAMEIO_IMS_CLIENT_SECRET",
-            frameio_kit_testing::mock_ims::CLIENT_SECRET,
-        ),
-        ("FRAMEIO_IMS_URL", ims.base_url()),
-    ];
+    let install = InstallCli {
+        fake: &fake,
+        manifest: manifest.to_str().unwrap(),
+        env: vec![
+            (
+                "FRAMEIO_IMS_CLIENT_ID",
+                frameio_kit_testing::mock_ims::CLIENT_ID,
+            ),
+            (
+                "FRAMEIO_IMS_CLIENT_SECRET",
+                frameio_kit_testing::mock_ims::CLIENT_SECRET,
+            ),
+            ("FRAMEIO_IMS_URL", ims.base_url()),
+        ],
+    };
     let dir = temp_dir("secrets");
     let file = dir.join("secrets.json");
-    let mut args = install_args("apply", &fake, manifest, url);
-    args.extend(["--secrets-file", file.to_str().unwrap()]);
-    let out = cli(&args, &env).await;
+    let args = ["--secrets-file", file.to_str().unwrap()];
+    let out = install.run("apply", url, &args).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty(), "secrets go to the file only");
     assert_eq!(ims.token_requests("client_credentials"), 1);
@@ -531,27 +451,28 @@ async fn install_apply_writes_a_private_secrets_file_and_uses_ims_server_to_serv
     }
     // A recreated webhook replaces its entry; the actions' secrets stay.
     fake.delete_all_webhooks();
-    assert!(cli(&args, &env).await.status.success());
+    assert!(install.run("apply", url, &args).await.status.success());
     let second: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_ne!(second["webhook"]["id"], first["webhook"]["id"]);
     assert_eq!(second["webhook"]["secret"], fake.webhooks()[0]["secret"]);
     assert_eq!(second["actions"], first["actions"]);
 
     // IMS refusing the credential: exit 1 with the reason.
-    let env = [
-        (
-            "FRAMEIO_IMS_CLIENT_ID",
-            frameio_kit_testing::mock_ims::CLIENT_ID,
-        ),
-        ("FRAMEIO_IMS_CLIENT_SECRET", "wrong"),
-        ("FRAMEIO_IMS_URL", ims.base_url()),
-    ];
-    let out = cli(&install_args("check", &fake, manifest, url), &env).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot get a server-to-server token from IMS"),
-        "{}",
-        stderr(&out)
+    let refused = InstallCli {
+        env: vec![
+            (
+                "FRAMEIO_IMS_CLIENT_ID",
+                frameio_kit_testing::mock_ims::CLIENT_ID,
+            ),
+            ("FRAMEIO_IMS_CLIENT_SECRET", "wrong"),
+            ("FRAMEIO_IMS_URL", ims.base_url()),
+        ],
+        ..install
+    };
+    expect_exit(
+        &refused.run("check", url, &[]).await,
+        1,
+        "cannot get a server-to-server token from IMS",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -7,10 +7,7 @@
 
 mod support;
 
-use fantoccini::Locator;
-use support::browser::{
-    chromedriver_or_skip, click, connect, open_action, shot, start_chromedriver, wait_for,
-};
+use support::browser::{Browser, click, open_action, wait_for};
 use support::{RunningApp, start_simulator, temp_dir};
 
 /// The fake project's first file.
@@ -22,7 +19,7 @@ const STACK_ID: &str = "d3e4f5a6-b7c8-4d9e-0f1a-2b3c4d5e6f7a";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulator_runs_the_quickstart_in_headless_chromium() {
-    let Some(driver) = chromedriver_or_skip() else {
+    let Some(browser) = Browser::start().await else {
         return;
     };
     let app = RunningApp::start().await;
@@ -34,153 +31,61 @@ async fn simulator_runs_the_quickstart_in_headless_chromium() {
     let manifest = temp_dir("restricted").join("manifest.json");
     std::fs::write(&manifest, restricted.to_json()).unwrap();
     let (mut simulator, page) = start_simulator(&app.url, manifest.to_str().unwrap()).await;
-    let (mut driver, webdriver) = start_chromedriver(&driver).await;
-    let profile = temp_dir("chromium-profile");
-    let client = connect(&webdriver, &profile).await;
 
-    client.goto(&page).await.unwrap();
-    wait_for(&client, "body[data-ready='true']").await;
-    shot(&client, "01-project").await;
+    browser.open(&page).await;
+    browser.shot("01-project").await;
 
     // The menu lists the app's actions, as Frame.io would.
-    client
-        .find(Locator::Css(&format!("#asset-{STACK_ID} .menu-button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let items = wait_for(&client, &format!("#asset-{STACK_ID} .menu")).await;
-    let text = items.text().await.unwrap();
+    click(&browser, &format!("#asset-{STACK_ID} .menu-button")).await;
+    let text = browser.text(&format!("#asset-{STACK_ID} .menu")).await;
     assert!(
         text.contains("Rename") && text.contains("Say hello"),
         "{text}"
     );
-    shot(&client, "02-menu").await;
-    click(&client, "h2").await;
-    click(&client, &format!("#asset-{FOLDER_ID} .menu-button")).await;
-    let text = wait_for(&client, &format!("#asset-{FOLDER_ID} .menu"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    browser.shot("02-menu").await;
+    click(&browser, "h2").await;
+    click(&browser, &format!("#asset-{FOLDER_ID} .menu-button")).await;
+    let text = browser.text(&format!("#asset-{FOLDER_ID} .menu")).await;
     assert!(
         text.contains("Say hello") && !text.contains("Rename"),
         "{text}"
     );
-    click(&client, "h2").await;
+    click(&browser, "h2").await;
 
     // rename: the Form, filled in and submitted, then the final Message.
-    open_action(&client, FILE_ID, "rename").await;
-    wait_for(&client, "#overlay:not([hidden]) #dialog[data-kind='form']").await;
-    let name = wait_for(&client, "#field-new_name").await;
+    open_action(&browser, FILE_ID, "rename").await;
+    browser.dialog("form").await;
+    let name = wait_for(&browser, "#field-new_name").await;
     assert_eq!(name.prop("value").await.unwrap().as_deref(), Some(FILE_ID));
-    name.clear().await.unwrap();
-    name.send_keys("Final cut").await.unwrap();
-    client
-        .find(Locator::Css("#field-case option[value='upper']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#field-notify"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    shot(&client, "03-form").await;
-    client
-        .find(Locator::Css("#form-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for(
-        &client,
-        "#overlay:not([hidden]) #dialog[data-kind='message']",
-    )
-    .await;
-    let title = client
-        .find(Locator::Css("#dialog-title"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let description = client
-        .find(Locator::Css("#dialog-description"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.fill("new_name", "Final cut").await;
+    click(&browser, "#field-case option[value='upper']").await;
+    click(&browser, "#field-notify").await;
+    browser.shot("03-form").await;
+    click(&browser, "#form-submit").await;
+    let (title, description) = browser.dialog("message").await;
     assert_eq!(title, "Renamed");
     assert_eq!(
         description,
         "The file will be renamed to \"FINAL CUT\" and collaborators notified."
     );
-    shot(&client, "04-message").await;
-    client
-        .find(Locator::Css("#dialog-close"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.shot("04-message").await;
+    click(&browser, "#dialog-close").await;
 
     // greet: one click, one Message.
-    open_action(&client, FILE_ID, "greet").await;
-    wait_for(
-        &client,
-        "#overlay:not([hidden]) #dialog[data-kind='message']",
-    )
-    .await;
-    let title = client
-        .find(Locator::Css("#dialog-title"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    open_action(&browser, FILE_ID, "greet").await;
+    let (title, _) = browser.dialog("message").await;
     assert_eq!(title, "Hello!");
-    client
-        .find(Locator::Css("#dialog-close"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#dialog-close").await;
 
     // A webhook from the panel, and its 200 OK in the log.
-    client
-        .find(Locator::Css("#webhook-event option[value='file.ready']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#webhook-fire"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let status = wait_for(&client, "#log tbody tr[data-event='file.ready'] td.status").await;
-    assert_eq!(status.text().await.unwrap(), "200 OK");
-    let rows = client
-        .find_all(Locator::Css("#log tbody tr"))
+    assert_eq!(browser.fire_webhook("file.ready").await, "200 OK");
+    let rows = browser
+        .find_all(fantoccini::Locator::Css("#log tbody tr"))
         .await
         .unwrap();
     assert_eq!(rows.len(), 4, "rename twice, greet, file.ready");
-    shot(&client, "05-log").await;
+    browser.shot("05-log").await;
 
-    client.close().await.unwrap();
-    driver.kill().await.unwrap();
+    browser.finish().await;
     simulator.kill().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 }

@@ -24,7 +24,8 @@ pub enum TestError {
     UnexpectedReply {
         /// What the helper needed.
         expected: &'static str,
-        /// A short description of the actual reply.
+        /// The actual reply, and, when the pipeline refused or failed the delivery, its
+        /// diagnosis (step, event, handler, reason), one item per line.
         found: String,
     },
     /// A form has no field of this name.
@@ -62,6 +63,14 @@ pub enum TestError {
         name: String,
         /// The matching handlers, comma separated.
         candidates: String,
+    },
+    /// No captured log event matched (see [`LogCapture`](crate::logs::LogCapture)).
+    #[error("expected {expected} in the captured logs, but captured: {captured}")]
+    NotLogged {
+        /// What was looked for.
+        expected: String,
+        /// The captured events, one per line, or `none`.
+        captured: String,
     },
     /// A handler called directly returned an error (or an extractor failed).
     #[error("the handler failed: {0}")]

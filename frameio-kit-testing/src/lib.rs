@@ -6,6 +6,9 @@
 //! | realistic events | [`webhook_event`], [`action_event`] (fresh UUIDs, every field overridable) |
 //! | run them through the real pipeline, signed for you | [`TestApp`] (in-process, or over HTTP with [`TestApp::serve`]) |
 //! | read answers | [`TestReply`]: `message()`, `form()`, `assert_status(…)`; [`TestForm::submit`] for the follow-up delivery |
+//! | why a delivery failed | [`TestReply::diagnosis`], shown by every error and assertion message |
+//! | handlers calling the API, actions requiring sign-in | [`TestApp::frameio`], [`TestApp::ims`] + [`SignInExt::sign_in`] |
+//! | what was logged | [`TestApp::capture_logs`], [`LogCapture`] |
 //! | call one handler without HTTP | [`call_handler`] |
 //! | signatures and broken ones | [`SignedRequest`] (`stale`, `future`, `wrong_secret`, `tampered`) |
 //! | the Frame.io API and Adobe IMS | [`MockFrameio`], [`MockIms`]: real local HTTP servers |
@@ -43,6 +46,7 @@
 pub mod mock_frameio;
 pub mod mock_frameio_state;
 pub mod mock_ims;
+pub mod otlp;
 pub mod signing;
 
 pub use mock_frameio::MockFrameio;
@@ -54,15 +58,18 @@ pub mod builders;
 pub mod call;
 pub mod error;
 pub mod event;
+pub mod logs;
 pub mod reply;
 pub mod signin;
 mod transport;
 
-pub use app::{TEST_SECRET, TestApp, TestServer, block_on, test_env};
+pub use app::{TEST_HOST, TEST_SECRET, TestApp, TestServer, block_on, test_env};
 pub use builders::{
     ActionEventBuilder, WebhookEventBuilder, action_event, random_id, webhook_event,
 };
 pub use call::{HandlerCall, call_handler, find_handler};
 pub use error::TestError;
 pub use event::EventBody;
+pub use logs::{LogCapture, LogEvent};
 pub use reply::{TestField, TestForm, TestReply};
+pub use signin::SignInExt;

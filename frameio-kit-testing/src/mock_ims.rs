@@ -4,7 +4,8 @@
 //! Endpoints: `GET /ims/authorize/v2` (302 to `redirect_uri` with `code` and `state`),
 //! `POST /ims/token/v3` (`authorization_code` with optional PKCE, `refresh_token`,
 //! `client_credentials`) and `POST /ims/revoke`. Outcomes are programmable (failures,
-//! delays, `expires_in`, expired refresh tokens) and every request is recorded.
+//! delays, `expires_in`, expired refresh tokens) and every request is recorded, headers
+//! included (e.g. to assert the W3C `traceparent` a traced token request carries).
 //!
 //! ```
 //! use frameio_kit_testing::MockIms;
@@ -46,9 +47,19 @@ pub struct RecordedRequest {
     pub path: String,
     /// The query (GET) or form (POST) parameters.
     pub params: BTreeMap<String, String>,
+    /// The request headers, names in lowercase, in the order received.
+    pub headers: Vec<(String, String)>,
 }
 
 impl RecordedRequest {
+    /// The first value of a header (the name is case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The `grant_type` parameter, if any.
     pub fn grant_type(&self) -> Option<&str> {
         self.params.get("grant_type").map(String::as_str)
@@ -363,6 +374,16 @@ fn record(state: &Shared, req: &HttpRequest, params: &BTreeMap<String, String>) 
         method: req.method().to_string(),
         path: req.path().to_owned(),
         params: params.clone(),
+        headers: req
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
     });
     state.delay
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use frameio_kit::dispatch::{Diagnosis, Stage};
 use frameio_kit::{Message, SelectOption};
 use serde_json::{Map, Value};
 
@@ -15,6 +16,18 @@ use crate::transport::Transport;
 /// Read it with [`status`](Self::status), [`text`](Self::text), [`message`](Self::message)
 /// and [`form`](Self::form) (which return a [`TestError`] saying what the reply really was),
 /// or assert in one chain with the `assert_*` helpers, which panic with a clear message.
+///
+/// When the pipeline refused or failed an in-process delivery, the reply also carries why
+/// ([`diagnosis`](Self::diagnosis): the step, the handler and the logged reason), and every
+/// error and assertion message shows it:
+///
+/// ```text
+/// expected a Message, but the reply is 503 text/plain; charset=utf-8: "Configuration error."
+///   step:    handle
+///   event:   whoami
+///   handler: my_app::whoami
+///   reason:  handler failed: cannot build the sign-in link (NoHost): set …
+/// ```
 ///
 /// ```
 /// use frameio_kit::{App, Handler, Message, ActionEvent};
@@ -42,6 +55,7 @@ pub struct TestReply {
     content_type: String,
     body: Bytes,
     request: Option<Value>,
+    diagnosis: Option<Diagnosis>,
     transport: Transport,
 }
 
@@ -51,6 +65,7 @@ impl fmt::Debug for TestReply {
             .field("status", &self.status)
             .field("content_type", &self.content_type)
             .field("body", &self.text())
+            .field("diagnosis", &self.diagnosis)
             .finish_non_exhaustive()
     }
 }
@@ -68,8 +83,17 @@ impl TestReply {
             content_type,
             body,
             request,
+            diagnosis: None,
             transport,
         }
+    }
+
+    /// Why the pipeline refused or failed this delivery — the step, the handler and the
+    /// reason it logged — or `None` when it was handled. Only in-process deliveries carry
+    /// it: over HTTP ([`TestApp::serve`](crate::TestApp::serve)) the reason stays in the
+    /// server's log, as in production.
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        self.diagnosis.as_ref()
     }
 
     /// The HTTP status code.
@@ -213,9 +237,10 @@ impl TestReply {
         }
     }
 
-    /// A one-line description of the reply for error messages.
+    /// A description of the reply for error messages: one line, then the pipeline's
+    /// diagnosis, one item per line, when it refused or failed the delivery.
     fn describe(&self) -> String {
-        match self.answer() {
+        let mut text = match self.answer() {
             Some(Answer::Message { title, .. }) => format!("200, a Message titled {title:?}"),
             Some(Answer::Form(form)) => format!("200, a Form titled {:?}", form.title),
             None => {
@@ -225,7 +250,47 @@ impl TestReply {
                 }
                 format!("{} {}: {text:?}", self.status, self.content_type)
             }
+        };
+        if let Some(diagnosis) = &self.diagnosis {
+            text.push_str("\n  step:    ");
+            text.push_str(diagnosis.stage().as_str());
+            if let Some(event_type) = diagnosis.event_type() {
+                text.push_str("\n  event:   ");
+                text.push_str(event_type);
+            }
+            if let Some(handler) = diagnosis.handler() {
+                text.push_str("\n  handler: ");
+                text.push_str(handler);
+            }
+            text.push_str("\n  reason:  ");
+            text.push_str(diagnosis.reason());
+            if diagnosis.stage() == Stage::Route {
+                text.push_str("\n  hint:    ");
+                text.push_str(&self.route_hint());
+            }
         }
+        text
+    }
+
+    /// What to check when no handler took the event type.
+    fn route_hint(&self) -> String {
+        let mut events: Vec<&str> = self
+            .transport
+            .shared()
+            .service
+            .dispatcher()
+            .event_types()
+            .collect();
+        events.sort_unstable();
+        format!(
+            "the app handles {}; a crate whose handlers are missing must be linked into the \
+             test (`use my_app as _;`)",
+            if events.is_empty() {
+                "no event type".to_owned()
+            } else {
+                events.join(", ")
+            }
+        )
     }
 
     /// The action answer carried by a `200 application/json` reply.
@@ -447,17 +512,25 @@ impl Transport {
         let event = serde_json::from_slice::<Value>(request.body()).ok();
         match self {
             Self::InProcess(shared) => {
-                let reply = shared
-                    .service
-                    .dispatch(request.headers(), Bytes::copy_from_slice(request.body()))
-                    .await;
-                Ok(TestReply::new(
+                let mut headers = request.headers();
+                if !shared.host.is_empty() && headers.get("host").is_none() {
+                    headers.insert("host", shared.host.as_bytes());
+                }
+                let body = Bytes::copy_from_slice(request.body());
+                let dispatch = shared.service.dispatch(headers, body);
+                let reply = match shared.logs.get() {
+                    Some(logs) => logs.scope(dispatch).await,
+                    None => dispatch.await,
+                };
+                let mut answer = TestReply::new(
                     reply.status(),
                     reply.content_type().to_owned(),
                     reply.body().clone(),
                     event,
                     self.clone(),
-                ))
+                );
+                answer.diagnosis = reply.diagnosis().cloned();
+                Ok(answer)
             }
             Self::Http { client, url, .. } => {
                 let mut builder = client.post(&**url).body(request.body().to_vec());

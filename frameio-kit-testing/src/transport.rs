@@ -6,11 +6,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use frameio_kit::Service;
 use serde_json::Value;
 
+use crate::logs::LogCapture;
 use crate::signing::SignedRequest;
 
 /// Which secret signs which delivery, and at what time.
@@ -51,6 +52,10 @@ impl Signer {
 pub(crate) struct Shared {
     pub(crate) service: Service,
     pub(crate) signer: Signer,
+    /// The `Host` header of in-process deliveries (empty: none).
+    pub(crate) host: String,
+    /// The log capture in-process deliveries run under, once asked for.
+    pub(crate) logs: Arc<OnceLock<LogCapture>>,
 }
 
 /// Where a delivery goes: the service in-process, or a served test app over HTTP.

@@ -6,8 +6,8 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use frameio_kit::{
     auth::{
-        AccessTokenSource, AuthError, ImsClient, ImsConfig, Pkce, ServerToServer, SpaFlow, Token,
-        TokenManager, TokenTypeHint, WebAppFlow,
+        AuthError, ImsClient, ImsConfig, Pkce, ServerToServer, SpaFlow, Token, TokenManager,
+        TokenTypeHint, WebAppFlow,
     },
     store::{EncryptionKey, KeyRing, MemoryStore, Store},
 };
@@ -177,9 +177,14 @@ async fn server_to_server_caches_and_renews_before_expiry() {
     assert_ne!(a, b);
     assert_eq!(ims.token_requests("client_credentials"), 3);
 
-    // Usable as an object-safe token source.
-    let source: Arc<dyn AccessTokenSource> = Arc::new(s2s);
-    assert_eq!(source.access_token().await.unwrap(), first);
+    // The API client's one (object-safe) token-source trait.
+    #[cfg(feature = "client")]
+    {
+        let source: Arc<dyn frameio_kit::auth::TokenProvider> = Arc::new(s2s);
+        assert_eq!(source.token().await.unwrap().secret(), first);
+    }
+    #[cfg(not(feature = "client"))]
+    drop(s2s);
 
     assert!(matches!(
         ServerToServer::new(ImsConfig::new(CLIENT_ID)),

@@ -225,9 +225,7 @@ async fn journey(driver: &Driver, engine: &str, store: Arc<dyn Store>) {
 
     // A delivery verified with the installation's secret shows on the status panel.
     let secret = h.webhook_secret(WORKSPACE);
-    let (status, _) = h
-        .post_delivery(&secret, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&secret, "file.ready", WORKSPACE).await;
     assert_eq!(status, 200);
     client.refresh().await.unwrap();
     j.expect("handled").await;
@@ -279,13 +277,9 @@ async fn journey(driver: &Driver, engine: &str, store: Arc<dyn Store>) {
     j.shot("rotated").await;
     let rotated = h.webhook_secret(WORKSPACE);
     assert_ne!(rotated, repaired);
-    let (status, _) = h
-        .post_delivery(&rotated, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&rotated, "file.ready", WORKSPACE).await;
     assert_eq!(status, 200);
-    let (status, _) = h
-        .post_delivery(&repaired, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&repaired, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401);
 
     // Uninstall.

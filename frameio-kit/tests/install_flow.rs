@@ -9,17 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use frameio_kit::client::custom_actions::UpdateAction;
-use frameio_kit::install::{DriftItem, FieldValues, InstallConfig, InstallError};
+use frameio_kit::client::webhooks::UpdateWebhook;
+use frameio_kit::install::{DriftItem, InstallConfig, InstallError};
 use frameio_kit::prelude::*;
 use frameio_kit::store::MemoryStore;
 use install_support::*;
-
-fn values(pairs: &[(&str, &str)]) -> FieldValues {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 #[tokio::test]
 async fn install_deliver_update_drift_repair_rotate_uninstall() {
@@ -93,33 +87,21 @@ async fn full_flow(store: Arc<dyn frameio_kit::store::Store>) {
     // Deliveries signed with each installation's secret reach the handlers.
     let s1 = h.webhook_secret(WORKSPACE);
     let s2 = h.webhook_secret(WORKSPACE_2);
-    let (status, _) = h
-        .post_delivery(&s1, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&s1, "file.ready", WORKSPACE).await;
     assert_eq!(status, 200);
-    let (status, _) = h
-        .post_delivery(&s2, h.webhook_body("file.ready", ACCOUNT, WORKSPACE_2))
-        .await;
+    let (status, _) = h.webhook(&s2, "file.ready", WORKSPACE_2).await;
     assert_eq!(status, 200);
     // Another installation's secret, an unknown workspace: 401 like a bad signature.
-    let (status, body) = h
-        .post_delivery(&s2, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, body) = h.webhook(&s2, "file.ready", WORKSPACE).await;
     assert_eq!((status, body.as_str()), (401, "Invalid signature."));
-    let (status, _) = h
-        .post_delivery(&s1, h.webhook_body("file.ready", ACCOUNT, "ws-unknown"))
-        .await;
+    let (status, _) = h.webhook(&s1, "file.ready", "ws-unknown").await;
     assert_eq!(status, 401);
     // Actions: their own secret, and InstallConfig<T> gives the typed field values.
     let a1 = h.action_secret(WORKSPACE, "acme.export");
-    let (status, body) = h
-        .post_delivery(&a1, h.action_body("acme.export", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, body) = h.action(&a1, "acme.export", WORKSPACE).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("key k-one"), "{body}");
-    let (status, _) = h
-        .post_delivery(&s1, h.action_body("acme.export", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.action(&s1, "acme.export", WORKSPACE).await;
     assert_eq!(status, 401, "the webhook's secret does not sign actions");
     {
         let log = h.log.lock().unwrap();
@@ -185,9 +167,7 @@ async fn full_flow(store: Arc<dyn frameio_kit::store::Store>) {
             .unwrap()
             .is_empty()
     );
-    let (status, _) = h
-        .post_delivery(&s1, h.webhook_body("comment.created", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&s1, "comment.created", WORKSPACE).await;
     assert_eq!(status, 200, "the kept secret verifies the new event type");
 
     // Drift: someone deletes the webhook and renames an action in Frame.io.
@@ -234,16 +214,9 @@ async fn full_flow(store: Arc<dyn frameio_kit::store::Store>) {
     );
     let new_secret = h.webhook_secret(WORKSPACE);
     assert_ne!(new_secret, s1, "a recreated webhook has a new secret");
-    let (status, _) = h
-        .post_delivery(
-            &new_secret,
-            h.webhook_body("file.ready", ACCOUNT, WORKSPACE),
-        )
-        .await;
+    let (status, _) = h.webhook(&new_secret, "file.ready", WORKSPACE).await;
     assert_eq!(status, 200, "the recreated webhook's secret is stored");
-    let (status, _) = h
-        .post_delivery(&s1, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&s1, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401, "the deleted webhook's secret is gone");
 
     // Uninstall: everything in Frame.io and the record go; deliveries are refused.
@@ -265,12 +238,7 @@ async fn full_flow(store: Arc<dyn frameio_kit::store::Store>) {
             .unwrap()
             .is_none()
     );
-    let (status, _) = h
-        .post_delivery(
-            &new_secret,
-            h.webhook_body("file.ready", ACCOUNT, WORKSPACE),
-        )
-        .await;
+    let (status, _) = h.webhook(&new_secret, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401);
     // Already gone in Frame.io (404) is fine.
     let ws2 = install
@@ -328,15 +296,8 @@ async fn rotation_refuses_no_delivery() {
             while !stop.load(Ordering::SeqCst) {
                 let webhook = h.webhook_secret(WORKSPACE);
                 let action = h.action_secret(WORKSPACE, "acme.transcribe");
-                let (a, _) = h
-                    .post_delivery(&webhook, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-                    .await;
-                let (b, _) = h
-                    .post_delivery(
-                        &action,
-                        h.action_body("acme.transcribe", ACCOUNT, WORKSPACE),
-                    )
-                    .await;
+                let (a, _) = h.webhook(&webhook, "file.ready", WORKSPACE).await;
+                let (b, _) = h.action(&action, "acme.transcribe", WORKSPACE).await;
                 sent.fetch_add(2, Ordering::SeqCst);
                 refused.extend([a, b].into_iter().filter(|s| *s != 200));
             }
@@ -371,12 +332,7 @@ async fn rotation_refuses_no_delivery() {
             .len(),
         2
     );
-    let (status, _) = h
-        .post_delivery(
-            &old_webhook,
-            h.webhook_body("file.ready", ACCOUNT, WORKSPACE),
-        )
-        .await;
+    let (status, _) = h.webhook(&old_webhook, "file.ready", WORKSPACE).await;
     assert_eq!(status, 200, "within the grace period");
     tokio::time::sleep(grace + std::time::Duration::from_millis(1100)).await;
     assert_eq!(
@@ -389,13 +345,84 @@ async fn rotation_refuses_no_delivery() {
             .len(),
         1
     );
-    let (status, _) = h
-        .post_delivery(
-            &old_webhook,
-            h.webhook_body("file.ready", ACCOUNT, WORKSPACE),
-        )
-        .await;
+    let (status, _) = h.webhook(&old_webhook, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401, "the old secret is dropped after the switch");
+}
+
+/// A renamed, deactivated webhook and a deactivated action: drift names each, its plan
+/// patches them (nothing is recreated, so the secrets stay), and repair leaves no drift.
+#[tokio::test]
+async fn drift_sees_renamed_and_deactivated_resources_and_repair_patches_them() {
+    let h = Harness::start(Arc::new(MemoryStore::new())).await;
+    let client = h.client();
+    let record = h
+        .install
+        .install(
+            &client,
+            ACCOUNT,
+            WORKSPACE,
+            &values(&[("archive_key", "k")]),
+            "Ada",
+        )
+        .await
+        .unwrap();
+    let webhook = record.webhook.clone().unwrap();
+    client
+        .webhooks()
+        .update(
+            ACCOUNT,
+            &webhook.id,
+            &UpdateWebhook {
+                name: Some("Renamed".into()),
+                active: Some(false),
+                ..UpdateWebhook::default()
+            },
+        )
+        .await
+        .unwrap();
+    let export = record.action("acme.export").unwrap().id.clone();
+    client
+        .custom_actions()
+        .update(
+            ACCOUNT,
+            &export,
+            &UpdateAction {
+                active: Some(false),
+                ..UpdateAction::default()
+            },
+        )
+        .await
+        .unwrap();
+    let drift = h.install.drift(&client, ACCOUNT, WORKSPACE).await.unwrap();
+    assert_eq!(
+        drift.items,
+        [
+            DriftItem::WebhookName,
+            DriftItem::WebhookInactive,
+            DriftItem::ActionInactive("acme.export".into(), "Export".into()),
+        ]
+    );
+    assert_eq!(drift.plan.counts(), (0, 2, 0), "{}", drift.plan);
+    let secret = h.webhook_secret(WORKSPACE);
+    h.install.repair(&client, ACCOUNT, WORKSPACE).await.unwrap();
+    assert!(
+        h.install
+            .drift(&client, ACCOUNT, WORKSPACE)
+            .await
+            .unwrap()
+            .is_clean()
+    );
+    let hooks = h.mock.webhooks();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].name, "Acme Archive");
+    assert!(hooks[0].active && h.mock.actions().iter().all(|a| a.active));
+    assert_eq!(
+        h.webhook_secret(WORKSPACE),
+        secret,
+        "patched, not recreated"
+    );
+    let (status, _) = h.webhook(&secret, "file.ready", WORKSPACE).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
@@ -512,9 +539,7 @@ async fn known_installations_are_verified_from_memory() {
     let secret = h.webhook_secret(WORKSPACE);
     let before = store.record_reads.load(Ordering::SeqCst);
     for _ in 0..10 {
-        let (status, _) = h
-            .post_delivery(&secret, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-            .await;
+        let (status, _) = h.webhook(&secret, "file.ready", WORKSPACE).await;
         assert_eq!(status, 200);
     }
     assert_eq!(
@@ -530,8 +555,6 @@ async fn known_installations_are_verified_from_memory() {
         .uninstall(&client, ACCOUNT, WORKSPACE)
         .await
         .unwrap();
-    let (status, _) = h
-        .post_delivery(&secret, h.webhook_body("file.ready", ACCOUNT, WORKSPACE))
-        .await;
+    let (status, _) = h.webhook(&secret, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401);
 }

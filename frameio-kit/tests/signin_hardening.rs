@@ -220,12 +220,16 @@ async fn only_trusted_proxies_choose_the_public_url() {
         .expect("a sign-in route");
     assert_eq!(page.status, 400, "{}", page.html);
 
-    // Other paths are not sign-in routes; the prefix is part of the route.
-    assert!(
-        auth.handle(AuthRequest::new("/auth/login", "", &headers, None))
-            .await
-            .is_none()
-    );
+    // Other paths are not sign-in routes; what comes before `/auth/login` is the scope the
+    // service is mounted in.
+    for other in ["/auth/logins", "/hooks/auth", "/hooks/xauth/login"] {
+        assert!(
+            auth.handle(AuthRequest::new(other, "", &headers, None))
+                .await
+                .is_none(),
+            "{other}"
+        );
+    }
     assert_eq!(auth.callback_path(), "/hooks/auth/callback");
     h.server.stop(true).await.unwrap();
 }

@@ -309,6 +309,15 @@ async fn an_ims_token_request_is_a_client_span_without_the_client_secret() {
     let span = one(&spans, "POST ims /ims/token/v3");
     assert_eq!(span.span_kind, SpanKind::Client);
     assert_eq!(attr(span, attributes::HTTP_STATUS).as_deref(), Some("200"));
+    // MockIms received the CLIENT span's context as W3C `traceparent`.
+    let requests = ims.requests();
+    assert_eq!(requests.len(), 1);
+    let expected = format!(
+        "00-{}-{}-01",
+        span.span_context.trace_id(),
+        span.span_context.span_id()
+    );
+    assert_eq!(requests[0].header("traceparent"), Some(expected.as_str()));
     let access = token.access_token().to_owned();
     for kv in &span.attributes {
         let value = kv.value.to_string();

@@ -2,12 +2,12 @@
 
 use client_example as _;
 
-use frameio_kit::App;
 use frameio_kit::client::Client;
 use frameio_kit_testing::mock_frameio::Method;
-use frameio_kit_testing::{MockFrameio, TestApp, TestError, test_env, webhook_event};
+use frameio_kit_testing::{MockFrameio, TestApp, TestError, webhook_event};
 use serde_json::json;
 
+/// A client for code that takes one directly (the webhook gets its client from the app).
 fn client_for(mock: &MockFrameio) -> Client {
     Client::builder()
         .base_url(mock.base_url())
@@ -48,8 +48,7 @@ async fn comments_on_ready_files() -> Result<(), TestError> {
     let mock = MockFrameio::start().await.unwrap();
     mock.on(Method::POST, "/v4/accounts/acc/files/file-1/comments")
         .respond_data(201, json!({"id": "c-1", "text": "Ready for review."}));
-    let app = TestApp::new(App::from_registry().client(client_for(&mock)))
-        .app(|app| app.env_lookup(test_env));
+    let app = TestApp::from_registry().frameio(&mock);
     let ready = webhook_event("file.ready")
         .account_id("acc")
         .resource_id("file-1");
@@ -71,11 +70,18 @@ async fn a_failing_api_call_fails_the_delivery() -> Result<(), TestError> {
             404,
             json!({"errors": [{"title": "Not Found", "detail": "no such file"}]}),
         );
-    let app = TestApp::new(App::from_registry().client(client_for(&mock)))
-        .app(|app| app.env_lookup(test_env));
+    let app = TestApp::from_registry().frameio(&mock);
     let ready = webhook_event("file.ready")
         .account_id("acc")
         .resource_id("gone");
-    app.deliver(ready).await?.assert_status(500);
+    let reply = app.deliver(ready).await?;
+    reply.assert_status(500);
+    // The wire answer is a bare 500; the diagnosis says which handler failed, and why.
+    let diagnosis = reply.diagnosis().expect("a failure is diagnosed");
+    assert_eq!(
+        diagnosis.handler(),
+        Some("client_example::comment_when_ready")
+    );
+    assert!(diagnosis.reason().contains("no such file"), "{diagnosis}");
     Ok(())
 }

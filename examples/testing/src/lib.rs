@@ -3,9 +3,21 @@
 //! New files are queued for an English transcription when Frame.io says they are ready; the
 //! "Transcribe" action asks for a language with a form and queues the job on submit. Queued
 //! jobs live in [`Jobs`], shared with the handlers through `State`, so tests can look at them.
+//!
+//! [`Timing`] is a middleware that logs (tested with a log capture). The guide's recipes for a
+//! handler that calls the Frame.io API and an action that requires sign-in are in
+//! `tests/api_and_sign_in.rs`, with their handlers: a test binary registers the handlers it
+//! links, so this library's own test apps (and the tools that serve its handlers) need
+//! neither a `MockFrameio` nor a `MockIms`.
+
+// Handlers are `async` by contract, even when they never await: this crate opts into the
+// pedantic lint and allows it on those handlers (see docs/handlers.md).
+#![warn(clippy::unused_async)]
 
 use std::sync::Mutex;
+use std::time::Instant;
 
+use frameio_kit::handler::HandlerResult;
 use frameio_kit::prelude::*;
 use serde::Deserialize;
 
@@ -41,6 +53,7 @@ impl Jobs {
 }
 
 /// Queues an English transcription for every file that becomes ready; ignores folders.
+#[allow(clippy::unused_async)] // frameio-kit handlers are async by contract
 #[webhook("file.ready")]
 pub async fn queue_transcription(event: WebhookEvent, jobs: State<Jobs>) -> Result<()> {
     if event.resource_type().as_str() == "file" {
@@ -60,6 +73,7 @@ pub struct TranscribeForm {
 }
 
 /// Asks for a language, then queues the job. Reads its secret from `TRANSCRIBE_SECRET`.
+#[allow(clippy::unused_async)] // frameio-kit handlers are async by contract
 #[action(
     event = "transcribe",
     name = "Transcribe",
@@ -85,4 +99,19 @@ pub async fn transcribe(event: ActionEvent, jobs: State<Jobs>) -> Result<ActionR
         language: form.language.clone(),
     });
     Ok(Message::new("Queued", format!("Transcribing in {}.", form.language)).into())
+}
+
+/// Logs the event type, outcome and duration of every delivery.
+#[derive(Debug, Default)]
+pub struct Timing;
+
+impl Middleware for Timing {
+    async fn handle(&self, delivery: Delivery, next: Next<'_>) -> HandlerResult {
+        let started = Instant::now();
+        let event_type = delivery.event_type().to_owned();
+        let result = next.run(delivery).await;
+        let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tracing::info!(%event_type, ok = result.is_ok(), elapsed_us, "timed delivery");
+        result
+    }
 }

@@ -140,3 +140,90 @@ pub async fn open_action(client: &Client, asset: &str, event: &str) {
     .await
     .unwrap();
 }
+
+/// A headless Chromium session under its own chromedriver, with a throw-away profile.
+pub struct Browser {
+    pub client: Client,
+    driver: tokio::process::Child,
+    profile: PathBuf,
+}
+
+impl std::ops::Deref for Browser {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver and a session; `None` (skip) when chromedriver is missing, unless
+    /// `FRAMEIO_KIT_REQUIRE_BROWSER=1`.
+    pub async fn start() -> Option<Self> {
+        let path = chromedriver_or_skip()?;
+        let (driver, webdriver) = start_chromedriver(&path).await;
+        let profile = super::temp_dir("chromium-profile");
+        let client = connect(&webdriver, &profile).await;
+        Some(Self {
+            client,
+            driver,
+            profile,
+        })
+    }
+
+    /// Ends the session and chromedriver, and removes the profile.
+    pub async fn finish(mut self) {
+        self.client.clone().close().await.unwrap();
+        self.driver.kill().await.unwrap();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+
+    /// Opens the simulator page and waits until it has loaded the app's manifest.
+    pub async fn open(&self, page: &str) {
+        self.client.goto(page).await.unwrap();
+        wait_for(&self.client, "body[data-ready='true']").await;
+    }
+
+    /// The text of the element `css` once it appears.
+    pub async fn text(&self, css: &str) -> String {
+        wait_for(&self.client, css).await.text().await.unwrap()
+    }
+
+    /// Waits for the dialog of `kind` (`message` or `form`); returns its title and
+    /// description.
+    pub async fn dialog(&self, kind: &str) -> (String, String) {
+        wait_for(
+            &self.client,
+            &format!("#overlay:not([hidden]) #dialog[data-kind='{kind}']"),
+        )
+        .await;
+        (
+            self.text("#dialog-title").await,
+            self.text("#dialog-description").await,
+        )
+    }
+
+    /// Types `value` into the form field `name`, replacing what it held.
+    pub async fn fill(&self, name: &str, value: &str) {
+        let field = wait_for(&self.client, &format!("#field-{name}")).await;
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Fires a webhook from the panel; returns the status its log row shows.
+    pub async fn fire_webhook(&self, event: &str) -> String {
+        click(
+            &self.client,
+            &format!("#webhook-event option[value='{event}']"),
+        )
+        .await;
+        click(&self.client, "#webhook-fire").await;
+        self.text(&format!("#log tbody tr[data-event='{event}'] td.status"))
+            .await
+    }
+
+    /// Saves a screenshot as `simulator-{name}.png`.
+    pub async fn shot(&self, name: &str) {
+        shot(&self.client, name).await;
+    }
+}

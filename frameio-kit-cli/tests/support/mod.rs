@@ -52,6 +52,60 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts that a run exited with `code` and printed `needle` (on stdout or stderr); returns
+/// stdout.
+#[track_caller]
+pub fn expect_exit(out: &Output, code: i32, needle: &str) -> String {
+    let (out_text, err_text) = (stdout(out), stderr(out));
+    assert_eq!(out.status.code(), Some(code), "{out_text}{err_text}");
+    assert!(
+        out_text.contains(needle) || err_text.contains(needle),
+        "{needle:?} not printed:\n{out_text}{err_text}"
+    );
+    out_text
+}
+
+/// `frameio-kit install VERB` against a [`FakeFrameio`] for account `acc-1`, workspace `ws-1`.
+pub struct InstallCli<'a> {
+    pub fake: &'a FakeFrameio,
+    pub manifest: &'a str,
+    pub env: Vec<(&'a str, &'a str)>,
+}
+
+impl InstallCli<'_> {
+    /// Runs `install VERB` for the receiver `url`, with `extra` arguments.
+    pub async fn run(&self, verb: &str, url: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "install",
+            verb,
+            "--account",
+            "acc-1",
+            "--workspace",
+            "ws-1",
+            "--url",
+            url,
+            "--manifest",
+            self.manifest,
+            "--api-url",
+            &self.fake.base_url,
+        ];
+        args.extend(extra);
+        cli(&args, &self.env).await
+    }
+
+    /// `check` exits 2 and prints `needle`; returns stdout.
+    pub async fn drifted(&self, url: &str, needle: &str) -> String {
+        expect_exit(&self.run("check", url, &[]).await, 2, needle)
+    }
+
+    /// `apply` succeeds, then `check` finds no drift.
+    pub async fn repair(&self, url: &str) {
+        let out = self.run("apply", url, &[]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        expect_exit(&self.run("check", url, &[]).await, 0, "No drift.");
+    }
+}
+
 /// A fresh temporary directory.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -102,6 +156,20 @@ impl RunningApp {
             manifest,
             handle,
         }
+    }
+
+    /// Starts the simulator for this app (with `extra` arguments) and opens it in `browser`;
+    /// returns the simulator process.
+    pub async fn simulate(
+        &self,
+        browser: &browser::Browser,
+        extra: &[&str],
+    ) -> tokio::process::Child {
+        let manifest = self.manifest_file();
+        let (child, page) =
+            start_simulator_with(&self.url, manifest.to_str().unwrap(), extra).await;
+        browser.open(&page).await;
+        child
     }
 
     /// Writes the manifest to a file and returns its path.
@@ -342,6 +410,15 @@ async fn route(ctx: web::Data<Ctx>, req: HttpRequest, body: web::Bytes) -> HttpR
 
 /// Starts `frameio-kit simulate` and returns the child and the page's URL.
 pub async fn start_simulator(app_url: &str, manifest: &str) -> (tokio::process::Child, String) {
+    start_simulator_with(app_url, manifest, &[]).await
+}
+
+/// [`start_simulator`] with more arguments.
+pub async fn start_simulator_with(
+    app_url: &str,
+    manifest: &str,
+    extra: &[&str],
+) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt as _;
     let mut child = tokio::process::Command::new(bin())
         .args([
@@ -354,6 +431,7 @@ pub async fn start_simulator(app_url: &str, manifest: &str) -> (tokio::process::
             "--secret",
             SECRET,
         ])
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()

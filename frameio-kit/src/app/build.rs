@@ -133,14 +133,14 @@ impl App {
         let Some(config) = self.user_auth.take() else {
             return SignIn::Off;
         };
-        match config.finish(&|name| self.read_env(name)) {
+        match config.finish_all(&|name| self.read_env(name)) {
             Ok(auth) => {
                 self.data.insert(Arc::new(auth.clone()));
                 self.signed_in = Some(auth.clone());
                 SignIn::Ready(Arc::new(auth))
             }
-            Err(problem) => {
-                problems.push(StartupProblem::Config(problem));
+            Err(found) => {
+                problems.extend(found.into_iter().map(StartupProblem::Config));
                 // Reported once above; handlers needing sign-in should not each add
                 // "not configured", which would send the reader the wrong way.
                 self.data

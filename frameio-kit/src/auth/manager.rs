@@ -3,9 +3,7 @@
 
 use std::{
     fmt,
-    future::Future,
     panic::AssertUnwindSafe,
-    pin::Pin,
     sync::{
         Arc, Mutex as StdMutex, PoisonError, RwLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -35,30 +33,30 @@ const LOCK_POLL: Duration = Duration::from_millis(50);
 const SAVE_ATTEMPTS: u32 = 3;
 const SAVE_BACKOFF: Duration = Duration::from_millis(100);
 
-/// Anything that can hand out a currently valid IMS access token. Object-safe, so an API
-/// client can hold an `Arc<dyn AccessTokenSource>`.
-///
-/// With the `client` feature every source is also a
-/// [`client::TokenProvider`](crate::client::TokenProvider), so it can be given to
-/// [`ClientBuilder::token_provider`](crate::client::ClientBuilder::token_provider) directly.
-pub trait AccessTokenSource: Send + Sync {
-    /// A valid access token, refreshed first when needed.
-    fn access_token(&self) -> Pin<Box<dyn Future<Output = Result<String, AuthError>> + Send + '_>>;
-}
-
-#[cfg(feature = "client")]
-impl<S: AccessTokenSource + 'static> crate::client::TokenProvider for S {
-    fn token(
-        &self,
-    ) -> crate::client::BoxFuture<'_, Result<crate::client::AccessToken, crate::client::TokenError>>
-    {
-        Box::pin(async move {
-            AccessTokenSource::access_token(self)
-                .await
-                .map(crate::client::AccessToken::new)
-                .map_err(|err| crate::client::TokenError::with_source("no IMS access token", err))
-        })
-    }
+/// Implements [`client::TokenProvider`](crate::client::TokenProvider) for an IMS token
+/// holder whose inherent `access_token()` gives a fresh token: the IMS error is kept as the
+/// [`TokenError`](crate::client::TokenError)'s source.
+macro_rules! token_provider {
+    ($($ty:ty),+ $(,)?) => {$(
+        #[cfg(feature = "client")]
+        impl crate::client::TokenProvider for $ty {
+            fn token(
+                &self,
+            ) -> crate::client::BoxFuture<
+                '_,
+                Result<crate::client::AccessToken, crate::client::TokenError>,
+            > {
+                Box::pin(async move {
+                    self.access_token()
+                        .await
+                        .map(crate::client::AccessToken::new)
+                        .map_err(|err| {
+                            crate::client::TokenError::with_source("no IMS access token", err)
+                        })
+                })
+            }
+        }
+    )+};
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -772,11 +770,7 @@ async fn save_with_retry(p: &Persist, token: &Token) -> Result<(), AuthError> {
     }
 }
 
-impl AccessTokenSource for TokenManager {
-    fn access_token(&self) -> Pin<Box<dyn Future<Output = Result<String, AuthError>> + Send + '_>> {
-        Box::pin(TokenManager::access_token(self))
-    }
-}
+token_provider!(TokenManager);
 
 /// The server-to-server flow (`client_credentials`): the integration acts as itself.
 ///
@@ -857,11 +851,7 @@ impl ServerToServer {
     }
 }
 
-impl AccessTokenSource for ServerToServer {
-    fn access_token(&self) -> Pin<Box<dyn Future<Output = Result<String, AuthError>> + Send + '_>> {
-        Box::pin(self.manager.access_token())
-    }
-}
+token_provider!(ServerToServer);
 
 /// The web-app flow (authorization code with a client secret).
 ///

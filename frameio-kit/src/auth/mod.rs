@@ -15,8 +15,10 @@
 //! body) and `POST /ims/revoke` (form-encoded `token`, `token_type_hint`, `client_id`,
 //! `client_secret`).
 //!
-//! Every flow and the manager expose `access_token()`; the object-safe
-//! [`AccessTokenSource`] trait lets an API client hold any of them.
+//! Every flow and the manager expose `access_token()`. With the `client` feature they (and a
+//! signed-in user's [`UserToken`]) are [`TokenProvider`]s, the one token-source trait a
+//! Frame.io API client takes: give them to
+//! [`ClientBuilder::token_provider`](crate::client::ClientBuilder::token_provider).
 //!
 //! ```no_run
 //! use frameio_kit::auth::{AuthError, ImsConfig, ServerToServer};
@@ -47,46 +49,21 @@ pub use ims::{
     pkce_challenge,
 };
 pub use manager::{
-    AccessTokenSource, DEFAULT_LOCK_TTL, DEFAULT_WAIT_TIMEOUT, FAILURE_BACKOFF, ServerToServer,
-    SpaFlow, TokenManager, WebAppFlow,
+    DEFAULT_LOCK_TTL, DEFAULT_WAIT_TIMEOUT, FAILURE_BACKOFF, ServerToServer, SpaFlow, TokenManager,
+    WebAppFlow,
 };
 #[cfg(feature = "client")]
 pub use signin::UserClient;
 pub use signin::{
-    AfterSignIn, AuthPage, AuthRequest, CALLBACK_PATH, LOGIN_PATH, SignInComplete, UserAuth,
-    UserAuthBuilder, UserToken,
+    AfterSignIn, AuthPage, AuthRequest, CALLBACK_PATH, LOGIN_PATH, ProxyRange, ProxyRangeError,
+    SignInComplete, UserAuth, UserAuthBuilder, UserToken,
 };
 pub use token::{DEFAULT_EXPIRES_IN, Token};
 
-/// Wraps any IMS flow (or a [`TokenManager`]) as the token provider of a Frame.io API client.
-///
-/// No longer needed: every [`AccessTokenSource`] is a
-/// [`TokenProvider`](crate::client::TokenProvider) by itself, so give the flow to
-/// [`token_provider`](crate::client::ClientBuilder::token_provider) directly. Kept so existing
-/// code compiles.
-///
-/// ```no_run
-/// use frameio_kit::auth::{ImsConfig, ServerToServer};
-/// use frameio_kit::client::Client;
-///
-/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
-/// let s2s = ServerToServer::new(ImsConfig::new("client-id").with_client_secret("secret"))?;
-/// let client = Client::builder().token_provider(s2s).build()?;
-/// # let _ = client;
-/// # Ok(()) }
-/// ```
+/// The token-source trait of the API client, re-exported here: IMS flows, token managers and
+/// [`UserToken`] implement it.
 #[cfg(feature = "client")]
-#[derive(Debug, Clone)]
-pub struct ImsTokens<S>(pub S);
-
-#[cfg(feature = "client")]
-impl<S: AccessTokenSource> AccessTokenSource for ImsTokens<S> {
-    fn access_token(
-        &self,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<String, AuthError>> + Send + '_>> {
-        self.0.access_token()
-    }
-}
+pub use crate::client::TokenProvider;
 
 /// Displays an error and its sources on one line, for logs.
 pub(crate) use crate::dispatch::error_chain;

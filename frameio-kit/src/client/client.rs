@@ -62,9 +62,22 @@ impl From<&str> for AccessToken {
     }
 }
 
-/// Supplies access tokens, for example refreshing OAuth tokens.
+/// The one source of access tokens the API client takes: a static token, an IMS flow, or a
+/// signed-in user's token.
 ///
-/// Called before every attempt of every request, so implementations should cache.
+/// Implemented by
+/// - [`AccessToken`] (a fixed token; [`ClientBuilder::token`] uses it),
+/// - with the `auth` feature, every IMS token holder:
+///   [`ServerToServer`](crate::auth::ServerToServer), a
+///   [`TokenManager`](crate::auth::TokenManager) (from [`WebAppFlow`](crate::auth::WebAppFlow),
+///   [`SpaFlow`](crate::auth::SpaFlow) or [`UserAuth::manager_for`](crate::auth::UserAuth::manager_for))
+///   and a signed-in user's [`UserToken`](crate::auth::UserToken), which refresh themselves,
+/// - `Arc<T>` for any `T` that implements it (so `Arc<dyn TokenProvider>` too),
+/// - and your own types.
+///
+/// Give one to [`ClientBuilder::token_provider`]. It is asked before every attempt of every
+/// request, so implementations should cache. An IMS failure comes back as a [`TokenError`]
+/// whose [`source`](std::error::Error::source) is the [`AuthError`](crate::auth::AuthError).
 ///
 /// ```
 /// use frameio_kit::client::{AccessToken, BoxFuture, TokenError, TokenProvider};
@@ -86,18 +99,30 @@ pub trait TokenProvider: Send + Sync + 'static {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>>;
 }
 
+/// A fixed token: always the same.
+impl TokenProvider for AccessToken {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>> {
+        let token = self.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+    fn token(&self) -> BoxFuture<'_, Result<AccessToken, TokenError>> {
+        (**self).token()
+    }
+}
+
+/// The client's token source, and what `Debug` says about it.
 #[derive(Clone)]
-enum Auth {
-    Static(AccessToken),
-    Provider(Arc<dyn TokenProvider>),
+struct Auth {
+    provider: Arc<dyn TokenProvider>,
+    kind: &'static str,
 }
 
 impl Auth {
     async fn token(&self) -> Result<AccessToken, ClientError> {
-        match self {
-            Self::Static(t) => Ok(t.clone()),
-            Self::Provider(p) => p.token().await.map_err(ClientError::Token),
-        }
+        self.provider.token().await.map_err(ClientError::Token)
     }
 }
 
@@ -134,10 +159,7 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let auth = match self.inner.auth {
-            Auth::Static(_) => "static token (redacted)",
-            Auth::Provider(_) => "token provider",
-        };
+        let auth = self.inner.auth.kind;
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url.as_str())
             .field("auth", &auth)
@@ -444,19 +466,31 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// Use a static bearer token.
     pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.auth = Some(Auth::Static(AccessToken::new(token)));
+        self.auth = Some(Auth {
+            provider: Arc::new(AccessToken::new(token)),
+            kind: "static token (redacted)",
+        });
         self
     }
 
-    /// Ask `provider` for a token before each request (for refreshing OAuth tokens).
+    /// Ask `provider` for a token before each request: an IMS flow such as
+    /// [`ServerToServer`](crate::auth::ServerToServer), a
+    /// [`TokenManager`](crate::auth::TokenManager), a user's
+    /// [`UserToken`](crate::auth::UserToken), or any other [`TokenProvider`].
     pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
-        self.auth = Some(Auth::Provider(Arc::new(provider)));
+        self.auth = Some(Auth {
+            provider: Arc::new(provider),
+            kind: "token provider",
+        });
         self
     }
 
     /// Same as [`token_provider`](Self::token_provider) with an already shared provider.
     pub fn shared_token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
-        self.auth = Some(Auth::Provider(provider));
+        self.auth = Some(Auth {
+            provider,
+            kind: "token provider",
+        });
         self
     }
 

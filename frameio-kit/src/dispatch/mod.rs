@@ -56,7 +56,7 @@ use crate::signature::{self, SIGNATURE_HEADER, SigningKey, TIMESTAMP_HEADER};
 use body::{Inspected, Malformed};
 use reply::{Failure, Stop, answer_reply, failure_stop, panic_stop};
 
-pub use reply::{APPLICATION_JSON, Reply, TEXT_PLAIN};
+pub use reply::{APPLICATION_JSON, Diagnosis, Reply, Stage, TEXT_PLAIN};
 #[cfg(feature = "auth")]
 pub(crate) use route::GateOutcome;
 pub(crate) use route::{Route, SignInGate, not_available_reply};
@@ -243,7 +243,7 @@ impl Dispatcher {
         );
         let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         log_delivery(&seen, reply.status(), latency_us, failure.as_ref());
-        reply
+        reply.diagnosed(failure, &seen)
     }
 
     /// The pipeline, one step per row group of the contract.

@@ -45,17 +45,33 @@ macro_rules! shared_accessors {
             &self.project.id
         }
 
-        /// The object the delivery is about.
+        /// The object the delivery is about: its id and type (which object, event by event:
+        /// see [`resource_id`](Self::resource_id)).
         pub fn resource(&self) -> &Resource {
             &self.resource
         }
 
-        /// The id of the resource the delivery is about.
+        /// The id of the object the delivery is about. A webhook is about the object its
+        /// event type is named after; an action, about what the user clicked on:
+        ///
+        /// | event | `resource_id()` is | `resource_type()` |
+        /// |---|---|---|
+        /// | `file.*` (`file.ready`, `file.created`, `file.upload.completed`, `file.versioned`…) | the file | `File` (`VersionStack` for a version stack) |
+        /// | `folder.*` | the folder | `Folder` |
+        /// | `comment.*` (`comment.created`, `comment.completed`…) | the **comment** (a reply is a comment too), not the file it is on: read the comment through the API client to find its file | the name Frame.io sends, as `Other` |
+        /// | `project.*` | the project | `Other` |
+        /// | `metadata.value.updated` | the file whose metadata changed | `File` |
+        /// | `collection.*`, `customfield.*`, `share.*` | the collection, the custom field, the share | `Other` |
+        /// | a custom action (any event key) | the file, folder or version stack the user clicked on | `File`, `Folder` or `VersionStack` |
+        ///
+        /// A webhook carries ids only: fetch names and content with the API client.
         pub fn resource_id(&self) -> &str {
             &self.resource.id
         }
 
-        /// The kind of resource the delivery is about.
+        /// The kind of object the delivery is about (see [`resource_id`](Self::resource_id)
+        /// for which object, event by event). Route on the event type rather than on this:
+        /// types Frame.io does not document arrive as [`ResourceType::Other`].
         pub fn resource_type(&self) -> &ResourceType {
             &self.resource.resource_type
         }
@@ -310,7 +326,8 @@ impl DeliveryEvent {
         }
     }
 
-    /// The resource the event is about.
+    /// The resource the event is about (which one, event by event: see
+    /// [`WebhookEvent::resource_id`]).
     pub fn resource(&self) -> &Resource {
         match self {
             Self::Webhook(e) => e.resource(),

@@ -3,6 +3,9 @@
 use std::fmt;
 
 use super::Installation;
+use super::plan::{Desired, Difference, Plan, PlanChange, Prune};
+use crate::client::custom_actions::CustomAction;
+use crate::client::webhooks::Webhook;
 use crate::manifest::{Manifest, ManifestAction};
 
 /// One change an update applies.
@@ -46,51 +49,91 @@ pub struct ManifestDiff {
 
 impl ManifestDiff {
     /// Compares what `record` has with what `manifest` wants, both delivering to `url`.
+    ///
+    /// This is [`Plan::between`] with the manifest's [`Desired`] state, pinned to the record's
+    /// ids, against the record's resources, told as update changes.
     pub fn between(record: &Installation, manifest: &Manifest, url: &str) -> Self {
+        // The record keeps no webhook name: the same (empty) one on both sides.
+        let mut desired = Desired::from_manifest(manifest, url, "");
+        desired.prune = Prune::All;
+        if let (Some(wanted), Some(have)) = (&mut desired.webhook, &record.webhook) {
+            wanted.id = Some(have.id.clone());
+        }
+        for wanted in &mut desired.actions {
+            wanted.id = record.action(&wanted.event).map(|a| a.id.clone());
+        }
+        let webhooks: Vec<Webhook> = record
+            .webhook
+            .iter()
+            .map(|w| Webhook {
+                id: w.id.clone(),
+                url: w.url.clone(),
+                events: w.events.clone(),
+                ..Webhook::default()
+            })
+            .collect();
+        let actions: Vec<CustomAction> = record
+            .actions
+            .iter()
+            .map(|a| CustomAction {
+                id: a.id.clone(),
+                event: a.event.clone(),
+                name: a.name.clone(),
+                description: a.description.clone(),
+                url: a.url.clone(),
+                ..CustomAction::default()
+            })
+            .collect();
+        let plan = Plan::between(&desired, &webhooks, &actions);
+        let wanted = |event: &str| {
+            manifest
+                .find_action(event)
+                .cloned()
+                .unwrap_or_else(|| ManifestAction::new(event, "", ""))
+        };
+        let mut webhook = Vec::new();
         let mut changes = Vec::new();
-        let installed: &[String] = record.webhook.as_ref().map_or(&[], |w| &w.events);
-        for e in &manifest.webhook_events {
-            if !installed.contains(e) {
-                changes.push(Change::AddEvent(e.clone()));
-            }
-        }
-        for e in installed {
-            if !manifest.webhook_events.contains(e) {
-                changes.push(Change::RemoveEvent(e.clone()));
-            }
-        }
-        if let Some(w) = &record.webhook
-            && w.url != url
-            && !manifest.webhook_events.is_empty()
-        {
-            changes.push(Change::WebhookUrl);
-        }
-        for wanted in &manifest.actions {
-            match record.action(&wanted.event) {
-                None => changes.push(Change::AddAction(wanted.clone())),
-                Some(have) => {
-                    let mut what = Vec::new();
-                    if have.name != wanted.name {
-                        what.push("name");
+        for change in plan.changes {
+            match change {
+                PlanChange::CreateWebhook { create, .. } => {
+                    webhook.extend(create.events.into_iter().map(Change::AddEvent));
+                }
+                PlanChange::UpdateWebhook { differences, .. } => {
+                    let mut moved = false;
+                    for d in differences {
+                        match d {
+                            Difference::Events { added, removed } => {
+                                webhook.extend(added.into_iter().map(Change::AddEvent));
+                                webhook.extend(removed.into_iter().map(Change::RemoveEvent));
+                            }
+                            Difference::Url { .. } => moved = true,
+                            _ => {}
+                        }
                     }
-                    if have.description != wanted.description {
-                        what.push("description");
+                    if moved {
+                        webhook.push(Change::WebhookUrl);
                     }
-                    if have.url != url {
-                        what.push("url");
-                    }
-                    if !what.is_empty() {
-                        changes.push(Change::ChangeAction(wanted.clone(), what));
-                    }
+                }
+                PlanChange::DeleteWebhook { .. } => {
+                    let events = record.webhook.as_ref().map_or(&[][..], |w| &w.events);
+                    webhook.extend(events.iter().cloned().map(Change::RemoveEvent));
+                }
+                PlanChange::CreateAction { create, .. } => {
+                    changes.push(Change::AddAction(wanted(&create.event)));
+                }
+                PlanChange::UpdateAction {
+                    event, differences, ..
+                } => {
+                    let what = differences.iter().map(Difference::field).collect();
+                    changes.push(Change::ChangeAction(wanted(&event), what));
+                }
+                PlanChange::DeleteAction { event, name, .. } => {
+                    changes.push(Change::RemoveAction(event, name));
                 }
             }
         }
-        for have in &record.actions {
-            if !manifest.actions.iter().any(|a| a.event == have.event) {
-                changes.push(Change::RemoveAction(have.event.clone(), have.name.clone()));
-            }
-        }
-        Self { changes }
+        webhook.extend(changes);
+        Self { changes: webhook }
     }
 
     /// `true` when nothing would change.

@@ -11,7 +11,11 @@
 //!   [`rotate`](Install::rotate);
 //! - [`Installation`]: the record kept per (account, workspace) in the app's
 //!   [`Store`], encrypted as a whole (ids, secrets, config);
-//! - [`ManifestDiff`]: what an update would change;
+//! - [`ManifestDiff`]: what an update would change (the record against the manifest);
+//! - [`Plan`]: the one comparison of what should exist in a workspace ([`Desired`]: from a
+//!   manifest or from a record) with what Frame.io has, and the calls that close the gap —
+//!   used by [`drift`](Install::drift) and [`repair`](Install::repair), and by
+//!   `frameio-kit install plan|apply|check`;
 //! - [`InstallationSecrets`]: the [`SecretResolver`](crate::SecretResolver) that verifies
 //!   each delivery with its installation's secret (cached in memory);
 //! - [`InstallConfig<T>`]: the handler argument that reads the installation's field values;
@@ -55,6 +59,7 @@ mod diff;
 mod fields;
 mod ops;
 mod pages;
+mod plan;
 mod record;
 mod runtime;
 
@@ -62,6 +67,7 @@ pub use diff::{Change, ManifestDiff};
 pub use fields::{FieldKind, InstallField};
 pub use ops::{DriftItem, DriftReport};
 pub use pages::Branding;
+pub use plan::{Created, Desired, Difference, Plan, PlanChange, WantedAction, WantedWebhook};
 pub use record::{Health, Installation, InstalledAction, InstalledWebhook};
 pub use runtime::{DeliveryHealth, InstallConfig, InstallationSecrets};
 

@@ -6,6 +6,7 @@ use tracing::{info, warn};
 
 use super::diff::{Change, ManifestDiff};
 use super::fields::merge_values;
+use super::plan::{Created, Desired, Difference, Plan, PlanChange};
 use super::record::Retiring;
 use super::{
     FieldValues, Install, InstallError, Installation, InstalledAction, InstalledWebhook, now_unix,
@@ -27,10 +28,15 @@ pub enum DriftItem {
     WebhookUrl,
     /// The webhook's event types were edited.
     WebhookEvents,
+    /// The webhook was renamed.
+    WebhookName,
     /// The action (event key, name) was deleted.
     ActionMissing(String, String),
-    /// The action (event key, name) was edited: what differs (`name`, `url`, `description`).
+    /// The action (event key, name) was edited: what differs (`name`, `description`,
+    /// `url`).
     ActionChanged(String, String, Vec<&'static str>),
+    /// The action (event key, name) was deactivated.
+    ActionInactive(String, String),
 }
 
 impl fmt::Display for DriftItem {
@@ -40,10 +46,12 @@ impl fmt::Display for DriftItem {
             Self::WebhookInactive => f.write_str("webhook: inactive"),
             Self::WebhookUrl => f.write_str("webhook: delivers to another URL"),
             Self::WebhookEvents => f.write_str("webhook: event types edited"),
+            Self::WebhookName => f.write_str("webhook: renamed"),
             Self::ActionMissing(_, name) => write!(f, "action {name:?}: deleted in Frame.io"),
             Self::ActionChanged(_, name, what) => {
                 write!(f, "action {name:?}: {} edited", what.join(", "))
             }
+            Self::ActionInactive(_, name) => write!(f, "action {name:?}: inactive"),
         }
     }
 }
@@ -53,12 +61,62 @@ impl fmt::Display for DriftItem {
 pub struct DriftReport {
     /// The differences.
     pub items: Vec<DriftItem>,
+    /// The changes that undo them (what [`Install::repair`] carries out).
+    pub plan: Plan,
 }
 
 impl DriftReport {
     /// `true` when nothing drifted.
     pub fn is_clean(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// The drift items of a plan made with [`Desired::from_installation`] (`record` gives
+    /// the names of missing actions).
+    pub fn from_plan(plan: Plan, record: &Installation) -> Self {
+        let mut items = Vec::new();
+        for change in &plan.changes {
+            match change {
+                PlanChange::CreateWebhook { .. } => items.push(DriftItem::WebhookMissing),
+                PlanChange::UpdateWebhook { differences, .. } => {
+                    for d in differences {
+                        items.push(match d {
+                            Difference::Inactive => DriftItem::WebhookInactive,
+                            Difference::Url { .. } => DriftItem::WebhookUrl,
+                            Difference::Events { .. } => DriftItem::WebhookEvents,
+                            _ => DriftItem::WebhookName,
+                        });
+                    }
+                }
+                PlanChange::CreateAction { create, replaces } => {
+                    let name = replaces
+                        .as_ref()
+                        .and_then(|id| record.actions.iter().find(|a| a.id == *id))
+                        .map_or_else(|| create.name.clone(), |a| a.name.clone());
+                    items.push(DriftItem::ActionMissing(create.event.clone(), name));
+                }
+                PlanChange::UpdateAction {
+                    event, differences, ..
+                } => {
+                    let name = record
+                        .action(event)
+                        .map_or_else(|| event.clone(), |a| a.name.clone());
+                    let mut what: Vec<&'static str> = Vec::new();
+                    for d in differences {
+                        if matches!(d, Difference::Inactive) {
+                            items.push(DriftItem::ActionInactive(event.clone(), name.clone()));
+                        } else {
+                            what.push(d.field());
+                        }
+                    }
+                    if !what.is_empty() {
+                        items.push(DriftItem::ActionChanged(event.clone(), name, what));
+                    }
+                }
+                PlanChange::DeleteWebhook { .. } | PlanChange::DeleteAction { .. } => {}
+            }
+        }
+        Self { items, plan }
     }
 }
 
@@ -400,7 +458,10 @@ impl Install {
     }
 
     /// Compares an installation with what Frame.io has now: the webhook exists, is active,
-    /// has the same URL and event types; each action exists with the same name and URL.
+    /// has the app's name, the same URL and event types; each action exists with the same
+    /// name, description and URL. The comparison is [`Plan::between`] with
+    /// [`Desired::from_installation`] over the resources fetched by the record's ids; the
+    /// report carries that plan, which [`repair`](Self::repair) carries out.
     ///
     /// # Errors
     ///
@@ -412,62 +473,39 @@ impl Install {
         workspace_id: &str,
     ) -> Result<DriftReport, InstallError> {
         let record = Self::require(self.installation(account_id, workspace_id).await?)?;
-        let mut items = Vec::new();
-        if let Some(w) = &record.webhook {
-            match client.webhooks().show(account_id, &w.id).await {
-                Err(err) if not_found(&err) => items.push(DriftItem::WebhookMissing),
-                Err(err) => return Err(err.into()),
-                Ok(now) => {
-                    if now.active == Some(false) {
-                        items.push(DriftItem::WebhookInactive);
-                    }
-                    if now.url != w.url {
-                        items.push(DriftItem::WebhookUrl);
-                    }
-                    let mut events = now.events.clone();
-                    events.sort();
-                    events.dedup();
-                    if events != w.events {
-                        items.push(DriftItem::WebhookEvents);
-                    }
-                }
-            }
-        }
-        for a in &record.actions {
-            match client.custom_actions().show(account_id, &a.id).await {
-                Err(err) if not_found(&err) => {
-                    items.push(DriftItem::ActionMissing(a.event.clone(), a.name.clone()));
-                }
-                Err(err) => return Err(err.into()),
-                Ok(now) if now.deleted_at.is_some() => {
-                    items.push(DriftItem::ActionMissing(a.event.clone(), a.name.clone()));
-                }
-                Ok(now) => {
-                    let mut what = Vec::new();
-                    if now.name != a.name {
-                        what.push("name");
-                    }
-                    if now.url != a.url {
-                        what.push("url");
-                    }
-                    if now.description != a.description {
-                        what.push("description");
-                    }
-                    if !what.is_empty() {
-                        items.push(DriftItem::ActionChanged(
-                            a.event.clone(),
-                            a.name.clone(),
-                            what,
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(DriftReport { items })
+        self.drift_of(client, &record).await
     }
 
-    /// Fixes what [`drift`](Self::drift) finds: recreates what was deleted (a recreated
-    /// resource has a new secret, which is stored) and patches what was edited.
+    async fn drift_of(
+        &self,
+        client: &Client,
+        record: &Installation,
+    ) -> Result<DriftReport, InstallError> {
+        let account_id = &record.account_id;
+        let mut webhooks = Vec::new();
+        if let Some(w) = &record.webhook {
+            match client.webhooks().show(account_id, &w.id).await {
+                Err(err) if not_found(&err) => {}
+                Err(err) => return Err(err.into()),
+                Ok(now) => webhooks.push(now),
+            }
+        }
+        let mut actions = Vec::new();
+        for a in &record.actions {
+            match client.custom_actions().show(account_id, &a.id).await {
+                Err(err) if not_found(&err) => {}
+                Err(err) => return Err(err.into()),
+                Ok(now) => actions.push(now),
+            }
+        }
+        let desired = Desired::from_installation(record, &self.inner.name);
+        let plan = Plan::between(&desired, &webhooks, &actions);
+        Ok(DriftReport::from_plan(plan, record))
+    }
+
+    /// Fixes what [`drift`](Self::drift) finds by carrying out its plan: recreates what was
+    /// deleted (a recreated resource has a new secret, which is stored) and patches what was
+    /// edited.
     ///
     /// # Errors
     ///
@@ -479,66 +517,38 @@ impl Install {
         workspace_id: &str,
     ) -> Result<DriftReport, InstallError> {
         self.check_account(account_id)?;
-        let report = self.drift(client, account_id, workspace_id).await?;
+        let mut record = Self::require(self.installation(account_id, workspace_id).await?)?;
+        let report = self.drift_of(client, &record).await?;
         if report.is_clean() {
             return Ok(report);
         }
-        let mut record = Self::require(self.installation(account_id, workspace_id).await?)?;
         let result = async {
-            for item in &report.items {
-                match item {
-                    DriftItem::WebhookMissing => {
-                        let events = record
-                            .webhook
-                            .as_ref()
-                            .map(|w| w.events.clone())
-                            .unwrap_or_default();
-                        record.webhook = Some(
-                            self.create_webhook(client, account_id, workspace_id, events)
-                                .await?,
-                        );
-                    }
-                    DriftItem::WebhookInactive
-                    | DriftItem::WebhookUrl
-                    | DriftItem::WebhookEvents => {
-                        if let Some(w) = &record.webhook {
-                            let patch = UpdateWebhook {
-                                active: Some(true),
-                                events: Some(w.events.clone()),
-                                url: Some(w.url.clone()),
-                                ..UpdateWebhook::default()
-                            };
-                            client.webhooks().update(account_id, &w.id, &patch).await?;
+            for change in &report.plan.changes {
+                let created = change.apply(client, account_id, workspace_id).await?;
+                match (change, created) {
+                    (PlanChange::CreateWebhook { .. }, Some(Created::Webhook(made))) => {
+                        let secret = made.secret.ok_or_else(|| missing_secret("webhook"))?;
+                        if let Some(w) = &mut record.webhook {
+                            w.id = made.id;
+                            w.secret = secret;
+                            w.retiring.clear();
                         }
                     }
-                    DriftItem::ActionMissing(event, _) => {
-                        if let Some(pos) = record.actions.iter().position(|a| a.event == *event) {
-                            let have = &record.actions[pos];
-                            let wanted =
-                                ManifestAction::new(&have.event, &have.name, &have.description);
-                            let made = self
-                                .create_action(client, account_id, workspace_id, &wanted)
-                                .await?;
-                            record.actions[pos] = InstalledAction {
-                                url: record.actions[pos].url.clone(),
-                                ..made
-                            };
+                    (
+                        PlanChange::CreateAction {
+                            replaces: Some(old),
+                            ..
+                        },
+                        Some(Created::Action(made)),
+                    ) => {
+                        let secret = made.secret.ok_or_else(|| missing_secret("action"))?;
+                        if let Some(a) = record.actions.iter_mut().find(|a| a.id == *old) {
+                            a.id = made.id;
+                            a.secret = secret;
+                            a.retiring.clear();
                         }
                     }
-                    DriftItem::ActionChanged(event, _, _) => {
-                        if let Some(have) = record.action(event) {
-                            let patch = UpdateAction {
-                                name: Some(have.name.clone()),
-                                description: Some(have.description.clone()),
-                                url: Some(have.url.clone()),
-                                ..UpdateAction::default()
-                            };
-                            client
-                                .custom_actions()
-                                .update(account_id, &have.id, &patch)
-                                .await?;
-                        }
-                    }
+                    _ => {}
                 }
             }
             Ok::<(), InstallError>(())

@@ -303,9 +303,11 @@ impl Service {
         let reply = match read {
             Some(Ok(body)) => {
                 let peer = req.peer_addr().map(|a| a.ip());
-                self.dispatcher
-                    .dispatch_from(headers_of(&req), body, peer)
-                    .await
+                let dispatch = self.dispatcher.dispatch_from(headers_of(&req), body, peer);
+                // The sign-in link follows the `web::scope` the service is mounted in.
+                #[cfg(feature = "auth")]
+                let dispatch = crate::auth::signin::within_scope(req.path(), &self.path, dispatch);
+                dispatch.await
             }
             Some(Err(refusal)) => refusal,
             None => {

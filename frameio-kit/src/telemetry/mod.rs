@@ -25,6 +25,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 pub mod metrics;
 #[cfg(feature = "otel")]
 mod otel;
+mod text;
+mod writer;
 #[cfg(feature = "otel")]
 #[cfg(all(feature = "otel", any(feature = "client", feature = "auth")))]
 pub(crate) use otel::{ApiSpan, trace_headers};
@@ -128,7 +130,7 @@ pub const LOG_FORMAT_ENV: &str = "FRAMEIO_KIT_LOG_FORMAT";
 #[must_use = "dropping the guard stops the log writer"]
 #[derive(Debug)]
 pub struct LogGuard {
-    _worker: tracing_appender::non_blocking::WorkerGuard,
+    _writer: writer::BatchGuard,
 }
 
 /// How log lines are written.
@@ -156,7 +158,7 @@ impl LogFormat {
 /// `NO_COLOR` unset). Boxed so callers can stack it with others.
 fn fmt_layer<S>(
     format: LogFormat,
-    writer: tracing_appender::non_blocking::NonBlocking,
+    writer: writer::BatchWriter,
 ) -> Box<dyn tracing_subscriber::Layer<S> + Send + Sync>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
@@ -172,24 +174,29 @@ where
         LogFormat::Text => {
             let colour = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            Box::new(
-                tracing_subscriber::fmt::layer()
-                    .with_ansi(colour)
-                    .with_writer(writer),
-            )
+            if colour {
+                Box::new(
+                    tracing_subscriber::fmt::layer()
+                        .with_ansi(true)
+                        .with_writer(writer),
+                )
+            } else {
+                Box::new(
+                    tracing_subscriber::fmt::layer()
+                        .event_format(text::PlainText)
+                        .with_writer(writer),
+                )
+            }
         }
     }
 }
 
-/// A non-blocking writer to standard output: lines go through a queue to a writer thread,
-/// which writes them in batches. Lines beyond the queue's capacity are dropped rather than
-/// slowing deliveries down.
-fn stdout_writer() -> (tracing_appender::non_blocking::NonBlocking, LogGuard) {
-    let (writer, worker) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
-        64 * 1024,
-        std::io::stdout(),
-    ));
-    (writer, LogGuard { _worker: worker })
+/// A non-blocking writer to standard output: lines are gathered in a buffer that a writer
+/// thread writes out in batches (see [`writer`] for why not `tracing-appender`). Lines beyond
+/// what the buffer holds are dropped, and counted, rather than slowing deliveries down.
+fn stdout_writer() -> (writer::BatchWriter, LogGuard) {
+    let (writer, guard) = writer::batch_writer(std::io::stdout());
+    (writer, LogGuard { _writer: guard })
 }
 
 fn env_filter() -> EnvFilter {

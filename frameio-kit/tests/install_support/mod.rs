@@ -10,7 +10,7 @@ use frameio_kit::actix_web::dev::ServerHandle;
 use frameio_kit::actix_web::{App as ActixApp, HttpServer};
 use frameio_kit::auth::ImsConfig;
 use frameio_kit::client::{Client, RetryPolicy};
-use frameio_kit::install::{Branding, Install, InstallConfig, InstallField};
+use frameio_kit::install::{Branding, FieldValues, Install, InstallConfig, InstallField};
 use frameio_kit::manifest::Manifest;
 use frameio_kit::prelude::*;
 use frameio_kit::store::{EncryptionKey, KeyRing, Store};
@@ -103,6 +103,14 @@ pub fn handlers(version: u8, log: &Log) -> Vec<Handler> {
         );
     }
     out
+}
+
+/// Install field values from pairs.
+pub fn values(pairs: &[(&str, &str)]) -> FieldValues {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 pub fn keys() -> KeyRing {
@@ -243,6 +251,20 @@ impl Harness {
         let response = builder.send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.text().await.unwrap())
+    }
+
+    /// Posts a `event` webhook for [`ACCOUNT`] and `workspace`, signed with `secret`;
+    /// returns the status and body.
+    pub async fn webhook(&self, secret: &str, event: &str, workspace: &str) -> (u16, String) {
+        self.post_delivery(secret, self.webhook_body(event, ACCOUNT, workspace))
+            .await
+    }
+
+    /// Posts a `event` action click for [`ACCOUNT`] and `workspace`, signed with `secret`;
+    /// returns the status and body.
+    pub async fn action(&self, secret: &str, event: &str, workspace: &str) -> (u16, String) {
+        self.post_delivery(secret, self.action_body(event, ACCOUNT, workspace))
+            .await
     }
 
     pub fn webhook_body(&self, event: &str, account: &str, workspace: &str) -> Vec<u8> {

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +32,8 @@ pub struct UserAuthBuilder {
     public_base_url: Option<String>,
     mount_prefix: String,
     trust: HeaderTrust,
+    /// `trusted_proxies` entries that did not parse, reported by `finish`.
+    proxy_errors: Vec<String>,
     store: StoreChoice,
     keys: Option<KeyRing>,
     api_base_url: String,
@@ -68,6 +69,7 @@ impl UserAuthBuilder {
             public_base_url: None,
             mount_prefix: String::new(),
             trust: HeaderTrust::Nobody,
+            proxy_errors: Vec::new(),
             store: StoreChoice::Default,
             keys: None,
             api_base_url: DEFAULT_API_BASE_URL.to_owned(),
@@ -94,9 +96,15 @@ impl UserAuthBuilder {
         self
     }
 
-    /// Where the receiver is mounted below the public URL (e.g. `/hooks` when the service is
-    /// mounted in `web::scope("/hooks")`): the sign-in links and the redirect URI point at
-    /// `{public url}{prefix}/auth/login` and `…/auth/callback`. Default: none.
+    /// A path prefix that a reverse proxy strips before requests reach this app (e.g. `/hooks`
+    /// when the proxy forwards `https://example.com/hooks/…` to the app's `/…`): the
+    /// sign-in links and the redirect URI point at `{public url}{prefix}/auth/login` and
+    /// `…/auth/callback`. Default: none.
+    ///
+    /// Not needed for a `web::scope` the service is mounted in: the routes are served below
+    /// it and the links follow it, detected from each request (a service mounted in
+    /// `web::scope("/frameio")` links to `{public url}/frameio/auth/login` without any
+    /// setting). The two add up: `{public url}{mount prefix}{scope}/auth/login`.
     #[must_use]
     pub fn mount_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.mount_prefix = prefix.into().trim_end_matches('/').to_owned();
@@ -104,12 +112,35 @@ impl UserAuthBuilder {
     }
 
     /// Takes the public URL from `X-Forwarded-Proto` / `X-Forwarded-Host` (else `Host`) only
-    /// on requests whose peer address is one of these proxies; others are refused. Use it
-    /// when the app has several public names; otherwise prefer
-    /// [`public_base_url`](Self::public_base_url).
+    /// on requests whose peer address is one of these proxies: IP addresses or CIDR ranges,
+    /// as [`IpAddr`](std::net::IpAddr)s, [`ProxyRange`](super::ProxyRange)s or text (`"10.0.0.2"`,
+    /// `"10.0.0.0/8"`, `"::1/128"`). Requests from other peers are refused. A range that does
+    /// not parse stops the app at start-up with the reason. Use it when the app has several
+    /// public names; otherwise prefer [`public_base_url`](Self::public_base_url).
+    ///
+    /// ```
+    /// use frameio_kit::auth::UserAuth;
+    ///
+    /// let auth = UserAuth::builder("client-id", "client-secret")
+    ///     .trusted_proxies(["10.0.0.0/8", "fd00::/8", "::1"]);
+    /// # let _ = auth;
+    /// ```
     #[must_use]
-    pub fn trusted_proxies<I: IntoIterator<Item = IpAddr>>(mut self, proxies: I) -> Self {
-        self.trust = HeaderTrust::Proxies(proxies.into_iter().collect());
+    pub fn trusted_proxies<I, P>(mut self, proxies: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: TryInto<super::ProxyRange>,
+        P::Error: fmt::Display,
+    {
+        let mut ranges = Vec::new();
+        self.proxy_errors.clear();
+        for proxy in proxies {
+            match proxy.try_into() {
+                Ok(range) => ranges.push(range),
+                Err(err) => self.proxy_errors.push(err.to_string()),
+            }
+        }
+        self.trust = HeaderTrust::Proxies(ranges);
         self
     }
 
@@ -300,6 +331,21 @@ impl UserAuthBuilder {
     }
 
     fn check_urls(&self) -> Result<(), String> {
+        if !self.proxy_errors.is_empty() {
+            return Err(format!(
+                "user sign-in: `trusted_proxies`: {}",
+                self.proxy_errors.join("; ")
+            ));
+        }
+        if self.public_base_url.is_none()
+            && matches!(&self.trust, HeaderTrust::Proxies(ranges) if ranges.is_empty())
+        {
+            return Err(
+                "user sign-in: `trusted_proxies` is empty, so no request could choose the public \
+                 URL: list your proxies or set `public_base_url`"
+                    .to_owned(),
+            );
+        }
         if let Some(url) = &self.public_base_url {
             let parsed = url::Url::parse(url).map_err(|_| {
                 format!("`public_base_url` must be an absolute http(s) URL, got {url:?}")
@@ -365,29 +411,82 @@ impl UserAuthBuilder {
         Ok(())
     }
 
-    /// Validates the configuration with `env` standing in for the environment.
+    /// Validates the configuration with `env` standing in for the environment (every problem,
+    /// joined by `; `).
+    #[cfg(test)]
     pub(crate) fn finish(self, env: &dyn Fn(&str) -> Option<String>) -> Result<UserAuth, String> {
+        self.finish_all(env).map_err(|problems| problems.join("; "))
+    }
+
+    /// Validates the configuration with `env` standing in for the environment, reporting
+    /// every problem at once (the app adds each to its start-up report).
+    pub(crate) fn finish_all(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<UserAuth, Vec<String>> {
+        let mut problems = Vec::new();
         if self.ims.client_id().trim().is_empty() {
-            return Err("user sign-in needs an Adobe client id".to_owned());
+            problems.push("user sign-in needs an Adobe client id".to_owned());
         }
         if !self.ims.has_client_secret() {
-            return Err("user sign-in needs the Adobe client secret".to_owned());
+            problems.push("user sign-in needs the Adobe client secret".to_owned());
         }
-        self.check_urls()?;
-        self.check_timeouts()?;
-        let keys =
-            match (
-                self.keys,
-                env(ENCRYPTION_KEY_ENV).filter(|k| !k.trim().is_empty()),
-            ) {
-                (Some(keys), _) => Some(keys),
-                (None, Some(list)) => Some(KeyRing::from_base64_list(&list).map_err(|err| {
-                    format!("`{ENCRYPTION_KEY_ENV}` is not a valid key list: {err}")
-                })?),
-                (None, None) => None,
-            };
-        let (store, keys): (Arc<dyn Store>, KeyRing) = match (self.store, keys) {
-            (StoreChoice::Memory, keys) => {
+        // IMS's own check would repeat these two: it runs only when they pass.
+        let credentials_ok = problems.is_empty();
+        problems.extend(self.check_urls().err());
+        problems.extend(self.check_timeouts().err());
+        let keys = match (
+            self.keys,
+            env(ENCRYPTION_KEY_ENV).filter(|k| !k.trim().is_empty()),
+        ) {
+            (Some(keys), _) => Ok(Some(keys)),
+            (None, Some(list)) => KeyRing::from_base64_list(&list).map(Some).map_err(|err| {
+                format!(
+                    "`{ENCRYPTION_KEY_ENV}` is not a valid key list: {err}; {KEY_COMMAND_HINT}"
+                )
+            }),
+            (None, None) => Ok(None),
+        };
+        /// Where tokens will live, once every check has passed.
+        enum Chosen {
+            Memory(Option<KeyRing>),
+            Kept(Arc<dyn Store>, KeyRing),
+        }
+        let store = match (self.store, keys) {
+            (_, Err(problem)) => Err(problem),
+            (StoreChoice::Memory, Ok(keys)) => Ok(Chosen::Memory(keys)),
+            (StoreChoice::Custom(store), Ok(Some(keys))) => Ok(Chosen::Kept(store, keys)),
+            (StoreChoice::Default, Ok(Some(keys))) => {
+                default_store(env).map(|store| Chosen::Kept(store, keys))
+            }
+            (_, Ok(None)) => Err(format!(
+                "user sign-in stores tokens encrypted, but no key is set: set \
+                 `{ENCRYPTION_KEY_ENV}` ({KEY_COMMAND_HINT}) or call \
+                 `UserAuthBuilder::encryption_keys`"
+            )),
+        };
+        let http = match self.http {
+            Some(http) => Ok(http),
+            None => reqwest::Client::builder()
+                .build()
+                .map_err(|err| format!("user sign-in: cannot build the http client: {err}")),
+        };
+        let ims = http.as_ref().ok().filter(|_| credentials_ok).map(|http| {
+            ImsClient::with_http_client(self.ims, http.clone())
+                .map_err(|err| format!("user sign-in: {err}"))
+        });
+        let (store, http, ims) = match (store, http, ims) {
+            (Ok(store), Ok(http), Some(Ok(ims))) if problems.is_empty() => (store, http, ims),
+            (store, http, ims) => {
+                problems.extend(store.err());
+                problems.extend(http.err());
+                problems.extend(ims.and_then(Result::err));
+                return Err(problems);
+            }
+        };
+        let (store, keys): (Arc<dyn Store>, KeyRing) = match store {
+            Chosen::Kept(store, keys) => (store, keys),
+            Chosen::Memory(keys) => {
                 let keys = keys.unwrap_or_else(|| {
                     tracing::warn!(
                         target: "frameio_kit::auth",
@@ -399,24 +498,7 @@ impl UserAuthBuilder {
                 });
                 (Arc::new(MemoryStore::new()), keys)
             }
-            (_, None) => {
-                return Err(format!(
-                    "user sign-in stores tokens encrypted, but no key is set: set \
-                     `{ENCRYPTION_KEY_ENV}` (generate one with \
-                     `frameio_kit::store::generate_key()`) or call `UserAuthBuilder::encryption_keys`"
-                ));
-            }
-            (StoreChoice::Custom(store), Some(keys)) => (store, keys),
-            (StoreChoice::Default, Some(keys)) => (default_store(env)?, keys),
         };
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .build()
-                .map_err(|err| format!("user sign-in: cannot build the http client: {err}"))?,
-        };
-        let ims = ImsClient::with_http_client(self.ims, http.clone())
-            .map_err(|err| format!("user sign-in: {err}"))?;
         let capacity = NonZeroUsize::new(self.manager_cache).unwrap_or(NonZeroUsize::MIN);
         Ok(UserAuth {
             inner: Arc::new(Inner {
@@ -440,6 +522,10 @@ impl UserAuthBuilder {
         })
     }
 }
+
+/// How to make an encryption key from a shell, for the start-up problems that need one.
+const KEY_COMMAND_HINT: &str =
+    "generate one with `frameio-kit keygen` or `openssl rand -base64 32`";
 
 #[cfg(feature = "sqlite")]
 fn default_store(env: &dyn Fn(&str) -> Option<String>) -> Result<Arc<dyn Store>, String> {

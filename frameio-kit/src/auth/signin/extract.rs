@@ -41,6 +41,18 @@ impl UserToken {
     }
 }
 
+/// The user's token for a Frame.io API client: refreshed through the user's manager before
+/// it expires, so a long handler keeps a valid token.
+#[cfg(feature = "client")]
+impl crate::client::TokenProvider for UserToken {
+    fn token(
+        &self,
+    ) -> crate::client::BoxFuture<'_, Result<crate::client::AccessToken, crate::client::TokenError>>
+    {
+        crate::client::TokenProvider::token(&self.manager)
+    }
+}
+
 fn user_token(delivery: &Delivery) -> Option<UserToken> {
     let signed_in = delivery.extension::<SignedIn>()?;
     Some(UserToken {
@@ -115,7 +127,7 @@ impl FromDelivery for UserClient {
     async fn from_delivery(delivery: &Delivery) -> Result<Self, BoxError> {
         let token = UserToken::from_delivery(delivery).await?;
         let auth = configured(delivery)?;
-        Ok(UserClient(auth.api_client(token.manager)?))
+        Ok(UserClient(auth.api_client(token)?))
     }
 
     fn check(cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {

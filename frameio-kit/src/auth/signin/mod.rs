@@ -65,6 +65,7 @@ mod builder;
 mod complete;
 mod extract;
 mod pages;
+mod proxies;
 mod routes;
 mod seal;
 
@@ -76,12 +77,39 @@ use extract::SignedIn;
 pub use extract::UserClient;
 pub use extract::UserToken;
 pub use pages::AuthPage;
+pub use proxies::{ProxyRange, ProxyRangeError};
 pub use routes::AuthRequest;
 
-/// Where the sign-in link leads (below the mount prefix, see
-/// [`UserAuthBuilder::mount_prefix`]).
+tokio::task_local! {
+    /// The `web::scope` the receiver is mounted in, for the delivery being dispatched (set
+    /// by the HTTP adapter, read when the sign-in link is made).
+    static SCOPE: Option<Box<str>>;
+}
+
+/// Runs `dispatch`, one delivery received at `request_path` by the receiver route
+/// `receiver_path`, knowing the `web::scope` the service is mounted in (what comes before
+/// the receiver route), so the sign-in link of that delivery points below the same scope.
+pub(crate) fn within_scope<F: Future>(
+    request_path: &str,
+    receiver_path: &str,
+    dispatch: F,
+) -> impl Future<Output = F::Output> {
+    let scope = routes::scope_of(request_path, receiver_path.trim_end_matches('/'))
+        .filter(|scope| !scope.is_empty())
+        .map(Box::from);
+    SCOPE.scope(scope, dispatch)
+}
+
+/// The scope set by [`within_scope`] for this delivery, if any.
+fn current_scope() -> Option<Box<str>> {
+    SCOPE.try_with(Clone::clone).ok().flatten()
+}
+
+/// Where the sign-in link leads, below the `web::scope` the service is mounted in (detected
+/// per request) and the [`UserAuthBuilder::mount_prefix`].
 pub const LOGIN_PATH: &str = "/auth/login";
-/// Where Adobe IMS sends the user back (below the mount prefix).
+/// Where Adobe IMS sends the user back (below the scope and mount prefix, as
+/// [`LOGIN_PATH`]).
 pub const CALLBACK_PATH: &str = "/auth/callback";
 /// How long a sign-in link and a `state` stay valid by default.
 pub const SIGN_IN_TTL: Duration = Duration::from_secs(600);
@@ -231,12 +259,14 @@ impl UserAuth {
         headers: &Headers,
         peer: Option<IpAddr>,
     ) -> Result<crate::response::ActionResponse, BoxError> {
-        let base = match self.base_url(headers, peer) {
+        let scope = current_scope();
+        let base = match self.base_url(headers, peer, scope.as_deref().unwrap_or_default()) {
             Ok(base) => base,
-            Err(routes::BaseUrlError::BadHost) => {
+            Err(routes::BaseUrlError::BadHost | routes::BaseUrlError::BadPath) => {
                 return Ok(Message::new(
                     "Sign-in Unavailable",
-                    "The request's Host header is not valid, so no sign-in link can be made.",
+                    "The request's Host header or path is not valid, so no sign-in link can be \
+                     made.",
                 )
                 .into());
             }

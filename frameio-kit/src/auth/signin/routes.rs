@@ -16,8 +16,8 @@ use crate::handler::Headers;
 pub(super) enum HeaderTrust {
     /// Nobody's: `public_base_url` is required.
     Nobody,
-    /// Only requests from these peers.
-    Proxies(Vec<IpAddr>),
+    /// Only requests from peers in these ranges.
+    Proxies(Vec<super::ProxyRange>),
     /// Everyone's (development and tests).
     Everyone,
 }
@@ -31,13 +31,17 @@ pub(super) enum BaseUrlError {
     NoHost,
     /// A `Host` / `X-Forwarded-Host` that is not a host name.
     BadHost,
+    /// The request path the scope prefix is taken from holds characters a link cannot.
+    BadPath,
 }
 
 /// One request to a sign-in route, as the HTTP server saw it.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct AuthRequest<'a> {
-    /// The request path (with the mount prefix, if any).
+    /// The request path as the app's HTTP server saw it, with the `web::scope` the service
+    /// is mounted in (if any): `/frameio/auth/login`. What comes before `/auth/login` or
+    /// `/auth/callback` is the scope, and the links the route builds follow it.
     pub path: &'a str,
     /// The query string, without `?`.
     pub query: &'a str,
@@ -71,44 +75,100 @@ fn clip(value: &str) -> String {
     value.chars().take(200).collect()
 }
 
+/// Whether `prefix` can stand in front of a path in a link: empty, or `/` followed by path
+/// characters (no query, fragment, space, quote or angle bracket).
+pub(super) fn valid_scope(prefix: &str) -> bool {
+    prefix.is_empty()
+        || (prefix.starts_with('/')
+            && !prefix.starts_with("//")
+            && prefix.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(
+                        b,
+                        b'/' | b'-'
+                            | b'.'
+                            | b'_'
+                            | b'~'
+                            | b'%'
+                            | b'!'
+                            | b'$'
+                            | b'&'
+                            | b'\''
+                            | b'('
+                            | b')'
+                            | b'*'
+                            | b'+'
+                            | b','
+                            | b';'
+                            | b'='
+                            | b':'
+                            | b'@'
+                    )
+            }))
+}
+
+/// The scope a route is mounted below: `request_path` without `route` at its end
+/// (`/frameio/auth/login` → `/frameio`). `None` when the path does not end with the route.
+pub(super) fn scope_of<'p>(request_path: &'p str, route: &str) -> Option<&'p str> {
+    let scope = request_path.strip_suffix(route)?;
+    Some(scope.trim_end_matches('/'))
+}
+
 impl UserAuth {
-    /// Where the sign-in link leads on this app: `{mount_prefix}/auth/login`.
+    /// Where the sign-in link leads below the public URL, for the service mounted at the root
+    /// of the app: `{mount_prefix}/auth/login` (a `web::scope` it is mounted in comes between
+    /// the two, detected from each request).
     pub fn login_path(&self) -> String {
         format!("{}{LOGIN_PATH}", self.inner.mount_prefix)
     }
 
-    /// Where IMS sends the user back on this app: `{mount_prefix}/auth/callback`.
+    /// Where IMS sends the user back below the public URL, for the service mounted at the
+    /// root of the app: `{mount_prefix}/auth/callback`.
     pub fn callback_path(&self) -> String {
         format!("{}{CALLBACK_PATH}", self.inner.mount_prefix)
     }
 
-    /// Answers a request to one of the sign-in routes ([`login_path`](Self::login_path),
-    /// [`callback_path`](Self::callback_path)); `None` for any other path.
+    /// Answers a request to one of the sign-in routes: a path ending in
+    /// [`LOGIN_PATH`] or [`CALLBACK_PATH`], below
+    /// the scope the service is mounted in (`/auth/login`, `/frameio/auth/login`); `None` for
+    /// any other path.
     pub async fn handle(&self, request: AuthRequest<'_>) -> Option<AuthPage> {
         let path = request.path;
-        if path == self.login_path() {
+        if scope_of(path, LOGIN_PATH).is_some() {
             Some(self.login_request(request))
-        } else if path == self.callback_path() {
+        } else if scope_of(path, CALLBACK_PATH).is_some() {
             Some(self.callback_request(request).await)
         } else {
             None
         }
     }
 
-    /// The public origin (and mount prefix) that links point at.
+    /// The public URL links point at: the origin, the mount prefix and `scope` (the
+    /// `web::scope` the service is mounted in, from the request).
     pub(super) fn base_url(
         &self,
         headers: &Headers,
         peer: Option<IpAddr>,
+        scope: &str,
     ) -> Result<String, BaseUrlError> {
+        if !valid_scope(scope) {
+            tracing::warn!(
+                target: "frameio_kit::auth",
+                path = ?clip(scope),
+                "sign-in refused: the request path cannot be part of a link"
+            );
+            return Err(BaseUrlError::BadPath);
+        }
         let prefix = &self.inner.mount_prefix;
         if let Some(url) = &self.inner.public_base_url {
-            return Ok(format!("{url}{prefix}"));
+            return Ok(format!("{url}{prefix}{scope}"));
         }
         let trusted = match &self.inner.trust {
             HeaderTrust::Nobody => false,
             HeaderTrust::Everyone => true,
-            HeaderTrust::Proxies(proxies) => peer.is_some_and(|p| proxies.contains(&p)),
+            HeaderTrust::Proxies(proxies) => {
+                peer.is_some_and(|p| proxies.iter().any(|range| range.contains(p)))
+            }
         };
         if !trusted {
             return Err(BaseUrlError::Untrusted);
@@ -139,7 +199,7 @@ impl UserAuth {
             _ if first("x-forwarded-host").is_some() => "https",
             _ => "http",
         };
-        Ok(format!("{proto}://{host}{prefix}"))
+        Ok(format!("{proto}://{host}{prefix}{scope}"))
     }
 
     fn base_url_page(&self, err: &BaseUrlError) -> AuthPage {
@@ -158,6 +218,7 @@ impl UserAuth {
             BaseUrlError::NoHost | BaseUrlError::BadHost => {
                 pages::failed(400, "The sign-in request has no valid Host header.")
             }
+            BaseUrlError::BadPath => pages::failed(400, "The sign-in request's path is not valid."),
         }
     }
 
@@ -165,11 +226,12 @@ impl UserAuth {
     /// is unknown here, so [`trusted_proxies`](super::UserAuthBuilder::trusted_proxies) refuse
     /// it; HTTP adapters call [`login_request`](Self::login_request).
     pub fn login(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.login_request(AuthRequest::new(&self.login_path(), query, headers, None))
+        self.login_request(AuthRequest::new(LOGIN_PATH, query, headers, None))
     }
 
-    /// `GET {prefix}/auth/login?t=…` with the peer address: checks the link and redirects to
-    /// Adobe IMS. The path of `request` is not checked.
+    /// `GET {scope}/auth/login?t=…` with the peer address: checks the link and redirects to
+    /// Adobe IMS, with a redirect URI below the same scope. A path that does not end in
+    /// `/auth/login` is taken as unscoped.
     pub fn login_request(&self, request: AuthRequest<'_>) -> AuthPage {
         let Some(token) = query_param(request.query, "t") else {
             return pages::failed(400, "The sign-in link is incomplete.");
@@ -178,7 +240,8 @@ impl UserAuth {
             Ok(opened) => opened,
             Err(why) => return pages::failed(400, why),
         };
-        let redirect = match self.base_url(request.headers, request.peer) {
+        let scope = scope_of(request.path, LOGIN_PATH).unwrap_or_default();
+        let redirect = match self.base_url(request.headers, request.peer, scope) {
             Ok(base) => format!("{base}{CALLBACK_PATH}"),
             Err(err) => return self.base_url_page(&err),
         };
@@ -201,17 +264,13 @@ impl UserAuth {
     /// `GET /auth/callback?code=…&state=…`: finishes the sign-in (peer unknown, see
     /// [`login`](Self::login)).
     pub async fn callback(&self, query: &str, headers: &Headers) -> AuthPage {
-        self.callback_request(AuthRequest::new(
-            &self.callback_path(),
-            query,
-            headers,
-            None,
-        ))
-        .await
+        self.callback_request(AuthRequest::new(CALLBACK_PATH, query, headers, None))
+            .await
     }
 
-    /// `GET {prefix}/auth/callback?code=…&state=…` with the peer address: finishes the
-    /// sign-in. The path of `request` is not checked.
+    /// `GET {scope}/auth/callback?code=…&state=…` with the peer address: finishes the
+    /// sign-in (the redirect URI sent to IMS is rebuilt below the same scope). A path that
+    /// does not end in `/auth/callback` is taken as unscoped.
     pub async fn callback_request(&self, request: AuthRequest<'_>) -> AuthPage {
         let query = request.query;
         if let Some(error) = query_param(query, "error") {
@@ -239,7 +298,8 @@ impl UserAuth {
         let Some(code) = query_param(query, "code").filter(|c| !c.is_empty()) else {
             return pages::failed(400, "The sign-in response has no code.");
         };
-        let redirect = match self.base_url(request.headers, request.peer) {
+        let scope = scope_of(request.path, CALLBACK_PATH).unwrap_or_default();
+        let redirect = match self.base_url(request.headers, request.peer, scope) {
             Ok(base) => format!("{base}{CALLBACK_PATH}"),
             Err(err) => return self.base_url_page(&err),
         };
@@ -363,7 +423,7 @@ mod tests {
     fn forwarding_headers_are_trusted_only_when_allowed() {
         let everyone = auth(|b| b.trust_forwarded_headers());
         let base = |a: &UserAuth, pairs: &[(&str, &str)], peer: Option<IpAddr>| {
-            a.base_url(&headers(pairs), peer)
+            a.base_url(&headers(pairs), peer, "")
                 .map_err(|e| format!("{e:?}"))
         };
         assert_eq!(
@@ -427,6 +487,72 @@ mod tests {
             base(&configured, &forged, None).unwrap(),
             "https://fixed.example.com"
         );
+    }
+
+    #[test]
+    fn the_scope_comes_from_the_request_path() {
+        assert_eq!(
+            scope_of("/frameio/auth/login", LOGIN_PATH),
+            Some("/frameio")
+        );
+        assert_eq!(scope_of("/a/b/auth/callback", CALLBACK_PATH), Some("/a/b"));
+        assert_eq!(scope_of("/auth/login", LOGIN_PATH), Some(""));
+        assert_eq!(scope_of("/frameio/", ""), Some("/frameio"));
+        assert_eq!(scope_of("/frameio/actions", "/actions"), Some("/frameio"));
+        assert_eq!(scope_of("/auth/logins", LOGIN_PATH), None);
+        assert_eq!(scope_of("/xauth/login", LOGIN_PATH), None);
+        for ok in ["", "/frameio", "/a/b-c_d.e~f", "/t%20x", "/@me:1"] {
+            assert!(valid_scope(ok), "{ok}");
+        }
+        for bad in [
+            "frameio",
+            "//evil.example",
+            "/a b",
+            "/a\"b",
+            "/<x>",
+            "/a?b",
+            "/a#b",
+        ] {
+            assert!(!valid_scope(bad), "{bad}");
+        }
+
+        let a = auth(|b| {
+            b.public_base_url("https://fixed.example.com")
+                .mount_prefix("/ext")
+        });
+        assert_eq!(
+            a.base_url(&Headers::new(), None, "/frameio").unwrap(),
+            "https://fixed.example.com/ext/frameio"
+        );
+        assert!(matches!(
+            a.base_url(&Headers::new(), None, "/<script>"),
+            Err(BaseUrlError::BadPath)
+        ));
+
+        // `login` (no request path) links below the mount prefix once, not twice.
+        let event: crate::event::ActionEvent = serde_json::from_value(serde_json::json!({
+            "account_id": "a", "action_id": "b", "interaction_id": "i",
+            "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
+            "type": "t", "user": {"id": "u-1"}, "workspace": {"id": "w"}
+        }))
+        .unwrap();
+        let t = seal::seal(&a.inner.keys, a.inner.ttl, LOGIN_PURPOSE, &event).unwrap();
+        let page = a.login(&format!("t={t}"), &Headers::new());
+        let location = page.location.expect("a redirect to IMS");
+        assert!(
+            location
+                .contains("redirect_uri=https%3A%2F%2Ffixed.example.com%2Fext%2Fauth%2Fcallback"),
+            "{location}"
+        );
+        let page = a.login_request(AuthRequest::new(
+            "/frameio/auth/login",
+            &format!("t={t}"),
+            &Headers::new(),
+            None,
+        ));
+        assert!(page.location.unwrap().contains(
+            "redirect_uri=https%3A%2F%2Ffixed.example.com%2Fext%2Fframeio%2Fauth%2Fcallback"
+        ));
     }
 
     #[test]

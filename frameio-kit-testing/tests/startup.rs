@@ -1,0 +1,44 @@
+//! Start-up problems arrive in one pass: handlers, secrets, state and the sign-in
+//! configuration are all reported by the first `App::build`, and the key problem says how to
+//! make a key from a shell. The message is compared whole: it is what a newcomer reads.
+
+use frameio_kit::auth::UserAuth;
+use frameio_kit::prelude::*;
+
+struct Settings;
+
+async fn on_ready(_event: WebhookEvent) -> Result<()> {
+    Ok(())
+}
+
+async fn with_settings(_event: WebhookEvent, _settings: State<Settings>) -> Result<()> {
+    Ok(())
+}
+
+#[test]
+fn every_problem_is_reported_by_the_first_build() {
+    let err = App::new()
+        // Nothing comes from the real environment: no secret, no key.
+        .env_lookup(|_| None)
+        .handler(Handler::webhook(["file.ready"], on_ready).function_name("my_app::on_ready"))
+        .handler(
+            Handler::webhook(["file.deleted"], with_settings)
+                .function_name("my_app::with_settings")
+                .secret("s"),
+        )
+        .user_auth(UserAuth::builder("", "client-secret").public_base_url("https://app.example"))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "frameio-kit cannot start:
+  - user sign-in needs an Adobe client id
+  - user sign-in stores tokens encrypted, but no key is set: set `FRAMEIO_KIT_ENCRYPTION_KEY` \
+(generate one with `frameio-kit keygen` or `openssl rand -base64 32`) or call \
+`UserAuthBuilder::encryption_keys`
+  - my_app::on_ready has no secret source (set `secret_env = \"NAME\"` on the handler, or \
+`WEBHOOK_SECRET`): environment variable `WEBHOOK_SECRET` is not set
+  - my_app::with_settings takes `State<startup::Settings>`, but no such state is registered \
+(add it with `App::state`)"
+    );
+}

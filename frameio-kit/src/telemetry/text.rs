@@ -1,0 +1,393 @@
+//! The plain-text log line for machines that are not terminals (files, pipes, log
+//! collectors): the layout of `tracing-subscriber`'s default format without colour,
+//!
+//! ```text
+//! 2026-12-01T00:15:22.601577Z  INFO span{a=1}: frameio_kit::delivery: delivery handled event_type="file.ready" status=200
+//! ```
+//!
+//! written with as little of `core::fmt` as possible. The default formatter spends about
+//! 10,000 instructions on the per-delivery line (callgrind, `LOG=info bench/callgrind.sh`),
+//! more than an eighth of a whole delivery, mostly in `core::fmt` and colour handling that is
+//! switched off; here literals, numbers and plain strings are copied straight into the line,
+//! and only values that have nothing but a `Debug`/`Display` form go through `core::fmt`.
+//!
+//! Like the default format, values cannot break a line: control characters in messages and
+//! values are escaped (`\n`, `\u{1b}`), so an attacker-supplied value cannot forge a log line.
+
+use std::fmt::{self, Write as _};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// The uncoloured text format (see the module docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PlainText;
+
+impl<S, N> FormatEvent<S, N> for PlainText
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let normalized = event.normalized_metadata();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        write_timestamp(&mut writer, SystemTime::now())?;
+        writer.write_str(match *meta.level() {
+            Level::TRACE => " TRACE ",
+            Level::DEBUG => " DEBUG ",
+            Level::INFO => "  INFO ",
+            Level::WARN => "  WARN ",
+            Level::ERROR => " ERROR ",
+        })?;
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                writer.write_str(span.name())?;
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    writer.write_char('{')?;
+                    writer.write_str(fields)?;
+                    writer.write_char('}')?;
+                }
+                writer.write_str(": ")?;
+            }
+        }
+        writer.write_str(meta.target())?;
+        writer.write_str(": ")?;
+        let mut fields = Fields {
+            writer: &mut writer,
+            first: true,
+            result: Ok(()),
+        };
+        event.record(&mut fields);
+        fields.result?;
+        writer.write_char('\n')
+    }
+}
+
+/// Writes an event's fields: the message bare, the others as ` name=value`.
+struct Fields<'a, 'w> {
+    writer: &'a mut Writer<'w>,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl Fields<'_, '_> {
+    /// Starts a field: `None` for the message, the name otherwise (`None` too for the
+    /// `log.*` fields the `log` bridge adds, which the line already shows).
+    fn start(&mut self, field: &Field) -> Option<bool> {
+        let name = field.name();
+        if self.result.is_err() || name.starts_with("log.") {
+            return None;
+        }
+        let message = name == "message";
+        let result = (|| {
+            if !self.first {
+                self.writer.write_char(' ')?;
+            }
+            if !message {
+                self.writer
+                    .write_str(name.strip_prefix("r#").unwrap_or(name))?;
+                self.writer.write_char('=')?;
+            }
+            Ok(())
+        })();
+        self.first = false;
+        self.result = result;
+        result.ok().map(|()| message)
+    }
+
+    fn finish(&mut self, result: fmt::Result) {
+        self.result = result;
+    }
+}
+
+impl Visit for Fields<'_, '_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let Some(message) = self.start(field) else {
+            return;
+        };
+        let result = if message {
+            write_escaped(self.writer, value)
+        } else {
+            self.writer
+                .write_char('"')
+                .and_then(|()| write_quoted(self.writer, value))
+                .and_then(|()| self.writer.write_char('"'))
+        };
+        self.finish(result);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if self.start(field).is_some() {
+            let result = self.writer.write_str(itoa::Buffer::new().format(value));
+            self.finish(result);
+        }
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if self.start(field).is_some() {
+            let result = self.writer.write_str(itoa::Buffer::new().format(value));
+            self.finish(result);
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if self.start(field).is_some() {
+            let result = self.writer.write_str(if value { "true" } else { "false" });
+            self.finish(result);
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        if self.start(field).is_some() {
+            let mut out = Escaping(self.writer);
+            let mut result = write!(out, "{value}");
+            let mut source = value.source();
+            while let Some(cause) = source {
+                result = result.and_then(|()| write!(out, ": {cause}"));
+                source = cause.source();
+            }
+            self.finish(result);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if self.start(field).is_some() {
+            let result = write!(Escaping(self.writer), "{value:?}");
+            self.finish(result);
+        }
+    }
+}
+
+/// Passes text through, escaping control characters (so a value cannot end the line or
+/// carry a terminal escape sequence).
+struct Escaping<'a, 'w>(&'a mut Writer<'w>);
+
+impl fmt::Write for Escaping<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        write_escaped(self.0, s)
+    }
+}
+
+/// `s` with its control characters escaped the way `Debug` escapes them.
+fn write_escaped(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
+    let mut rest = s;
+    while let Some(at) = rest.find(|c: char| c.is_control()) {
+        writer.write_str(&rest[..at])?;
+        let c = rest[at..].chars().next().unwrap_or_default();
+        write!(writer, "{}", c.escape_debug())?;
+        rest = &rest[at + c.len_utf8()..];
+    }
+    writer.write_str(rest)
+}
+
+/// The inside of `Debug`'s quoted form of `s`: quotes, backslashes and control characters
+/// escaped.
+fn write_quoted(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
+    let plain = |b: u8| b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\' && b < 0x80;
+    if s.bytes().all(plain) {
+        return writer.write_str(s);
+    }
+    write!(writer, "{}", s.escape_debug())
+}
+
+/// `time` as RFC 3339 in UTC with microseconds (`2026-12-01T00:15:22.601577Z`), the default
+/// format's timestamp.
+fn write_timestamp(writer: &mut Writer<'_>, time: SystemTime) -> fmt::Result {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days(secs / 86_400);
+    let of_day = secs % 86_400;
+    let mut out = *b"0000-00-00T00:00:00.000000Z";
+    put_digits(&mut out[0..4], u64::from(year));
+    put_digits(&mut out[5..7], u64::from(month));
+    put_digits(&mut out[8..10], u64::from(day));
+    put_digits(&mut out[11..13], of_day / 3_600);
+    put_digits(&mut out[14..16], of_day % 3_600 / 60);
+    put_digits(&mut out[17..19], of_day % 60);
+    put_digits(&mut out[20..26], u64::from(since.subsec_micros()));
+    // Only ASCII digits and punctuation were written.
+    writer.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+}
+
+/// Writes `value`'s last `out.len()` decimal digits into `out`, zero-padded.
+fn put_digits(out: &mut [u8], mut value: u64) {
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + u8::try_from(value % 10).unwrap_or(0);
+        value /= 10;
+    }
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (days are never negative
+/// here: times before the epoch print as the epoch).
+fn civil_from_days(days: u64) -> (u32, u32, u32) {
+    // Shift the epoch to 0000-03-01 so that leap days fall at the end of a year, then count
+    // 400-year eras (146,097 days each).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (
+        u32::try_from(year).unwrap_or(u32::MAX),
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What the plain format and the default (uncoloured) format write for the same events,
+    /// timestamps cut off. (The default format lets a `%` value's line break through.)
+    fn both(emit: impl Fn()) -> (String, String) {
+        let ours = Lines::default();
+        let theirs = Lines::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .event_format(PlainText)
+                    .with_writer({
+                        let ours = ours.clone();
+                        move || ours.clone()
+                    }),
+            )
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer({
+                        let theirs = theirs.clone();
+                        move || theirs.clone()
+                    }),
+            );
+        tracing::subscriber::with_default(subscriber, emit);
+        let cut = |lines: &Lines| {
+            String::from_utf8(lines.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .map(|l| l.get(27..).unwrap_or(l).to_owned() + "\n")
+                .collect::<String>()
+        };
+        (cut(&ours), cut(&theirs))
+    }
+
+    #[test]
+    fn lines_look_like_the_default_format() {
+        let (ours, theirs) = both(|| {
+            let span = tracing::info_span!("request", id = 7, path = "/x");
+            let _in = span.enter();
+            tracing::info!(
+                target: "frameio_kit::delivery",
+                event_type = "file.ready",
+                handler = "app::on_ready",
+                status = 200_u16,
+                latency_us = 412_u64,
+                negative = -3_i64,
+                ok = true,
+                "delivery handled"
+            );
+            tracing::warn!(reason = %"bad signature", "delivery refused");
+            tracing::error!(value = ?Some(3), "debug value");
+            tracing::debug!("formatted {} message", 42);
+        });
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn values_cannot_break_the_line() {
+        let (ours, _) = both(|| {
+            tracing::warn!(
+                error = "x\nFAKE  INFO forged line",
+                shown = %"a\r\nb\u{1b}[31m",
+                "got {}",
+                "two\nlines"
+            );
+        });
+        assert_eq!(ours.lines().count(), 1, "{ours}");
+        assert!(
+            ours.contains(r#"error="x\nFAKE  INFO forged line""#),
+            "{ours}"
+        );
+        assert!(ours.contains(r"shown=a\r\nb\u{1b}[31m"), "{ours}");
+        assert!(ours.contains(r"got two\nlines"), "{ours}");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_microseconds() {
+        let stamp = |secs: u64, micros: u64| {
+            let mut out = String::new();
+            write_timestamp(
+                &mut Writer::new(&mut out),
+                UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(micros),
+            )
+            .unwrap();
+            out
+        };
+        assert_eq!(stamp(0, 0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(stamp(951_782_400, 5), "2000-02-29T00:00:00.000005Z");
+        assert_eq!(stamp(1_795_911_322, 601_577), "2026-11-29T00:15:22.601577Z");
+        assert_eq!(stamp(4_107_542_399, 999_999), "2100-02-28T23:59:59.999999Z");
+        assert_eq!(stamp(4_107_542_400, 0), "2100-03-01T00:00:00.000000Z");
+        // Every day of four centuries against a plain day-by-day calendar.
+        let mut expected = (1970_u32, 1_u32, 1_u32);
+        for day in 0..146_097_u64 {
+            assert_eq!(civil_from_days(day), expected, "day {day}");
+            expected = next_day(expected);
+        }
+    }
+
+    fn next_day((y, m, d): (u32, u32, u32)) -> (u32, u32, u32) {
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let len = match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        match (d == len, m == 12) {
+            (false, _) => (y, m, d + 1),
+            (true, false) => (y, m + 1, 1),
+            (true, true) => (y + 1, 1, 1),
+        }
+    }
+}
