@@ -296,22 +296,19 @@ async fn simulator_fires_the_webhooks_of_the_background_and_client_examples() {
     // background: the delivery is answered once queued; the worker then runs the transcode.
     let dir = temp_dir("background");
     let db = dir.join("background.db");
-    let queue = frameio_kit::delivery::queue::Queue::sqlite(&db, "background-browser")
-        .await
-        .unwrap();
     let results = frameio_kit::store::SqliteStore::new(db.to_str().unwrap());
-    let worker = background::worker(
-        queue.clone(),
-        background::Transcoder {
+    let app = App::new()
+        .handlers(only("background"))
+        .state(background::Transcoder {
             results: frameio_kit::store::SqliteStore::new(db.to_str().unwrap()),
             work_time: Duration::ZERO,
-        },
-    )
-    .start()
-    .unwrap();
-    let app =
-        RunningApp::start_with(background::app(queue, background::receiver()).env_lookup(test_env))
-            .await;
+        })
+        .queue(frameio_kit::delivery::queue::QueueBackend::sqlite(&db).name("background-browser"))
+        .background_workers(1)
+        .env_lookup(test_env);
+    // Mounted in the test's own server: the workers are started by hand.
+    let app = RunningApp::start_with(app).await;
+    let worker = app.service.start_workers().expect("a background handler to run");
     assert!(app.manifest.actions.is_empty(), "a webhook-only app");
     let mut simulator = app.simulate(&browser, &[]).await;
     assert_eq!(browser.fire_webhook("file.ready").await, "200 OK");

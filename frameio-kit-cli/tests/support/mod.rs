@@ -121,6 +121,8 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub struct RunningApp {
     pub url: String,
     pub manifest: Manifest,
+    /// The built app, e.g. to start its background workers.
+    pub service: frameio_kit::Service,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -136,8 +138,9 @@ impl RunningApp {
         let dev = manifest.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
+        let served = service.clone();
         let server = actix_web::HttpServer::new(move || {
-            let service = service.clone();
+            let service = served.clone();
             let dev = dev.clone();
             actix_web::App::new().configure(move |cfg| {
                 service.configure(cfg);
@@ -154,6 +157,7 @@ impl RunningApp {
         Self {
             url: format!("http://{addr}/"),
             manifest,
+            service,
             handle,
         }
     }

@@ -1490,9 +1490,11 @@ impl Background {
     }
 }
 
-/// This process's running workers (see [`Background::start_workers`]).
+/// This process's running background workers, from
+/// [`Service::start_workers`](crate::Service::start_workers). Dropping it leaves them
+/// running; stop them with [`Workers::shutdown`].
 #[derive(Debug)]
-pub(crate) struct Workers {
+pub struct Workers {
     token: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
@@ -1500,7 +1502,7 @@ pub(crate) struct Workers {
 impl Workers {
     /// Stops taking jobs, lets running ones finish within the shutdown timeout, and leaves
     /// the rest in the queue.
-    pub(crate) async fn shutdown(self) {
+    pub async fn shutdown(self) {
         self.token.cancel();
         if let Err(err) = self.task.await {
             tracing::error!(target: "frameio_kit::delivery", error = %err, "worker task failed");
@@ -1509,7 +1511,7 @@ impl Workers {
 
     /// Stops at once: running jobs are dropped and run again elsewhere once this worker has
     /// missed its heartbeats.
-    pub(crate) fn stop_now(self) {
+    pub fn stop_now(self) {
         self.token.cancel();
         self.task.abort();
     }

@@ -153,9 +153,10 @@ impl Service {
     /// Starts this process's background workers, when the app has background handlers (and
     /// did not ask for none here). [`Service::start`] and [`App::serve`](crate::App::serve)
     /// call it; call it yourself when you mount the service in your own actix-web server,
-    /// and shut them down when it stops.
+    /// and shut them down when it stops. `None` when there is nothing to run here. Needs a
+    /// Tokio runtime (call it inside your server's async `main`).
     #[cfg(feature = "background")]
-    pub(crate) fn start_workers(&self) -> Option<crate::delivery::queue::Workers> {
+    pub fn start_workers(&self) -> Option<crate::delivery::queue::Workers> {
         let background = self.dispatcher.background()?;
         background.pin_runtime();
         background.start_workers(Arc::clone(self.dispatcher.data()))
