@@ -86,10 +86,14 @@ impl Mounted {
     }
 
     async fn click(&self, headers: &[(&str, &str)]) -> (u16, Value) {
+        // Each click is a new interaction, as in Frame.io: two clicks in the same second
+        // would otherwise be one signed request, and the second a replay.
+        static CLICKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let click = CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let request = SignedRequest::json(
             SECRET,
             &json!({
-                "account_id": "acc", "action_id": "act", "interaction_id": "int-1",
+                "account_id": "acc", "action_id": "act", "interaction_id": format!("int-{click}"),
                 "project": {"id": "p"}, "resource": {"id": "r", "type": "file"},
                 "type": "whoami", "user": {"id": "u-1"}, "workspace": {"id": "w"}
             }),
