@@ -65,7 +65,16 @@ fn signal_and_wait(mut server: Server, signal: &str) -> Vec<String> {
         assert!(Instant::now() < deadline, "still running after {signal}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    server.lines.try_iter().collect()
+    // The log is written in batches and its last one as the process ends: read to the end
+    // of its output (the reader thread ends there, which closes the channel).
+    let mut lines = Vec::new();
+    while let Ok(line) = server
+        .lines
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    {
+        lines.push(line);
+    }
+    lines
 }
 
 #[tokio::test]
