@@ -308,7 +308,10 @@ async fn simulator_fires_the_webhooks_of_the_background_and_client_examples() {
         .env_lookup(test_env);
     // Mounted in the test's own server: the workers are started by hand.
     let app = RunningApp::start_with(app).await;
-    let worker = app.service.start_workers().expect("a background handler to run");
+    let worker = app
+        .service
+        .start_workers()
+        .expect("a background handler to run");
     assert!(app.manifest.actions.is_empty(), "a webhook-only app");
     let mut simulator = app.simulate(&browser, &[]).await;
     assert_eq!(browser.fire_webhook("file.ready").await, "200 OK");

@@ -83,7 +83,9 @@ fn a_second_signal_stops_at_once_and_logs_carry_no_colour_codes() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status}");
-    let logs: Vec<String> = lines.try_iter().collect();
+    // The log's last batch is written as the process ends: read to the end of its output.
+    let logs: Vec<String> =
+        std::iter::from_fn(|| lines.recv_timeout(Duration::from_secs(5)).ok()).collect();
     assert!(
         logs.iter().any(|l| l.contains("second shutdown signal")),
         "{logs:#?}"
