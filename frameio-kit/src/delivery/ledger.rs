@@ -372,10 +372,12 @@ impl Shard {
             .back()
             .is_none_or(|newest| newest.opened_ms.saturating_add(self.slice_ms) <= now_ms);
         if open {
+            // Sized like the previous one: a steady rate fills it without rehashing.
+            let expected = self.generations.back().map_or(0, |g| g.entries.len());
             self.generations.push_back(Generation {
                 opened_ms: now_ms,
                 expires_ms: 0,
-                entries: KeyMap::default(),
+                entries: KeyMap::with_capacity_and_hasher(expected, BuildHasherDefault::default()),
                 answers: KeyMap::default(),
             });
         }
@@ -460,22 +462,23 @@ impl MemoryLedger {
     /// The key of a signed request: its timestamp and the first 16 bytes of its signature
     /// (`v0=` and hex); a hashed key for anything else.
     pub(crate) fn replay_key(&self, timestamp: &str, signature: &[u8]) -> MemoryKey {
-        let prefix = signature
-            .strip_prefix(b"v0=")
-            .and_then(|hex_digits| hex_digits.get(..32));
-        let mut bytes = [0_u8; 16];
-        match (timestamp.parse::<i64>(), prefix) {
-            (Ok(timestamp), Some(prefix)) if hex::decode_to_slice(prefix, &mut bytes).is_ok() => {
-                let (a, b) = bytes.split_at(8);
-                MemoryKey {
-                    bits: [
-                        u64::from_le_bytes(a.try_into().unwrap_or_default()),
-                        u64::from_le_bytes(b.try_into().unwrap_or_default()),
-                    ],
-                    // A timestamp that verified is within minutes of now: never u64::MAX.
-                    tag: timestamp.cast_unsigned(),
-                }
-            }
+        self.replay_key_parsed(timestamp, timestamp.parse().ok(), signature)
+    }
+
+    /// [`replay_key`](Self::replay_key) with the timestamp already parsed (`value`).
+    pub(crate) fn replay_key_parsed(
+        &self,
+        timestamp: &str,
+        value: Option<i64>,
+        signature: &[u8],
+    ) -> MemoryKey {
+        let bits = signature.strip_prefix(b"v0=").and_then(hex_prefix);
+        match (value, bits) {
+            // A timestamp that verified is within minutes of now: never u64::MAX.
+            (Some(value), Some(bits)) => MemoryKey {
+                bits,
+                tag: value.cast_unsigned(),
+            },
             _ => self.hashed(&[b"replay:", timestamp.as_bytes(), b":", signature]),
         }
     }
@@ -582,6 +585,25 @@ impl MemoryLedger {
     pub fn finish_now(&self, key: &LedgerKey, answer: &StoredAnswer, ttl: Duration) {
         self.finish_key(self.key_of(key), answer, ttl);
     }
+}
+
+/// The first 32 hex digits as two words (the first digit the highest nibble); `None` when
+/// there are fewer or one is not a hex digit.
+fn hex_prefix(digits: &[u8]) -> Option<[u64; 2]> {
+    let digits = digits.get(..32)?;
+    let mut words = [0_u64; 2];
+    for (word, chunk) in words.iter_mut().zip(digits.chunks_exact(16)) {
+        for &c in chunk {
+            let nibble = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            *word = (*word << 4) | u64::from(nibble);
+        }
+    }
+    Some(words)
 }
 
 fn expiry(now_ms: u64, ttl_ms: u64) -> u64 {
@@ -774,6 +796,12 @@ mod tests {
         assert!(ledger.replay_key("1700000000", b"v0=00ff") == ledger.key_of(&short));
         assert_eq!(ledger.key_of(&short).tag, u64::MAX);
         assert!(ledger.replay_key("1700000000", b"v0=00fe") != ledger.key_of(&short));
+        assert_eq!(
+            hex_prefix(b"0123456789abcdefFEDCBA9876543210tail"),
+            Some([0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210])
+        );
+        assert_eq!(hex_prefix(b"0123456789abcdefFEDCBA987654321g"), None);
+        assert_eq!(hex_prefix(b"0123"), None);
     }
 
     fn generations(ledger: &MemoryLedger) -> usize {

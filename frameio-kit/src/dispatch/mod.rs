@@ -388,13 +388,11 @@ impl Dispatcher {
         headers: &Headers,
         timestamp: i64,
     ) -> Result<Option<ReplayTicket>, Stop> {
-        let raw = timestamp_raw(headers);
-        let signature = headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default();
         self.semantics.replay_begin_memory(
             ledger,
-            raw,
+            timestamp_raw(headers),
             timestamp,
-            signature,
+            headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
             self.clock.now(),
             self.tolerance,
         )

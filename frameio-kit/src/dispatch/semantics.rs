@@ -137,7 +137,7 @@ impl Semantics {
         tolerance: Duration,
     ) -> Result<Option<ReplayTicket>, Stop> {
         let ttl = replay_ttl(timestamp_value, now, tolerance);
-        let key = ledger.replay_key(timestamp, signature);
+        let key = ledger.replay_key_parsed(timestamp, Some(timestamp_value), signature);
         let outcome = ledger.begin_key(key, ttl);
         ticket_or_stop(outcome, TicketKey::Memory(key), ttl)
     }
