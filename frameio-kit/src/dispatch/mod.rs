@@ -130,16 +130,16 @@ struct Seen<'b, 's> {
 }
 
 /// What the steps before the first await found.
-enum Checked<'s> {
+enum Checked<'s, 'h> {
     /// The signature holds (keys known at start-up).
     Verified {
         route: &'s Arc<Route>,
-        timestamp: i64,
+        timestamp: Timestamp<'h>,
     },
     /// The route's keys come from a resolver, which reads `head`.
     Resolve {
         route: &'s Arc<Route>,
-        timestamp: i64,
+        timestamp: Timestamp<'h>,
         head: Box<DeliveryEvent>,
     },
 }
@@ -149,6 +149,8 @@ enum Checked<'s> {
 struct Timestamp<'h> {
     raw: &'h str,
     value: i64,
+    /// The signature header as received, read once for `verify` and the replay ledger.
+    signature: Option<&'h [u8]>,
 }
 
 impl Dispatcher {
@@ -300,24 +302,28 @@ impl Dispatcher {
                 (route, timestamp, Some(head))
             }
         };
+        let value = timestamp.value;
         // replay (row 7a): one set-if-absent on the exact (timestamp, signature) pair.
         let ticket = match &self.semantics.ledger {
             ReplayLedger::Off => None,
-            ReplayLedger::Memory(ledger) => {
-                self.replay_begin_memory(ledger, &headers, timestamp)?
-            }
-            ReplayLedger::Shared(_) => {
-                Box::pin(self.replay_begin_shared(&headers, timestamp)).await?
-            }
+            ReplayLedger::Memory(ledger) => self.semantics.replay_begin_memory(
+                ledger,
+                timestamp.raw,
+                value,
+                timestamp.signature.unwrap_or_default(),
+                self.clock.now(),
+                self.tolerance,
+            )?,
+            ReplayLedger::Shared(_) => Box::pin(self.replay_begin_shared(&headers, value)).await?,
         };
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = if self.recorder.is_some() || route.dedup.is_some() {
-            Box::pin(self.accepted(route, event_type, headers, body, peer, timestamp, head)).await
+            Box::pin(self.accepted(route, event_type, headers, body, peer, value, head)).await
         } else {
             // build, filter, handle: one future made and awaited in place (see `handle`).
             reply_of(
                 route,
-                self.build_and_handle(route, headers, body, peer, timestamp, head)
+                self.build_and_handle(route, headers, body, peer, value, head)
                     .await,
             )
         };
@@ -335,12 +341,12 @@ impl Dispatcher {
 
     /// parse, timestamp, route, validate and, for a route whose keys are known, verify: every
     /// step before the first await.
-    fn check<'b, 's>(
+    fn check<'b, 's, 'h>(
         &'s self,
-        headers: &Headers,
+        headers: &'h Headers,
         body: &'b Bytes,
         seen: &mut Seen<'b, 's>,
-    ) -> Result<Checked<'s>, Stop> {
+    ) -> Result<Checked<'s, 'h>, Stop> {
         let inspected = parse(body)?;
         let timestamp = timestamp(headers)?;
         let event_type = seen.event_type.insert(inspected.event_type.clone());
@@ -353,18 +359,15 @@ impl Dispatcher {
         );
         match &route.secrets {
             RouteSecrets::Static(keys) => {
-                self.verify(keys, &timestamp, headers, body)?;
-                Ok(Checked::Verified {
-                    route,
-                    timestamp: timestamp.value,
-                })
+                self.verify(keys, &timestamp, body)?;
+                Ok(Checked::Verified { route, timestamp })
             }
             // A resolver needs the event before the signature can be checked: build only
             // what it reads.
             _ => Ok(Checked::Resolve {
                 route,
-                timestamp: timestamp.value,
                 head: Box::new(body::head(body, kind, timestamp.value).map_err(invalid_payload)?),
+                timestamp,
             }),
         }
     }
@@ -378,24 +381,7 @@ impl Dispatcher {
         head: &DeliveryEvent,
     ) -> Result<(), Stop> {
         let keys = secret(route, Some(head)).await?;
-        self.verify(&keys, &timestamp(headers)?, headers, body)
-    }
-
-    /// replay with the in-memory ledger: a synchronous set-if-absent.
-    fn replay_begin_memory(
-        &self,
-        ledger: &crate::delivery::MemoryLedger,
-        headers: &Headers,
-        timestamp: i64,
-    ) -> Result<Option<ReplayTicket>, Stop> {
-        self.semantics.replay_begin_memory(
-            ledger,
-            timestamp_raw(headers),
-            timestamp,
-            headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
-            self.clock.now(),
-            self.tolerance,
-        )
+        self.verify(&keys, &timestamp(headers)?, body)
     }
 
     /// replay with a shared ledger (a store round trip).
@@ -519,7 +505,6 @@ impl Dispatcher {
         &self,
         keys: &[SigningKey],
         timestamp: &Timestamp<'_>,
-        headers: &Headers,
         body: &[u8],
     ) -> Result<(), Stop> {
         #[cfg(feature = "otel")]
@@ -528,7 +513,7 @@ impl Dispatcher {
         signature::verify(
             keys,
             timestamp.raw,
-            headers.get_bytes(SIGNATURE_HEADER),
+            timestamp.signature,
             body,
             self.clock.now(),
             self.tolerance,
@@ -681,7 +666,11 @@ fn timestamp(headers: &Headers) -> Result<Timestamp<'_>, Stop> {
         .ok()
         .and_then(|raw| {
             let value = signature::parse_timestamp(raw).ok()?;
-            Some(Timestamp { raw, value })
+            Some(Timestamp {
+                raw,
+                value,
+                signature: headers.get_bytes(SIGNATURE_HEADER),
+            })
         })
         .ok_or_else(|| {
             Stop::text(
