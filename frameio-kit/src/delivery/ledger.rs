@@ -270,12 +270,14 @@ pub(crate) struct MemoryKey {
 
 impl std::hash::Hash for MemoryKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // Already uniform: 64 of the random bits are the hash.
-        state.write_u64(self.bits[0]);
+        // Already uniform: 64 of the random bits, mixed with the timestamp so that keys
+        // sharing their bits (one signature under many timestamps, which cannot all verify
+        // but can be built through `LedgerKey::replay`) still spread over the map.
+        state.write_u64(self.bits[0] ^ self.tag.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     }
 }
 
-/// Passes a [`MemoryKey`]'s random bits through as the hash.
+/// Passes a [`MemoryKey`]'s hash word through.
 #[derive(Default, Clone, Copy)]
 struct KeyHasher(u64);
 
@@ -802,6 +804,20 @@ mod tests {
         );
         assert_eq!(hex_prefix(b"0123456789abcdefFEDCBA987654321g"), None);
         assert_eq!(hex_prefix(b"0123"), None);
+    }
+
+    /// One signature under many timestamps: distinct keys that must not share one hash (the
+    /// map would probe linearly). Counted in probes-free terms: the map's hashes differ.
+    #[test]
+    fn keys_sharing_their_bits_hash_apart() {
+        use std::hash::BuildHasher as _;
+        let ledger = MemoryLedger::new();
+        let signature = format!("v0={}", "ab".repeat(32));
+        let hasher = BuildHasherDefault::<KeyHasher>::default();
+        let hashes: std::collections::HashSet<u64> = (0..1000)
+            .map(|n| hasher.hash_one(ledger.replay_key(&n.to_string(), signature.as_bytes())))
+            .collect();
+        assert_eq!(hashes.len(), 1000);
     }
 
     fn generations(ledger: &MemoryLedger) -> usize {
