@@ -807,7 +807,7 @@ mod tests {
     }
 
     /// One signature under many timestamps: distinct keys that must not share one hash (the
-    /// map would probe linearly). Counted in probes-free terms: the map's hashes differ.
+    /// map would probe linearly through all of them).
     #[test]
     fn keys_sharing_their_bits_hash_apart() {
         use std::hash::BuildHasher as _;
