@@ -441,7 +441,9 @@ impl UserAuthBuilder {
         ) {
             (Some(keys), _) => Ok(Some(keys)),
             (None, Some(list)) => KeyRing::from_base64_list(&list).map(Some).map_err(|err| {
-                format!("`{ENCRYPTION_KEY_ENV}` is not a valid key list: {err}; {KEY_COMMAND_HINT}")
+                format!(
+                    "`{ENCRYPTION_KEY_ENV}` is not a valid key list: {err}; {KEY_COMMAND_HINT}"
+                )
             }),
             (None, None) => Ok(None),
         };
