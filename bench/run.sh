@@ -2,6 +2,7 @@
 # Load benchmark: frameio-kit (`kit-server`) against a bare actix-web yardstick (`bare-server`).
 #
 #   bench/run.sh                 # from the repository root; needs wrk (apt-get install -y wrk)
+#   LEDGER=on REQUESTS=1500000 bench/run.sh   # the kit with its replay ledger on (see LEDGER)
 #
 # Builds both servers in release, then for each round and each server: picks a free port on
 # 127.0.0.1, starts the server (RUST_LOG=warn, WORKERS workers), checks one webhook and one
@@ -17,6 +18,15 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}           # wrk threads
 WORKERS=${WORKERS:-2}           # server worker threads (the same for both servers)
 REQUESTS=${REQUESTS:-50000}     # distinct signed deliveries (1 in 4 is an action click)
+LEDGER=${LEDGER:-off}           # kit-server's replay ledger. off (default): wrk cycles through the
+                                # REQUESTS deliveries, so with the ledger on every request after
+                                # the first cycle would be a replay (answered from the ledger,
+                                # the handler not run): off compares the two pipelines. on: the
+                                # kit's default configuration; then REQUESTS must be at least
+                                # the requests the measured load sends (rps x DURATION, e.g.
+                                # REQUESTS=1500000 for 15 s at ~60k/s: the script warns when it
+                                # was not), and the warm-up sends WARM_REQUESTS other deliveries.
+WARM_REQUESTS=${WARM_REQUESTS:-200000}  # LEDGER=on: distinct deliveries of the checks and warm-up
 ROUNDS=${ROUNDS:-3}             # rounds; the server order alternates between rounds
 SERVERS=${SERVERS:-"kit-server bare-server"}  # which servers, in the first round's order
 LOG=${LOG:-warn}                # the servers' RUST_LOG; with LOG=info the kit server logs as the
@@ -66,7 +76,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run_one() { # run_one SERVER ROUND
   local server=$1 round=$2 port requests result hwm
   port=$("$BIN/bench-gen" free-port)
-  RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG nice -n "$NICE" "$BIN/$server" --port "$port" \
+  LEDGER=$LEDGER RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG nice -n "$NICE" "$BIN/$server" --port "$port" \
     --workers "$WORKERS" >"$OUT/$server.log" &
   server_pid=$!
   for _ in $(seq 100); do
@@ -75,15 +85,24 @@ run_one() { # run_one SERVER ROUND
     sleep 0.1
   done
   requests=$OUT/requests-$server.tsv
-  "$BIN/bench-gen" requests "$REQUESTS" "$requests"
+  local warm=$requests
+  if [[ $LEDGER == on ]]; then
+    # Checks and warm-up on deliveries 0..WARM_REQUESTS-1, the load on the next REQUESTS: no
+    # measured request is a replay of an earlier one (as long as REQUESTS is large enough).
+    warm=$OUT/warm-$server.tsv
+    "$BIN/bench-gen" requests "$WARM_REQUESTS" "$warm"
+    "$BIN/bench-gen" requests "$REQUESTS" "$requests" "$WARM_REQUESTS"
+  else
+    "$BIN/bench-gen" requests "$REQUESTS" "$requests"
+  fi
   # Delivery 0 is a webhook, delivery 3 an action click.
   local webhook action
-  webhook=$(post "$port" "$(sed -n 1p "$requests")")
-  action=$(post "$port" "$(sed -n 4p "$requests")")
+  webhook=$(post "$port" "$(sed -n 1p "$warm")")
+  action=$(post "$port" "$(sed -n 4p "$warm")")
   [[ $webhook == "200 OK" && $action == '200 {"title":"Hello!",'* ]] || {
     echo "$server answered wrongly: webhook [$webhook] action [$action]" >&2; exit 1; }
   if (( WARMUP > 0 )); then
-    BENCH_REQUESTS=$requests nice -n "$NICE" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" \
+    BENCH_REQUESTS=$warm nice -n "$NICE" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" \
       -s bench/requests.lua "http://127.0.0.1:$port/" -- "$THREADS" >/dev/null
   fi
   local load cpu_before cpu_after
@@ -101,7 +120,10 @@ run_one() { # run_one SERVER ROUND
   # Server CPU time (user + system) per request: far less sensitive to other load than req/s.
   cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests_done" \
     'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
-  echo "$server round=$round load1=$load peak_rss_kib=$hwm cpu_us_per_req=$cpu_us ${result#BENCH }" |
+  if [[ $LEDGER == on ]] && (( requests_done > REQUESTS )); then
+    echo "warning: $server got $requests_done requests for $REQUESTS distinct deliveries: some were replays; raise REQUESTS" >&2
+  fi
+  echo "$server round=$round ledger=$LEDGER load1=$load peak_rss_kib=$hwm cpu_us_per_req=$cpu_us ${result#BENCH }" |
     tee -a "$OUT/results.txt"
   if ! grep -q ' non2xx=0 connect_err=0 read_err=0 write_err=0 timeouts=0' <<<"$result"; then
     echo "warning: $server had failed requests (see above)" >&2
@@ -109,7 +131,7 @@ run_one() { # run_one SERVER ROUND
 }
 
 : >"$OUT/results.txt"
-echo "== $(date -u +%FT%TZ) $(nproc) cpus, load: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $WORKERS workers, $REQUESTS deliveries, nice $NICE" >&2
+echo "== $(date -u +%FT%TZ) $(nproc) cpus, load: $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $WORKERS workers, $REQUESTS deliveries, ledger $LEDGER, nice $NICE" >&2
 for round in $(seq "$ROUNDS"); do
   order=$SERVERS
   (( round % 2 )) || order=$(tr ' ' '\n' <<<"$SERVERS" | tac | tr '\n' ' ')

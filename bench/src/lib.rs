@@ -63,19 +63,25 @@ pub struct Settings {
     pub port: u16,
     /// The number of worker threads.
     pub workers: usize,
+    /// Whether the replay ledger is on (the kit's default). The load benchmark cycles through a
+    /// fixed set of signed deliveries, which are replays after one cycle: bench/run.sh turns
+    /// the ledger off unless `LEDGER=on`.
+    pub ledger: bool,
 }
 
 impl Settings {
-    /// Reads `--port N` / `--workers N` from the arguments, else `PORT` / `WORKERS` from the
-    /// environment, else port 8000 and 2 workers.
+    /// Reads `--port N` / `--workers N` / `--ledger on|off` from the arguments, else `PORT` /
+    /// `WORKERS` / `LEDGER` from the environment, else port 8000, 2 workers and the ledger on.
     pub fn from_env_and_args() -> Result<Self, String> {
         let mut port = std::env::var("PORT").ok();
         let mut workers = std::env::var("WORKERS").ok();
+        let mut ledger = std::env::var("LEDGER").ok();
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let slot = match arg.as_str() {
                 "--port" => &mut port,
                 "--workers" => &mut workers,
+                "--ledger" => &mut ledger,
                 other => return Err(format!("unknown argument `{other}`")),
             };
             *slot = Some(args.next().ok_or_else(|| format!("{arg} needs a value"))?);
@@ -96,7 +102,16 @@ impl Settings {
                 .ok_or_else(|| format!("bad worker count `{raw}`"))?,
             None => 2,
         };
-        Ok(Self { port, workers })
+        let ledger = match ledger.as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(format!("bad ledger setting `{other}` (on or off)")),
+        };
+        Ok(Self {
+            port,
+            workers,
+            ledger,
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 //! Helper for `bench/run.sh`.
 //!
-//! * `bench-gen requests N FILE`: writes N deliveries signed now, one per line as
-//!   `timestamp<TAB>signature<TAB>body`, for `bench/requests.lua`.
+//! * `bench-gen requests N FILE [FIRST]`: writes N deliveries signed now (deliveries FIRST to
+//!   FIRST+N-1, default FIRST 0: files with disjoint ranges hold no request twice), one per
+//!   line as `timestamp<TAB>signature<TAB>body`, for `bench/requests.lua`.
 //! * `bench-gen free-port`: prints a port on 127.0.0.1 that was free a moment ago.
 
 use std::io::{BufWriter, Write};
@@ -18,9 +19,13 @@ fn main() -> Result<(), String> {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["requests", count, file] => {
+        ["requests", count, file, rest @ ..] if rest.len() <= 1 => {
             let count: u64 = count.parse().map_err(|_| format!("bad count `{count}`"))?;
-            write_requests(count, file).map_err(|err| format!("{file}: {err}"))
+            let first: u64 = match rest {
+                [first] => first.parse().map_err(|_| format!("bad first `{first}`"))?,
+                _ => 0,
+            };
+            write_requests(first, count, file).map_err(|err| format!("{file}: {err}"))
         }
         ["free-port"] => {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
@@ -28,11 +33,11 @@ fn main() -> Result<(), String> {
             println!("{port}");
             Ok(())
         }
-        _ => Err("usage: bench-gen requests N FILE | bench-gen free-port".to_owned()),
+        _ => Err("usage: bench-gen requests N FILE [FIRST] | bench-gen free-port".to_owned()),
     }
 }
 
-fn write_requests(count: u64, file: &str) -> std::io::Result<()> {
+fn write_requests(first: u64, count: u64, file: &str) -> std::io::Result<()> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(std::io::Error::other)?
@@ -41,7 +46,7 @@ fn write_requests(count: u64, file: &str) -> std::io::Result<()> {
     let webhook = SigningKey::new(WEBHOOK_SECRET);
     let action = SigningKey::new(ACTION_SECRET);
     let mut out = BufWriter::new(std::fs::File::create(file)?);
-    for n in 0..count {
+    for n in first..first.saturating_add(count) {
         let d = delivery(n);
         let key = if d.secret == ACTION_SECRET {
             &action

@@ -1,5 +1,6 @@
 //! The frameio-kit side of the load benchmark: [`frameio_kit_bench::kit_app`] on
-//! 127.0.0.1 (`--port`/`PORT`, `--workers`/`WORKERS`, default 8000 and 2), logging at `warn`.
+//! 127.0.0.1 (`--port`/`PORT`, `--workers`/`WORKERS`, default 8000 and 2), logging at `warn`;
+//! `--ledger off`/`LEDGER=off` turns the replay ledger off (`App::without_replay_ledger`).
 
 fn main() -> std::io::Result<()> {
     let settings =
@@ -10,8 +11,11 @@ fn main() -> std::io::Result<()> {
     if std::env::var_os("FRAMEIO_KIT_BENCH_LOG").is_none_or(|v| v == "warn") {
         frameio_kit_bench::quiet_logging();
     }
-    frameio_kit_bench::kit_app()
-        .host("127.0.0.1")
+    let mut app = frameio_kit_bench::kit_app();
+    if !settings.ledger {
+        app = app.without_replay_ledger();
+    }
+    app.host("127.0.0.1")
         .port(settings.port)
         .workers(settings.workers)
         .run()

@@ -38,7 +38,7 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(demo()).unwrap();
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -233,30 +233,61 @@ pub trait Ledger: Send + Sync + fmt::Debug + 'static {
 }
 
 const SHARDS: usize = 16;
+/// The shortest time one generation takes new entries.
+const MIN_SLICE_MS: u64 = 60_000;
 
-/// The in-memory ledger: 16 mutex-guarded shards of 128-bit key digests (two independently
-/// keyed SipHashes, so a collision is out of reach), expired entries swept as they are met.
-/// An entry costs about 70 bytes whatever the key's length.
+/// The in-memory ledger: 16 mutex-guarded shards, each a short queue of *generations* (one
+/// map per slice of time, at least a minute and at least a quarter of the longest TTL seen,
+/// so a shard holds about five). An entry goes into the newest generation; a generation is
+/// dropped whole once its last entry has expired, so expiry never walks entries.
+///
+/// An entry is 32 bytes: a fixed-size key and its expiry and state packed in one word.
+/// Answers are kept beside it only when they are not the webhooks' `200 OK` (action
+/// Messages/Forms and failures), as [`Bytes`].
+///
+/// **Keys.** A replay key is the first 16 bytes of the decoded signature plus the timestamp.
+/// Only deliveries whose signature holds reach the ledger, so the signature is an
+/// HMAC-SHA256 under one of the app's secrets: without the secret its output cannot be told
+/// from random, and nobody without it can make a valid one. Two distinct requests therefore
+/// share a 128-bit prefix with probability 2⁻¹²⁸; with 9 million entries held (30k requests/s
+/// over the 5-minute window) the chance of any collision is about n²/2¹²⁹ ≈ 10⁻²⁵. Other
+/// keys (dedup's, or a signature that is not `v0=` and hex) are hashed with two independently
+/// keyed SipHashes to 128 bits.
 pub struct MemoryLedger {
     shards: Box<[Mutex<Shard>]>,
     hashers: (RandomState, RandomState),
+    epoch: Instant,
 }
 
-/// A key's 128-bit digest, already uniformly spread: the map does not hash it again.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct KeyDigest(u128);
+/// A ledger entry's fixed-size key (see [`MemoryLedger`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MemoryKey {
+    /// 128 uniformly random bits.
+    bits: [u64; 2],
+    /// The timestamp of a replay key, [`u64::MAX`] for a hashed key.
+    tag: u64,
+}
 
-/// Hashes a [`KeyDigest`] by taking its low bits.
+impl std::hash::Hash for MemoryKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Already uniform: 64 of the random bits, mixed with the timestamp so that keys
+        // sharing their bits (one signature under many timestamps, which cannot all verify
+        // but can be built through `LedgerKey::replay`) still spread over the map.
+        state.write_u64(self.bits[0] ^ self.tag.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    }
+}
+
+/// Passes a [`MemoryKey`]'s hash word through.
 #[derive(Default, Clone, Copy)]
-struct DigestHasher(u64);
+struct KeyHasher(u64);
 
-impl std::hash::Hasher for DigestHasher {
+impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u128` is used (through `Digest`'s derived `Hash`); fold anything else.
+        // Only `write_u64` is used (by `MemoryKey`'s `Hash`); fold anything else.
         for chunk in bytes.chunks(8) {
             let mut word = [0_u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
@@ -264,32 +295,114 @@ impl std::hash::Hasher for DigestHasher {
         }
     }
 
-    fn write_u128(&mut self, value: u128) {
-        // Truncation is the point: the low 64 bits of a uniform digest.
-        #[allow(clippy::cast_possible_truncation)]
-        {
-            self.0 = value as u64;
-        }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 
-type DigestMap =
-    HashMap<KeyDigest, (Instant, Option<StoredAnswer>), BuildHasherDefault<DigestHasher>>;
+type KeyMap<V> = HashMap<MemoryKey, V, BuildHasherDefault<KeyHasher>>;
+
+/// An entry's state, in the low bits of its [`Slot`].
+const RUNNING: u64 = 0;
+const ANSWERED_OK: u64 = 1;
+const ANSWERED: u64 = 2;
+const STATE_BITS: u32 = 2;
+
+/// An entry's expiry (milliseconds since the ledger's epoch) and state in one word.
+#[derive(Clone, Copy)]
+struct Slot(u64);
+
+impl Slot {
+    fn new(expires_ms: u64, state: u64) -> Self {
+        Self((expires_ms << STATE_BITS) | state)
+    }
+
+    fn expires_ms(self) -> u64 {
+        self.0 >> STATE_BITS
+    }
+
+    fn state(self) -> u64 {
+        self.0 & ((1 << STATE_BITS) - 1)
+    }
+}
+
+/// The entries that came in during one slice of time.
+struct Generation {
+    opened_ms: u64,
+    /// When its last entry expires: the whole generation is dropped then.
+    expires_ms: u64,
+    entries: KeyMap<Slot>,
+    /// The answers of entries in state [`ANSWERED`].
+    answers: KeyMap<StoredAnswer>,
+}
 
 #[derive(Default)]
 struct Shard {
-    entries: DigestMap,
-    next_sweep: Option<Instant>,
+    /// Oldest first.
+    generations: VecDeque<Generation>,
+    slice_ms: u64,
 }
 
 impl Shard {
-    /// Drops expired entries at most once a second.
-    fn sweep(&mut self, now: Instant) {
-        if self.next_sweep.is_some_and(|at| now < at) {
-            return;
+    /// Takes out the generations whose entries have all expired (dropped by the caller, after
+    /// the lock). Looks at the oldest only: a generation outlived by an older one waits for it.
+    fn expire(&mut self, now_ms: u64) -> Vec<Generation> {
+        let mut expired = Vec::new();
+        while self
+            .generations
+            .front()
+            .is_some_and(|oldest| oldest.expires_ms <= now_ms)
+        {
+            expired.extend(self.generations.pop_front());
         }
-        self.entries.retain(|_, (expires, _)| *expires > now);
-        self.next_sweep = Some(now + Duration::from_secs(1));
+        expired
+    }
+
+    /// The newest generation holding `key`, and the entry.
+    fn find(&mut self, key: &MemoryKey) -> Option<(&mut Generation, Slot)> {
+        self.generations.iter_mut().rev().find_map(|generation| {
+            let slot = *generation.entries.get(key)?;
+            Some((generation, slot))
+        })
+    }
+
+    /// The generation new entries go to, opened when the newest is older than a slice.
+    fn newest(&mut self, now_ms: u64, ttl_ms: u64) -> &mut Generation {
+        self.slice_ms = self.slice_ms.max(MIN_SLICE_MS).max(ttl_ms / 4);
+        let open = self
+            .generations
+            .back()
+            .is_none_or(|newest| newest.opened_ms.saturating_add(self.slice_ms) <= now_ms);
+        if open {
+            // Sized like the previous one: a steady rate fills it without rehashing.
+            let expected = self.generations.back().map_or(0, |g| g.entries.len());
+            self.generations.push_back(Generation {
+                opened_ms: now_ms,
+                expires_ms: 0,
+                entries: KeyMap::with_capacity_and_hasher(expected, BuildHasherDefault::default()),
+                answers: KeyMap::default(),
+            });
+        }
+        self.generations
+            .back_mut()
+            .expect("a generation was just opened if there was none")
+    }
+}
+
+impl Generation {
+    fn put(&mut self, key: MemoryKey, slot: Slot, answer: Option<&StoredAnswer>) {
+        self.expires_ms = self.expires_ms.max(slot.expires_ms());
+        self.entries.insert(key, slot);
+        match answer {
+            Some(answer) => {
+                self.answers.insert(key, answer.clone());
+            }
+            None => {
+                if !self.answers.is_empty() {
+                    self.answers.remove(&key);
+                }
+            }
+        }
     }
 }
 
@@ -307,24 +420,34 @@ impl Default for MemoryLedger {
     }
 }
 
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The largest expiry a [`Slot`] holds (about 2 million years after the epoch).
+const MAX_EXPIRES_MS: u64 = u64::MAX >> STATE_BITS;
+
 impl MemoryLedger {
     /// An empty ledger.
     pub fn new() -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hashers: (RandomState::new(), RandomState::new()),
+            epoch: Instant::now(),
         }
     }
 
-    /// How many entries are held (expired ones not swept yet included).
+    /// How many entries are held (expired ones whose generation is not dropped yet included).
     pub fn len(&self) -> usize {
         self.shards
             .iter()
             .map(|s| {
                 s.lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .entries
-                    .len()
+                    .generations
+                    .iter()
+                    .map(|generation| generation.entries.len())
+                    .sum::<usize>()
             })
             .sum()
     }
@@ -334,8 +457,36 @@ impl MemoryLedger {
         self.len() == 0
     }
 
-    /// The digest of a key made of these parts, back to back.
-    fn digest(&self, parts: &[&[u8]]) -> KeyDigest {
+    fn now_ms(&self) -> u64 {
+        millis(self.epoch.elapsed())
+    }
+
+    /// The key of a signed request: its timestamp and the first 16 bytes of its signature
+    /// (`v0=` and hex); a hashed key for anything else.
+    pub(crate) fn replay_key(&self, timestamp: &str, signature: &[u8]) -> MemoryKey {
+        self.replay_key_parsed(timestamp, timestamp.parse().ok(), signature)
+    }
+
+    /// [`replay_key`](Self::replay_key) with the timestamp already parsed (`value`).
+    pub(crate) fn replay_key_parsed(
+        &self,
+        timestamp: &str,
+        value: Option<i64>,
+        signature: &[u8],
+    ) -> MemoryKey {
+        let bits = signature.strip_prefix(b"v0=").and_then(hex_prefix);
+        match (value, bits) {
+            // A timestamp that verified is within minutes of now: never u64::MAX.
+            (Some(value), Some(bits)) => MemoryKey {
+                bits,
+                tag: value.cast_unsigned(),
+            },
+            _ => self.hashed(&[b"replay:", timestamp.as_bytes(), b":", signature]),
+        }
+    }
+
+    /// The 128-bit keyed hash of a key made of these parts, back to back.
+    fn hashed(&self, parts: &[&[u8]]) -> MemoryKey {
         let mut a = self.hashers.0.build_hasher();
         let mut b = self.hashers.1.build_hasher();
         for part in parts {
@@ -343,69 +494,122 @@ impl MemoryLedger {
             std::hash::Hasher::write(&mut a, part);
             std::hash::Hasher::write(&mut b, part);
         }
-        let (a, b) = (std::hash::Hasher::finish(&a), std::hash::Hasher::finish(&b));
-        KeyDigest((u128::from(a) << 64) | u128::from(b))
+        MemoryKey {
+            bits: [std::hash::Hasher::finish(&a), std::hash::Hasher::finish(&b)],
+            tag: u64::MAX,
+        }
     }
 
-    /// The digest of the replay key of a signed request, the same as
-    /// [`LedgerKey::replay`]'s, without building the key.
-    pub(crate) fn replay_digest(&self, timestamp: &str, signature: &[u8]) -> KeyDigest {
-        self.digest(&[b"replay:", timestamp.as_bytes(), b":", signature])
+    /// The key of a [`LedgerKey`]: a replay key's is the one the pipeline computes.
+    fn key_of(&self, key: &LedgerKey) -> MemoryKey {
+        if let Some((timestamp, signature)) = key
+            .0
+            .strip_prefix("replay:")
+            .and_then(|rest| rest.split_once(':'))
+        {
+            return self.replay_key(timestamp, signature.as_bytes());
+        }
+        self.hashed(&[key.0.as_bytes()])
     }
 
-    fn key_digest(&self, key: &LedgerKey) -> KeyDigest {
-        self.digest(&[key.0.as_bytes()])
-    }
-
-    fn shard(&self, digest: KeyDigest) -> std::sync::MutexGuard<'_, Shard> {
-        let index = usize::try_from((digest.0 >> 64) % SHARDS as u128).unwrap_or(0);
+    fn shard(&self, key: &MemoryKey) -> std::sync::MutexGuard<'_, Shard> {
+        // Other bits than the map's hash.
+        let index = usize::try_from(key.bits[1] % SHARDS as u64).unwrap_or(0);
         self.shards[index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The synchronous core of [`Ledger::begin`], by digest.
-    pub(crate) fn begin_digest(&self, digest: KeyDigest, ttl: Duration) -> LedgerOutcome {
-        let now = Instant::now();
-        let mut shard = self.shard(digest);
-        shard.sweep(now);
-        match shard.entries.entry(digest) {
-            std::collections::hash_map::Entry::Occupied(mut entry) => {
-                let (expires, answer) = entry.get();
-                if *expires > now {
-                    match answer {
-                        Some(answer) => LedgerOutcome::Replay(answer.clone()),
-                        None => LedgerOutcome::InProgress,
-                    }
-                } else {
-                    entry.insert((now + ttl, None));
-                    LedgerOutcome::First
-                }
-            }
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert((now + ttl, None));
+    /// The synchronous core of [`Ledger::begin`], by key.
+    pub(crate) fn begin_key(&self, key: MemoryKey, ttl: Duration) -> LedgerOutcome {
+        self.begin_at(key, ttl, self.now_ms())
+    }
+
+    fn begin_at(&self, key: MemoryKey, ttl: Duration, now_ms: u64) -> LedgerOutcome {
+        let mut shard = self.shard(&key);
+        let expired = shard.expire(now_ms);
+        let outcome = match shard.find(&key) {
+            Some((generation, slot)) if slot.expires_ms() > now_ms => match slot.state() {
+                ANSWERED_OK => LedgerOutcome::Replay(StoredAnswer::ok()),
+                ANSWERED => match generation.answers.get(&key) {
+                    Some(answer) => LedgerOutcome::Replay(answer.clone()),
+                    None => LedgerOutcome::InProgress,
+                },
+                _ => LedgerOutcome::InProgress,
+            },
+            _ => {
+                let ttl_ms = millis(ttl);
+                let slot = Slot::new(expiry(now_ms, ttl_ms), RUNNING);
+                shard.newest(now_ms, ttl_ms).put(key, slot, None);
                 LedgerOutcome::First
             }
+        };
+        drop(shard);
+        // Whole generations are freed outside the lock.
+        drop(expired);
+        outcome
+    }
+
+    /// The synchronous core of [`Ledger::finish`], by key.
+    pub(crate) fn finish_key(&self, key: MemoryKey, answer: &StoredAnswer, ttl: Duration) {
+        self.finish_at(key, answer, ttl, self.now_ms());
+    }
+
+    fn finish_at(&self, key: MemoryKey, answer: &StoredAnswer, ttl: Duration, now_ms: u64) {
+        let ttl_ms = millis(ttl);
+        let (state, kept) = if *answer == StoredAnswer::ok() {
+            (ANSWERED_OK, None)
+        } else {
+            (ANSWERED, Some(answer))
+        };
+        let slot = Slot::new(expiry(now_ms, ttl_ms), state);
+        let mut shard = self.shard(&key);
+        match shard.find(&key) {
+            Some((generation, _)) => generation.put(key, slot, kept),
+            None => shard.newest(now_ms, ttl_ms).put(key, slot, kept),
         }
     }
 
-    /// The synchronous core of [`Ledger::finish`], by digest.
-    pub(crate) fn finish_digest(&self, digest: KeyDigest, answer: &StoredAnswer, ttl: Duration) {
-        let expires = Instant::now() + ttl;
-        self.shard(digest)
-            .entries
-            .insert(digest, (expires, Some(answer.clone())));
+    fn forget_key(&self, key: &MemoryKey) {
+        let mut shard = self.shard(key);
+        for generation in &mut shard.generations {
+            generation.entries.remove(key);
+            generation.answers.remove(key);
+        }
     }
 
     /// The synchronous core of [`Ledger::begin`].
     pub fn begin_now(&self, key: &LedgerKey, ttl: Duration) -> LedgerOutcome {
-        self.begin_digest(self.key_digest(key), ttl)
+        self.begin_key(self.key_of(key), ttl)
     }
 
     /// The synchronous core of [`Ledger::finish`].
     pub fn finish_now(&self, key: &LedgerKey, answer: &StoredAnswer, ttl: Duration) {
-        self.finish_digest(self.key_digest(key), answer, ttl);
+        self.finish_key(self.key_of(key), answer, ttl);
     }
+}
+
+/// The first 32 hex digits as two words (the first digit the highest nibble); `None` when
+/// there are fewer or one is not a hex digit.
+fn hex_prefix(digits: &[u8]) -> Option<[u64; 2]> {
+    let digits = digits.get(..32)?;
+    let mut words = [0_u64; 2];
+    for (word, chunk) in words.iter_mut().zip(digits.chunks_exact(16)) {
+        for &c in chunk {
+            let nibble = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            *word = (*word << 4) | u64::from(nibble);
+        }
+    }
+    Some(words)
+}
+
+fn expiry(now_ms: u64, ttl_ms: u64) -> u64 {
+    now_ms.saturating_add(ttl_ms).min(MAX_EXPIRES_MS)
 }
 
 impl Ledger for MemoryLedger {
@@ -425,14 +629,13 @@ impl Ledger for MemoryLedger {
     }
 
     fn forget<'a>(&'a self, key: &'a LedgerKey) -> LedgerFuture<'a, ()> {
-        let digest = self.key_digest(key);
-        self.shard(digest).entries.remove(&digest);
+        self.forget_key(&self.key_of(key));
         Box::pin(std::future::ready(Ok(())))
     }
 }
 
 /// The marker of a delivery still running.
-const RUNNING: &[u8] = b"R";
+const RUNNING_MARK: &[u8] = b"R";
 
 /// A ledger in a shared [`Store`]: every instance pointing at the same Redis or PostgreSQL
 /// sees the others' deliveries. [`Ledger::begin`] is one `set_if_absent` (Redis `SET NX PX`,
@@ -488,11 +691,15 @@ impl Ledger for StoreLedger {
             let full = self.full_key(key);
             // Two rounds at most: the entry may expire between the insert and the read.
             for _ in 0..2 {
-                if self.store.set_if_absent(&full, RUNNING, Some(ttl)).await? {
+                if self
+                    .store
+                    .set_if_absent(&full, RUNNING_MARK, Some(ttl))
+                    .await?
+                {
                     return Ok(LedgerOutcome::First);
                 }
                 match self.store.get(&full).await? {
-                    Some(raw) if raw == RUNNING => return Ok(LedgerOutcome::InProgress),
+                    Some(raw) if raw == RUNNING_MARK => return Ok(LedgerOutcome::InProgress),
                     Some(raw) => {
                         return Ok(match StoredAnswer::decode(&raw) {
                             Some(answer) => LedgerOutcome::Replay(answer),
@@ -578,15 +785,112 @@ mod tests {
         let ledger = MemoryLedger::new();
         exercise(&ledger).await;
         assert!(!ledger.is_empty());
-        // The pipeline's digest of a request is the digest of its key.
-        let key = LedgerKey::replay("1700000000", b"v0=00ff");
+        // The pipeline's key of a request is the key of its `LedgerKey`, for real signatures
+        // (16 bytes of the signature and the timestamp) and anything else (hashed).
+        let signature = format!("v0={}", "ab".repeat(32));
+        let key = LedgerKey::replay("1700000000", signature.as_bytes());
+        let memory_key = ledger.replay_key("1700000000", signature.as_bytes());
+        assert!(memory_key == ledger.key_of(&key));
+        assert_eq!(memory_key.tag, 1_700_000_000);
+        assert_eq!(memory_key.bits, [0xabab_abab_abab_abab; 2]);
+        assert!(memory_key != ledger.replay_key("1700000001", signature.as_bytes()));
+        let short = LedgerKey::replay("1700000000", b"v0=00ff");
+        assert!(ledger.replay_key("1700000000", b"v0=00ff") == ledger.key_of(&short));
+        assert_eq!(ledger.key_of(&short).tag, u64::MAX);
+        assert!(ledger.replay_key("1700000000", b"v0=00fe") != ledger.key_of(&short));
         assert_eq!(
-            ledger.replay_digest("1700000000", b"v0=00ff").0,
-            ledger.key_digest(&key).0
+            hex_prefix(b"0123456789abcdefFEDCBA9876543210tail"),
+            Some([0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210])
         );
-        assert_ne!(
-            ledger.replay_digest("1700000000", b"v0=00fe").0,
-            ledger.key_digest(&key).0
+        assert_eq!(hex_prefix(b"0123456789abcdefFEDCBA987654321g"), None);
+        assert_eq!(hex_prefix(b"0123"), None);
+    }
+
+    /// One signature under many timestamps: distinct keys that must not share one hash (the
+    /// map would probe linearly through all of them).
+    #[test]
+    fn keys_sharing_their_bits_hash_apart() {
+        use std::hash::BuildHasher as _;
+        let ledger = MemoryLedger::new();
+        let signature = format!("v0={}", "ab".repeat(32));
+        let hasher = BuildHasherDefault::<KeyHasher>::default();
+        let hashes: std::collections::HashSet<u64> = (0..1000)
+            .map(|n| hasher.hash_one(ledger.replay_key(&n.to_string(), signature.as_bytes())))
+            .collect();
+        assert_eq!(hashes.len(), 1000);
+    }
+
+    fn generations(ledger: &MemoryLedger) -> usize {
+        ledger
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap().generations.len())
+            .sum()
+    }
+
+    /// Expiry with a fixed clock: entries go into one generation per slice (a minute here),
+    /// and a generation is dropped whole once its last entry has expired.
+    #[test]
+    fn generations_expire_whole() {
+        let ledger = MemoryLedger::new();
+        let ttl = Duration::from_secs(301);
+        let key = |n: u64| MemoryKey {
+            bits: [n.wrapping_mul(0x9e37_79b9_7f4a_7c15), 0],
+            tag: 1,
+        };
+        // One shard (bits[1] == 0): 100 keys at t=0 s, 100 at t=30 s, 100 at t=90 s.
+        for (first, at) in [(0, 0), (100, 30_000), (200, 90_000)] {
+            for n in first..first + 100 {
+                assert_eq!(ledger.begin_at(key(n), ttl, at), LedgerOutcome::First);
+            }
+        }
+        assert_eq!(generations(&ledger), 2, "0-60 s, then 90 s");
+        assert_eq!(ledger.len(), 300);
+        // Answers: a webhook's `OK` is a state, an action's bytes are kept beside.
+        let message = StoredAnswer::new(200, true, Bytes::from_static(b"{}"));
+        ledger.finish_at(key(0), &StoredAnswer::ok(), ttl, 1_000);
+        ledger.finish_at(key(1), &message, ttl, 1_000);
+        assert_eq!(
+            ledger.begin_at(key(0), ttl, 2_000),
+            LedgerOutcome::Replay(StoredAnswer::ok())
+        );
+        assert_eq!(
+            ledger.begin_at(key(1), ttl, 2_000),
+            LedgerOutcome::Replay(message.clone())
+        );
+        assert_eq!(
+            ledger.begin_at(key(2), ttl, 2_000),
+            LedgerOutcome::InProgress
+        );
+        // At 331 s the keys of t=30 s have just expired (301 s), but the first generation
+        // lives until its last entry (t=30 s + 301 s) is gone: still there, each key refused
+        // by its own expiry no more.
+        assert_eq!(
+            ledger.begin_at(key(150), ttl, 330_999),
+            LedgerOutcome::InProgress
+        );
+        assert_eq!(generations(&ledger), 2);
+        // Past 331 s the first generation goes at once, with its 200 entries; the third
+        // generation holds the key that came again.
+        assert_eq!(
+            ledger.begin_at(key(150), ttl, 331_001),
+            LedgerOutcome::First
+        );
+        assert_eq!(ledger.len(), 101);
+        assert_eq!(generations(&ledger), 2, "90 s, then 331 s");
+        assert_eq!(
+            ledger.begin_at(key(250), ttl, 331_001),
+            LedgerOutcome::InProgress
+        );
+        // Past 391 s the 90 s generation goes too; the key of 331 s is still a replay.
+        assert_eq!(
+            ledger.begin_at(key(150), ttl, 391_001),
+            LedgerOutcome::InProgress
+        );
+        assert_eq!(ledger.len(), 1);
+        assert_eq!(
+            ledger.begin_at(key(250), ttl, 391_002),
+            LedgerOutcome::First
         );
     }
 

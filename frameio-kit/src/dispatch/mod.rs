@@ -60,6 +60,7 @@ pub use reply::{APPLICATION_JSON, Diagnosis, Reply, Stage, TEXT_PLAIN};
 #[cfg(feature = "auth")]
 pub(crate) use route::GateOutcome;
 pub(crate) use route::{Route, SignInGate, not_available_reply};
+use semantics::ReplayTicket;
 pub(crate) use semantics::{ReplayLedger, Semantics, interim_json};
 // Kept here for the modules that prepare routes; the secret pipeline lives in `secret`.
 pub(crate) use crate::secret::RouteSecrets;
@@ -128,11 +129,28 @@ struct Seen<'b, 's> {
     handler: Option<&'s str>,
 }
 
+/// What the steps before the first await found.
+enum Checked<'s, 'h> {
+    /// The signature holds (keys known at start-up).
+    Verified {
+        route: &'s Arc<Route>,
+        timestamp: Timestamp<'h>,
+    },
+    /// The route's keys come from a resolver, which reads `head`.
+    Resolve {
+        route: &'s Arc<Route>,
+        timestamp: Timestamp<'h>,
+        head: Box<DeliveryEvent>,
+    },
+}
+
 /// The request timestamp: the header exactly as received (the signature covers it) and its
 /// value.
 struct Timestamp<'h> {
     raw: &'h str,
     value: i64,
+    /// The signature header as received, read once for `verify` and the replay ledger.
+    signature: Option<&'h [u8]>,
 }
 
 impl Dispatcher {
@@ -192,8 +210,15 @@ impl Dispatcher {
     }
 
     /// Runs one delivery through the pipeline and logs one line about it.
-    pub async fn dispatch(&self, headers: Headers, body: Bytes) -> Reply {
-        self.dispatch_from(headers, body, None).await
+    ///
+    /// (Not an `async fn`, so the future is [`dispatch_from`](Self::dispatch_from)'s own,
+    /// without a second copy of the headers and body in its state.)
+    pub fn dispatch(
+        &self,
+        headers: Headers,
+        body: Bytes,
+    ) -> impl Future<Output = Reply> + Send + '_ {
+        self.dispatch_from(headers, body, None)
     }
 
     /// [`dispatch`](Self::dispatch) for a delivery that came from `peer` (the TCP peer's
@@ -209,13 +234,20 @@ impl Dispatcher {
         let mut seen = Seen::default();
         #[cfg(feature = "metrics")]
         let in_flight = crate::telemetry::metrics::InFlight::enter();
-        let running = self.run(headers, &body, peer, &mut seen);
         // telemetry: the delivery's SERVER span encloses the pipeline and its log line.
         #[cfg(feature = "otel")]
         let span = crate::telemetry::delivery_span();
+        // The pipeline's future is awaited where it is made: a binding would keep a second
+        // copy of it in this future's state.
         #[cfg(feature = "otel")]
-        let running = tracing::Instrument::instrument(running, span.clone());
-        let (reply, failure) = match running.await {
+        let outcome = tracing::Instrument::instrument(
+            self.run(headers, &body, peer, &mut seen),
+            span.clone(),
+        )
+        .await;
+        #[cfg(not(feature = "otel"))]
+        let outcome = self.run(headers, &body, peer, &mut seen).await;
+        let (reply, failure) = match outcome {
             Ok(reply) => (reply, None),
             Err(stop) => (stop.reply, stop.failure),
         };
@@ -247,6 +279,11 @@ impl Dispatcher {
     }
 
     /// The pipeline, one step per row group of the contract.
+    ///
+    /// Every byte of this future's state is allocated for every delivery (actix boxes it), so
+    /// the steps that need no await are plain functions, and the rarely taken awaits (a secret
+    /// resolver, a shared ledger, the recorder, dedup) are boxed: what stays across the one
+    /// common await (the handler) is the route, the replay ticket and the handler's future.
     async fn run<'b, 's>(
         &'s self,
         headers: Headers,
@@ -254,57 +291,118 @@ impl Dispatcher {
         peer: Option<std::net::IpAddr>,
         seen: &mut Seen<'b, 's>,
     ) -> Result<Reply, Stop> {
-        let inspected = parse(body)?;
-        let timestamp = timestamp(&headers)?;
-        let event_type = seen.event_type.insert(inspected.event_type.clone());
-        let route = self.route(event_type)?;
-        seen.handler = Some(route.handler.function.as_str());
-        let kind = route.handler.kind;
-        validate(&inspected, kind)?;
-        drop(inspected);
-        let timestamp_value = timestamp.value;
-        // A resolver needs the event before the signature can be checked: build only what
-        // it reads. Scoped so the keys take no room in this future across later awaits.
-        let head = {
-            let head = route_head(route, body, kind, timestamp_value)?;
-            let keys = secret(route, head.as_deref()).await?;
-            self.verify(&keys, &timestamp, &headers, body)?;
-            head
+        let (route, timestamp, head) = match self.check(&headers, body, seen)? {
+            Checked::Verified { route, timestamp } => (route, timestamp, None),
+            Checked::Resolve {
+                route,
+                timestamp,
+                head,
+            } => {
+                Box::pin(self.resolve_and_verify(route, &headers, body, &head)).await?;
+                (route, timestamp, Some(head))
+            }
         };
+        let value = timestamp.value;
         // replay (row 7a): one set-if-absent on the exact (timestamp, signature) pair.
-        let ticket = self
-            .semantics
-            .replay_begin(
+        let ticket = match &self.semantics.ledger {
+            ReplayLedger::Off => None,
+            ReplayLedger::Memory(ledger) => self.semantics.replay_begin_memory(
+                ledger,
                 timestamp.raw,
-                timestamp_value,
-                headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
+                value,
+                timestamp.signature.unwrap_or_default(),
                 self.clock.now(),
                 self.tolerance,
-            )
-            .await?;
+            )?,
+            ReplayLedger::Shared(_) => Box::pin(self.replay_begin_shared(&headers, value)).await?,
+        };
         let event_type = seen.event_type.as_deref().unwrap_or_default();
-        let result = self
-            .accepted(
+        let result = if self.recorder.is_some() || route.dedup.is_some() {
+            Box::pin(self.accepted(route, event_type, headers, body, peer, value, head)).await
+        } else {
+            // build, filter, handle: one future made and awaited in place (see `handle`).
+            reply_of(
                 route,
-                event_type,
-                headers,
-                body,
-                peer,
-                timestamp_value,
-                head,
+                self.build_and_handle(route, headers, body, peer, value, head)
+                    .await,
             )
-            .await;
+        };
         if let Some(ticket) = ticket {
             let reply = match &result {
                 Ok(reply) => reply,
                 Err(stop) => &stop.reply,
             };
-            self.semantics.replay_finish(ticket, reply).await;
+            if !self.semantics.replay_finish_now(&ticket, reply) {
+                Box::pin(self.semantics.replay_finish(ticket, reply)).await;
+            }
         }
         result
     }
 
-    /// Everything after the replay check: record, build, filter, dedup, handle, reply.
+    /// parse, timestamp, route, validate and, for a route whose keys are known, verify: every
+    /// step before the first await.
+    fn check<'b, 's, 'h>(
+        &'s self,
+        headers: &'h Headers,
+        body: &'b Bytes,
+        seen: &mut Seen<'b, 's>,
+    ) -> Result<Checked<'s, 'h>, Stop> {
+        let inspected = parse(body)?;
+        let timestamp = timestamp(headers)?;
+        let event_type = seen.event_type.insert(inspected.event_type.clone());
+        let route = self.route(event_type)?;
+        seen.handler = Some(route.handler.function.as_str());
+        let kind = route.handler.kind;
+        validate(&inspected, kind)?;
+        debug_assert!(
+            matches!(route.secrets, RouteSecrets::Static(_)) != route.secrets.is_dynamic()
+        );
+        match &route.secrets {
+            RouteSecrets::Static(keys) => {
+                self.verify(keys, &timestamp, body)?;
+                Ok(Checked::Verified { route, timestamp })
+            }
+            // A resolver needs the event before the signature can be checked: build only
+            // what it reads.
+            _ => Ok(Checked::Resolve {
+                route,
+                head: Box::new(body::head(body, kind, timestamp.value).map_err(invalid_payload)?),
+                timestamp,
+            }),
+        }
+    }
+
+    /// secret and verify for a route whose keys a resolver gives per delivery.
+    async fn resolve_and_verify(
+        &self,
+        route: &Route,
+        headers: &Headers,
+        body: &[u8],
+        head: &DeliveryEvent,
+    ) -> Result<(), Stop> {
+        let keys = secret(route, Some(head)).await?;
+        self.verify(&keys, &timestamp(headers)?, body)
+    }
+
+    /// replay with a shared ledger (a store round trip).
+    async fn replay_begin_shared(
+        &self,
+        headers: &Headers,
+        timestamp: i64,
+    ) -> Result<Option<ReplayTicket>, Stop> {
+        self.semantics
+            .replay_begin(
+                timestamp_raw(headers),
+                timestamp,
+                headers.get_bytes(SIGNATURE_HEADER).unwrap_or_default(),
+                self.clock.now(),
+                self.tolerance,
+            )
+            .await
+    }
+
+    /// Everything after the replay check when the recorder or dedup awaits before the
+    /// handler: record, build, filter, dedup, handle, reply.
     #[allow(clippy::too_many_arguments)]
     async fn accepted(
         &self,
@@ -319,19 +417,16 @@ impl Dispatcher {
         if let Some(recorder) = &self.recorder {
             recorder.record_logged(event_type, &headers, body).await;
         }
-        let kind = route.handler.kind;
-        let event = build(body, kind, timestamp, head.map(|head| *head))?;
-        #[cfg(feature = "otel")]
-        crate::telemetry::record_event(&event);
-        filter(route, &event)?;
+        let event = build_and_filter(route, body, timestamp, head)?;
         match route.dedup {
             None => {
                 let handled = self.handle(route, event, headers, peer, body).await;
                 reply_of(route, handled)
             }
-            // Boxed: the event waits across the dedup check, which would otherwise grow
-            // every delivery's future.
-            Some(window) => Box::pin(self.deduped(route, event, headers, peer, body, window)).await,
+            Some(window) => {
+                self.deduped(route, event, headers, peer, body, window)
+                    .await
+            }
         }
     }
 
@@ -410,7 +505,6 @@ impl Dispatcher {
         &self,
         keys: &[SigningKey],
         timestamp: &Timestamp<'_>,
-        headers: &Headers,
         body: &[u8],
     ) -> Result<(), Stop> {
         #[cfg(feature = "otel")]
@@ -419,12 +513,31 @@ impl Dispatcher {
         signature::verify(
             keys,
             timestamp.raw,
-            headers.get_bytes(SIGNATURE_HEADER),
+            timestamp.signature,
             body,
             self.clock.now(),
             self.tolerance,
         )
         .map_err(|err| Stop::text(401, "Invalid signature.", Failure::Signature(err)))
+    }
+
+    /// build, filter and handle, as one future: a ready refusal when the event cannot be built
+    /// or the filter answers.
+    fn build_and_handle<'s>(
+        &'s self,
+        route: &'s Arc<Route>,
+        headers: Headers,
+        body: &Bytes,
+        peer: Option<std::net::IpAddr>,
+        timestamp: i64,
+        head: Option<Box<DeliveryEvent>>,
+    ) -> impl Future<Output = Result<Option<crate::response::ActionResponse>, Stop>> + Send + 's
+    {
+        use futures_util::future::{Either, ready};
+        match build_and_filter(route, body, timestamp, head) {
+            Ok(event) => Either::Left(self.handle(route, event, headers, peer, body)),
+            Err(stop) => Either::Right(ready(Err(stop))),
+        }
     }
 
     /// handle: middleware and the handler; a panic costs this delivery a 500, not the server.
@@ -462,14 +575,13 @@ impl Dispatcher {
         let running = semantics::run(work, route.deadline, &self.semantics.late, move || {
             semantics::late_context(function, hook, copy)
         });
-        async move {
-            match running.await {
-                Ok(semantics::Ran::Done(Ok(answer))) => Ok(Some(answer)),
-                Ok(semantics::Ran::Done(Err(err))) => Err(failure_stop(err)),
-                Ok(semantics::Ran::Late) => Ok(None),
-                Err(panic) => Err(panic_stop(panic.as_ref())),
-            }
-        }
+        // A combinator, not an `async` block: the block would hold `running` twice.
+        futures_util::FutureExt::map(running, |ran| match ran {
+            Ok(semantics::Ran::Done(Ok(answer))) => Ok(Some(answer)),
+            Ok(semantics::Ran::Done(Err(err))) => Err(failure_stop(err)),
+            Ok(semantics::Ran::Late) => Ok(None),
+            Err(panic) => Err(panic_stop(panic.as_ref())),
+        })
     }
 
     /// The middleware chain and the handler as one owned future, so a run that misses its
@@ -554,7 +666,11 @@ fn timestamp(headers: &Headers) -> Result<Timestamp<'_>, Stop> {
         .ok()
         .and_then(|raw| {
             let value = signature::parse_timestamp(raw).ok()?;
-            Some(Timestamp { raw, value })
+            Some(Timestamp {
+                raw,
+                value,
+                signature: headers.get_bytes(SIGNATURE_HEADER),
+            })
         })
         .ok_or_else(|| {
             Stop::text(
@@ -570,23 +686,6 @@ fn validate(inspected: &Inspected<'_>, kind: HandlerKind) -> Result<(), Stop> {
     inspected
         .fits(kind)
         .map_err(|misfit| Stop::text(422, "Payload validation error.", Failure::Misfit(misfit)))
-}
-
-/// What a secret resolver needs, built before verification, only for routes that have one.
-/// (Boxed: it is held across the resolver's await, and every byte of this future's state
-/// is allocated for every delivery.)
-fn route_head(
-    route: &Route,
-    body: &[u8],
-    kind: HandlerKind,
-    timestamp: i64,
-) -> Result<Option<Box<DeliveryEvent>>, Stop> {
-    if !route.secrets.is_dynamic() {
-        return Ok(None);
-    }
-    body::head(body, kind, timestamp)
-        .map(|head| Some(Box::new(head)))
-        .map_err(invalid_payload)
 }
 
 /// secret: the keys prepared at start-up, or resolved now (503).
@@ -611,6 +710,29 @@ fn build(
     // `parse` checked the shape, so this fails only on what a shape check cannot see (a
     // number out of range inside an action's `data`): still the contract's 422.
     body::complete(body, kind, timestamp, head).map_err(invalid_payload)
+}
+
+/// build and filter: the full event, refused when the action is restricted to other
+/// resource types.
+fn build_and_filter(
+    route: &Route,
+    body: &[u8],
+    timestamp: i64,
+    head: Option<Box<DeliveryEvent>>,
+) -> Result<DeliveryEvent, Stop> {
+    let event = build(body, route.handler.kind, timestamp, head.map(|head| *head))?;
+    #[cfg(feature = "otel")]
+    crate::telemetry::record_event(&event);
+    filter(route, &event)?;
+    Ok(event)
+}
+
+/// The timestamp header as received (`check` made sure it is there and UTF-8).
+fn timestamp_raw(headers: &Headers) -> &str {
+    headers
+        .get_bytes(TIMESTAMP_HEADER)
+        .and_then(|raw| std::str::from_utf8(raw).ok())
+        .unwrap_or_default()
 }
 
 fn invalid_payload(err: serde_json::Error) -> Stop {

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 
 use crate::delivery::deadline::{LateContext, LateHook, spawn_late};
-use crate::delivery::ledger::{KeyDigest, replay_ttl};
+use crate::delivery::ledger::{MemoryKey, replay_ttl};
 use crate::delivery::{
     Dedup, LateWork, Ledger, LedgerKey, LedgerOutcome, MemoryLedger, StoredAnswer,
 };
@@ -43,13 +43,13 @@ impl fmt::Debug for ReplayLedger {
 
 /// Proof that this delivery is the first with its `(timestamp, signature)`: the answer is
 /// recorded under it once known.
-pub(super) struct ReplayTicket {
+pub(crate) struct ReplayTicket {
     key: TicketKey,
     ttl: Duration,
 }
 
 enum TicketKey {
-    Memory(KeyDigest),
+    Memory(MemoryKey),
     Shared(LedgerKey),
 }
 
@@ -94,6 +94,26 @@ fn stored(reply: &Reply) -> StoredAnswer {
     StoredAnswer::from_parts(reply.status(), reply.content_type(), reply.body().clone())
 }
 
+/// A first delivery gets its ticket; a replay ends the pipeline with the first answer, or
+/// the in-progress refusal.
+fn ticket_or_stop(
+    outcome: LedgerOutcome,
+    key: TicketKey,
+    ttl: Duration,
+) -> Result<Option<ReplayTicket>, Stop> {
+    match outcome {
+        LedgerOutcome::First => Ok(Some(ReplayTicket { key, ttl })),
+        LedgerOutcome::Replay(answer) => Err(Stop::refuse(
+            replayed(&answer),
+            Failure::Rejected("replay of an accepted request: sent the first answer again"),
+        )),
+        _ => Err(Stop::refuse(
+            replayed(&StoredAnswer::in_progress()),
+            Failure::Rejected("replay of a request still being handled"),
+        )),
+    }
+}
+
 /// The reply that repeats a stored answer.
 pub(super) fn replayed(answer: &StoredAnswer) -> Reply {
     let content_type = if answer.content_type() == APPLICATION_JSON {
@@ -105,8 +125,25 @@ pub(super) fn replayed(answer: &StoredAnswer) -> Reply {
 }
 
 impl Semantics {
-    /// replay: one atomic set-if-absent per verified delivery. `Ok(None)` when the ledger is
-    /// off; a replay ends the pipeline with the first answer, or the in-progress refusal.
+    /// replay with the in-memory ledger: one synchronous set-if-absent. A replay ends the
+    /// pipeline with the first answer, or the in-progress refusal.
+    pub(super) fn replay_begin_memory(
+        &self,
+        ledger: &MemoryLedger,
+        timestamp: &str,
+        timestamp_value: i64,
+        signature: &[u8],
+        now: i64,
+        tolerance: Duration,
+    ) -> Result<Option<ReplayTicket>, Stop> {
+        let ttl = replay_ttl(timestamp_value, now, tolerance);
+        let key = ledger.replay_key_parsed(timestamp, Some(timestamp_value), signature);
+        let outcome = ledger.begin_key(key, ttl);
+        ticket_or_stop(outcome, TicketKey::Memory(key), ttl)
+    }
+
+    /// replay with a shared ledger: one atomic set-if-absent in the store. `Ok(None)` when the
+    /// ledger is not shared.
     pub(super) async fn replay_begin(
         &self,
         timestamp: &str,
@@ -115,61 +152,51 @@ impl Semantics {
         now: i64,
         tolerance: Duration,
     ) -> Result<Option<ReplayTicket>, Stop> {
-        let ttl = replay_ttl(timestamp_value, now, tolerance);
-        let (outcome, key) = match &self.ledger {
-            ReplayLedger::Off => return Ok(None),
-            ReplayLedger::Memory(ledger) => {
-                let digest = ledger.replay_digest(timestamp, signature);
-                (ledger.begin_digest(digest, ttl), TicketKey::Memory(digest))
-            }
-            ReplayLedger::Shared(ledger) => {
-                let key = LedgerKey::replay(timestamp, signature);
-                match ledger.begin(&key, ttl).await {
-                    Ok(outcome) => (outcome, TicketKey::Shared(key)),
-                    Err(err) => {
-                        tracing::error!(
-                            target: "frameio_kit::delivery",
-                            error = %super::reply::ErrorChain(&err),
-                            "replay ledger unavailable: refusing the delivery (Frame.io retries it)"
-                        );
-                        return Err(Stop::text(
-                            503,
-                            "Configuration error.",
-                            Failure::Rejected("replay ledger unavailable"),
-                        ));
-                    }
-                }
-            }
+        let ReplayLedger::Shared(ledger) = &self.ledger else {
+            return Ok(None);
         };
-        match outcome {
-            LedgerOutcome::First => Ok(Some(ReplayTicket { key, ttl })),
-            LedgerOutcome::Replay(answer) => Err(Stop::refuse(
-                replayed(&answer),
-                Failure::Rejected("replay of an accepted request: sent the first answer again"),
-            )),
-            _ => Err(Stop::refuse(
-                replayed(&StoredAnswer::in_progress()),
-                Failure::Rejected("replay of a request still being handled"),
-            )),
+        let ttl = replay_ttl(timestamp_value, now, tolerance);
+        let key = LedgerKey::replay(timestamp, signature);
+        match ledger.begin(&key, ttl).await {
+            Ok(outcome) => ticket_or_stop(outcome, TicketKey::Shared(key), ttl),
+            Err(err) => {
+                tracing::error!(
+                    target: "frameio_kit::delivery",
+                    error = %super::reply::ErrorChain(&err),
+                    "replay ledger unavailable: refusing the delivery (Frame.io retries it)"
+                );
+                Err(Stop::text(
+                    503,
+                    "Configuration error.",
+                    Failure::Rejected("replay ledger unavailable"),
+                ))
+            }
         }
     }
 
-    /// Records the answer of the first delivery for its replays.
+    /// Records the answer of the first delivery in the in-memory ledger; `false` when the
+    /// ticket is a shared ledger's (then [`replay_finish`](Self::replay_finish) does it).
+    pub(super) fn replay_finish_now(&self, ticket: &ReplayTicket, reply: &Reply) -> bool {
+        match (&self.ledger, &ticket.key) {
+            (ReplayLedger::Memory(ledger), TicketKey::Memory(key)) => {
+                ledger.finish_key(*key, &stored(reply), ticket.ttl);
+                true
+            }
+            (ReplayLedger::Shared(_), TicketKey::Shared(_)) => false,
+            _ => true,
+        }
+    }
+
+    /// Records the answer of the first delivery in a shared ledger for its replays.
     pub(super) async fn replay_finish(&self, ticket: ReplayTicket, reply: &Reply) {
-        match (&self.ledger, ticket.key) {
-            (ReplayLedger::Memory(ledger), TicketKey::Memory(digest)) => {
-                ledger.finish_digest(digest, &stored(reply), ticket.ttl);
-            }
-            (ReplayLedger::Shared(ledger), TicketKey::Shared(key)) => {
-                if let Err(err) = ledger.finish(&key, &stored(reply), ticket.ttl).await {
-                    tracing::warn!(
-                        target: "frameio_kit::delivery",
-                        error = %super::reply::ErrorChain(&err),
-                        "replay ledger: cannot record the answer (a replay will be refused as in progress)"
-                    );
-                }
-            }
-            _ => {}
+        if let (ReplayLedger::Shared(ledger), TicketKey::Shared(key)) = (&self.ledger, ticket.key)
+            && let Err(err) = ledger.finish(&key, &stored(reply), ticket.ttl).await
+        {
+            tracing::warn!(
+                target: "frameio_kit::delivery",
+                error = %super::reply::ErrorChain(&err),
+                "replay ledger: cannot record the answer (a replay will be refused as in progress)"
+            );
         }
     }
 
@@ -204,23 +231,95 @@ pub(super) enum Ran {
 /// the work did not finish on its first poll (most handlers do not wait on anything long).
 /// `context` is built only when the work is late. A panic (before the deadline) is returned
 /// as `Err` with its payload.
-pub(super) async fn run(
-    mut work: BoxFuture<'static, HandlerResult>,
+///
+/// A hand-written future rather than an `async fn`: it is part of every delivery's future,
+/// and an `async fn` keeps its arguments twice (as arguments and as locals).
+pub(super) fn run<'l, F>(
+    work: BoxFuture<'static, HandlerResult>,
     deadline: Option<Duration>,
-    late: &LateWork,
-    context: impl FnOnce() -> LateContext + Send,
-) -> Result<Ran, Box<dyn std::any::Any + Send>> {
-    let first = std::future::poll_fn(|cx| {
-        Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
-            work.as_mut().poll(cx)
-        })))
-    })
-    .await?;
-    if let Poll::Ready(result) = first {
-        return Ok(Ran::Done(result));
+    late: &'l LateWork,
+    context: F,
+) -> Run<'l, F>
+where
+    F: FnOnce() -> LateContext + Send + Unpin + 'l,
+{
+    Run::First {
+        work,
+        deadline,
+        late,
+        context,
     }
-    // The slow path is boxed: its timer would otherwise grow every delivery's future.
-    slow(work, deadline, late, context).await
+}
+
+/// What a run answers: the handler's result, or that it is late; `Err` is a panic's payload.
+pub(super) type RunOutput = Result<Ran, Box<dyn std::any::Any + Send>>;
+
+/// The future of [`run`].
+pub(super) enum Run<'l, F> {
+    /// Not polled yet, or finished on no poll so far.
+    First {
+        work: BoxFuture<'static, HandlerResult>,
+        deadline: Option<Duration>,
+        late: &'l LateWork,
+        context: F,
+    },
+    /// It did not finish on its first poll: waiting, up to the deadline.
+    Slow(BoxFuture<'l, RunOutput>),
+    /// Answered.
+    Done,
+}
+
+impl<'l, F> std::future::Future for Run<'l, F>
+where
+    F: FnOnce() -> LateContext + Send + Unpin + 'l,
+{
+    type Output = RunOutput;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<RunOutput> {
+        let this = self.get_mut();
+        let first = match this {
+            Run::Slow(slow) => {
+                let out = std::task::ready!(slow.as_mut().poll(cx));
+                *this = Run::Done;
+                return Poll::Ready(out);
+            }
+            Run::First { work, .. } => {
+                std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx)))
+            }
+            Run::Done => panic!("a handler run polled after it answered"),
+        };
+        match first {
+            Ok(Poll::Ready(result)) => {
+                *this = Run::Done;
+                Poll::Ready(Ok(Ran::Done(result)))
+            }
+            Err(panic) => {
+                *this = Run::Done;
+                Poll::Ready(Err(panic))
+            }
+            Ok(Poll::Pending) => {
+                let Run::First {
+                    work,
+                    deadline,
+                    late,
+                    context,
+                } = std::mem::replace(this, Run::Done)
+                else {
+                    return Poll::Pending;
+                };
+                // The slow path is boxed: its timer would otherwise grow every delivery's
+                // future. Polled now, so the timer is armed.
+                let mut slow = slow(work, deadline, late, context);
+                match slow.as_mut().poll(cx) {
+                    Poll::Ready(out) => Poll::Ready(out),
+                    Poll::Pending => {
+                        *this = Run::Slow(slow);
+                        Poll::Pending
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A handler that did not finish on its first poll: wait for it, up to its deadline.

@@ -38,10 +38,23 @@ impl Headers {
     /// Adds a header (the name is lower-cased).
     pub fn insert(&mut self, name: &str, value: impl AsRef<[u8]>) {
         let name_start = self.buf.len();
-        self.buf
-            .extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf[name_start..].make_ascii_lowercase();
+        self.insert_value(name_start, value.as_ref());
+    }
+
+    /// Adds a header whose name is already lower-case (as actix-web's `HeaderName`s are):
+    /// copied as it is.
+    pub(crate) fn insert_lowercase(&mut self, name: &str, value: &[u8]) {
+        debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+        let name_start = self.buf.len();
+        self.buf.extend_from_slice(name.as_bytes());
+        self.insert_value(name_start, value);
+    }
+
+    fn insert_value(&mut self, name_start: usize, value: &[u8]) {
         let value_start = self.buf.len();
-        self.buf.extend_from_slice(value.as_ref());
+        self.buf.extend_from_slice(value);
         self.entries.push((name_start, value_start, self.buf.len()));
     }
 

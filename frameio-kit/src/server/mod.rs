@@ -472,7 +472,8 @@ pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
         .sum();
     let mut headers = Headers::with_capacity(req.headers().len(), bytes);
     for (name, value) in req.headers() {
-        headers.insert(name.as_str(), value.as_bytes());
+        // `HeaderName`s are lower-case already.
+        headers.insert_lowercase(name.as_str(), value.as_bytes());
     }
     headers
 }
