@@ -331,6 +331,7 @@ impl RouteSecrets {
     }
 
     /// `true` when the keys need the event (a resolver runs for each delivery).
+    #[cfg(test)]
     pub(crate) fn is_dynamic(&self) -> bool {
         matches!(self, Self::Dynamic(_))
     }

@@ -354,9 +354,6 @@ impl Dispatcher {
         seen.handler = Some(route.handler.function.as_str());
         let kind = route.handler.kind;
         validate(&inspected, kind)?;
-        debug_assert!(
-            matches!(route.secrets, RouteSecrets::Static(_)) != route.secrets.is_dynamic()
-        );
         match &route.secrets {
             RouteSecrets::Static(keys) => {
                 self.verify(keys, &timestamp, body)?;
