@@ -1106,7 +1106,9 @@ impl Worker {
     }
 }
 
-/// A running [`Worker`].
+/// Running background workers: a [`Worker`] started with [`Worker::start`], or this
+/// process's workers from [`Service::start_workers`](crate::Service::start_workers).
+/// Dropping it leaves them running; stop them with [`WorkerHandle::shutdown`].
 #[derive(Debug)]
 pub struct WorkerHandle {
     token: CancellationToken,
@@ -1121,6 +1123,13 @@ impl WorkerHandle {
         if let Err(err) = self.task.await {
             tracing::error!(target: "frameio_kit::delivery", error = %err, "worker task failed");
         }
+    }
+
+    /// Stops at once: running jobs are dropped and run again elsewhere once this worker has
+    /// missed its heartbeats.
+    pub fn stop_now(self) {
+        self.token.cancel();
+        self.task.abort();
     }
 }
 
@@ -1442,7 +1451,7 @@ impl Background {
 
     /// Starts this process's workers (none when the app asked for 0): a task that opens the
     /// queue (trying again while it is unreachable) and runs the handlers until shut down.
-    pub(crate) fn start_workers(self: &Arc<Self>, data: Arc<AppData>) -> Option<Workers> {
+    pub(crate) fn start_workers(self: &Arc<Self>, data: Arc<AppData>) -> Option<WorkerHandle> {
         if self.workers == 0 {
             return None;
         }
@@ -1486,34 +1495,7 @@ impl Background {
                 ),
             }
         });
-        Some(Workers { token, task })
-    }
-}
-
-/// This process's running background workers, from
-/// [`Service::start_workers`](crate::Service::start_workers). Dropping it leaves them
-/// running; stop them with [`Workers::shutdown`].
-#[derive(Debug)]
-pub struct Workers {
-    token: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Workers {
-    /// Stops taking jobs, lets running ones finish within the shutdown timeout, and leaves
-    /// the rest in the queue.
-    pub async fn shutdown(self) {
-        self.token.cancel();
-        if let Err(err) = self.task.await {
-            tracing::error!(target: "frameio_kit::delivery", error = %err, "worker task failed");
-        }
-    }
-
-    /// Stops at once: running jobs are dropped and run again elsewhere once this worker has
-    /// missed its heartbeats.
-    pub fn stop_now(self) {
-        self.token.cancel();
-        self.task.abort();
+        Some(WorkerHandle { token, task })
     }
 }
 

@@ -156,7 +156,7 @@ impl Service {
     /// and shut them down when it stops. `None` when there is nothing to run here. Needs a
     /// Tokio runtime (call it inside your server's async `main`).
     #[cfg(feature = "background")]
-    pub fn start_workers(&self) -> Option<crate::delivery::queue::Workers> {
+    pub fn start_workers(&self) -> Option<crate::delivery::queue::WorkerHandle> {
         let background = self.dispatcher.background()?;
         background.pin_runtime();
         background.start_workers(Arc::clone(self.dispatcher.data()))
@@ -169,7 +169,7 @@ impl Service {
 /// A zero `timeout` stops the workers at once.
 async fn finish_background(
     service: &Service,
-    #[cfg(feature = "background")] workers: Option<crate::delivery::queue::Workers>,
+    #[cfg(feature = "background")] workers: Option<crate::delivery::queue::WorkerHandle>,
     timeout: Duration,
 ) {
     let late = service.dispatcher.late_work();
@@ -269,7 +269,7 @@ pub struct RunningServer {
     service: Service,
     shutdown_timeout: Duration,
     #[cfg(feature = "background")]
-    workers: Option<crate::delivery::queue::Workers>,
+    workers: Option<crate::delivery::queue::WorkerHandle>,
 }
 
 impl fmt::Debug for RunningServer {
