@@ -3,6 +3,7 @@
 #
 #   bench/run.sh                 # from the repository root; needs wrk (apt-get install -y wrk)
 #   LEDGER=on REQUESTS=1500000 bench/run.sh   # the kit with its replay ledger on (see LEDGER)
+#   LEDGER=redis REQUESTS=300000 bench/run.sh # the kit with its replay ledger in Redis
 #
 # Builds both servers in release, then for each round and each server: picks a free port on
 # 127.0.0.1, starts the server (RUST_LOG=warn, WORKERS workers), checks one webhook and one
@@ -26,7 +27,11 @@ LEDGER=${LEDGER:-off}           # kit-server's replay ledger. off (default): wrk
                                 # the requests the measured load sends (rps x DURATION, e.g.
                                 # REQUESTS=1500000 for 15 s at ~60k/s: the script warns when it
                                 # was not), and the warm-up sends WARM_REQUESTS other deliveries.
-WARM_REQUESTS=${WARM_REQUESTS:-200000}  # LEDGER=on: distinct deliveries of the checks and warm-up
+                                # redis: like on, with the ledger in a private redis-server
+                                # (started on a free port, emptied before each kit run, stopped
+                                # at the end; kit-server built with the bench's `redis` feature);
+                                # the result line adds Redis's own CPU time per request.
+WARM_REQUESTS=${WARM_REQUESTS:-200000}  # LEDGER=on/redis: distinct deliveries of the checks and warm-up
 ROUNDS=${ROUNDS:-3}             # rounds; the server order alternates between rounds
 SERVERS=${SERVERS:-"kit-server bare-server"}  # which servers, in the first round's order
 LOG=${LOG:-warn}                # the servers' RUST_LOG; with LOG=info the kit server logs as the
@@ -45,7 +50,9 @@ OUT=${OUT:-$TARGET/bench-load}
 mkdir -p "$OUT"
 
 echo "== building (release)" >&2
-cargo build --release --quiet -p frameio-kit-bench --bins
+features=()
+[[ $LEDGER == redis ]] && features=(--features redis)
+cargo build --release --quiet -p frameio-kit-bench --bins "${features[@]}"
 
 server_pid=""
 stop_server() {
@@ -57,7 +64,31 @@ stop_server() {
   fi
   server_pid=""
 }
-trap stop_server EXIT INT TERM
+
+# LEDGER=redis: a private redis-server for the kit's ledger; kit-server gets LEDGER=on and
+# LEDGER_REDIS_URL.
+redis_pid="" redis_port="" server_ledger=$LEDGER
+stop_redis() {
+  [[ -z $redis_pid ]] || { kill -TERM "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; } || true
+  redis_pid=""
+}
+trap 'stop_server; stop_redis' EXIT INT TERM
+if [[ $LEDGER == redis ]]; then
+  command -v redis-server >/dev/null || { echo "redis-server is missing: apt-get install -y redis-server" >&2; exit 1; }
+  redis_port=$("$BIN/bench-gen" free-port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$OUT/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  export LEDGER_REDIS_URL="redis://127.0.0.1:$redis_port/"
+  server_ledger=on
+fi
+# redis_cpu: Redis's user + system CPU seconds so far (0 without LEDGER=redis).
+redis_cpu() {
+  if [[ -n $redis_port ]]; then
+    redis-cli -p "$redis_port" info cpu | tr -d '\r' |
+      awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'
+  else echo 0; fi
+}
 
 # post PORT LINE: sends one delivery line (timestamp TAB signature TAB body); prints
 # "status body".
@@ -76,7 +107,8 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run_one() { # run_one SERVER ROUND
   local server=$1 round=$2 port requests result hwm
   port=$("$BIN/bench-gen" free-port)
-  LEDGER=$LEDGER RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG nice -n "$NICE" "$BIN/$server" --port "$port" \
+  if [[ -n $redis_port && $server == kit-server ]]; then redis-cli -p "$redis_port" flushall >/dev/null; fi
+  LEDGER=$server_ledger RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG nice -n "$NICE" "$BIN/$server" --port "$port" \
     --workers "$WORKERS" >"$OUT/$server.log" &
   server_pid=$!
   for _ in $(seq 100); do
@@ -86,7 +118,7 @@ run_one() { # run_one SERVER ROUND
   done
   requests=$OUT/requests-$server.tsv
   local warm=$requests
-  if [[ $LEDGER == on ]]; then
+  if [[ $LEDGER != off ]]; then
     # Checks and warm-up on deliveries 0..WARM_REQUESTS-1, the load on the next REQUESTS: no
     # measured request is a replay of an earlier one (as long as REQUESTS is large enough).
     warm=$OUT/warm-$server.tsv
@@ -105,13 +137,15 @@ run_one() { # run_one SERVER ROUND
     BENCH_REQUESTS=$warm nice -n "$NICE" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" \
       -s bench/requests.lua "http://127.0.0.1:$port/" -- "$THREADS" >/dev/null
   fi
-  local load cpu_before cpu_after
+  local load cpu_before cpu_after redis_before redis_after
   load=$(cut -d' ' -f1 /proc/loadavg)
   cpu_before=$(cpu_ticks "$server_pid")
+  redis_before=$(redis_cpu)
   BENCH_REQUESTS=$requests nice -n "$NICE" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
     -s bench/requests.lua "http://127.0.0.1:$port/" -- "$THREADS" >"$OUT/wrk-$server-$round.txt"
   hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")
   cpu_after=$(cpu_ticks "$server_pid")
+  redis_after=$(redis_cpu)
   stop_server
   result=$(grep '^BENCH ' "$OUT/wrk-$server-$round.txt") || {
     echo "no result from wrk:" >&2; cat "$OUT/wrk-$server-$round.txt" >&2; exit 1; }
@@ -120,10 +154,15 @@ run_one() { # run_one SERVER ROUND
   # Server CPU time (user + system) per request: far less sensitive to other load than req/s.
   cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests_done" \
     'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
-  if [[ $LEDGER == on ]] && (( requests_done > REQUESTS )); then
+  local redis_field=""
+  if [[ -n $redis_port && $server == kit-server ]]; then
+    redis_field=" redis_cpu_us_per_req=$(awk -v a="$redis_before" -v b="$redis_after" -v n="$requests_done" \
+      'BEGIN { printf "%.2f", (b - a) * 1e6 / n }')"
+  fi
+  if [[ $LEDGER != off ]] && (( requests_done > REQUESTS )); then
     echo "warning: $server got $requests_done requests for $REQUESTS distinct deliveries: some were replays; raise REQUESTS" >&2
   fi
-  echo "$server round=$round ledger=$LEDGER load1=$load peak_rss_kib=$hwm cpu_us_per_req=$cpu_us ${result#BENCH }" |
+  echo "$server round=$round ledger=$LEDGER load1=$load peak_rss_kib=$hwm cpu_us_per_req=$cpu_us$redis_field ${result#BENCH }" |
     tee -a "$OUT/results.txt"
   if ! grep -q ' non2xx=0 connect_err=0 read_err=0 write_err=0 timeouts=0' <<<"$result"; then
     echo "warning: $server had failed requests (see above)" >&2
