@@ -15,16 +15,17 @@
 SECONDS_LOADED=${SECONDS_LOADED:-6}
 LEDGER=${LEDGER:-on}  # kit-server's replay ledger: on (the kit's default) or off
 LOG=${LOG:-warn}  # the servers' RUST_LOG; LOG=info profiles the quickstart's default logging (to $OUT/log-<server>.txt)
+BUILD=${BUILD:-yes}  # BUILD=no profiles the binaries already in $BIN (e.g. a saved "before" build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release
+BIN=${BIN:-$TARGET/release}
 OUT=${OUT:-$TARGET/bench-callgrind}
 mkdir -p "$OUT"
-cargo build --release --quiet -p frameio-kit-bench --bins
+[[ $BUILD == no ]] || cargo build --release --quiet -p frameio-kit-bench --bins
 "$BIN/bench-gen" requests 20000 "$OUT/warm.tsv"
 "$BIN/bench-gen" requests 50000 "$OUT/requests.tsv" 20000
 

@@ -24,6 +24,7 @@ impl Dispatcher {
         event_type: &str,
         headers: Headers,
         body: &Bytes,
+        text: &str,
         peer: Option<std::net::IpAddr>,
         timestamp: i64,
         head: Option<Box<DeliveryEvent>>,
@@ -31,7 +32,7 @@ impl Dispatcher {
         if let Some(recorder) = &self.recorder {
             recorder.record_logged(event_type, &headers, body).await;
         }
-        let event = build_and_filter(route, body, timestamp, head)?;
+        let event = build_and_filter(route, text, timestamp, head)?;
         match route.dedup {
             None => {
                 let handled = self.handle(route, event, headers, peer, body).await;
@@ -105,18 +106,20 @@ impl Dispatcher {
 
     /// build, filter and handle, as one future: a ready refusal when the event cannot be built
     /// or the filter answers.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn build_and_handle<'s>(
         &'s self,
         route: &'s Arc<Route>,
         headers: Headers,
         body: &Bytes,
+        text: &str,
         peer: Option<std::net::IpAddr>,
         timestamp: i64,
         head: Option<Box<DeliveryEvent>>,
     ) -> impl Future<Output = Result<Option<crate::response::ActionResponse>, Stop>> + Send + 's
     {
         use futures_util::future::{Either, ready};
-        match build_and_filter(route, body, timestamp, head) {
+        match build_and_filter(route, text, timestamp, head) {
             Ok(event) => Either::Left(self.handle(route, event, headers, peer, body)),
             Err(stop) => Either::Right(ready(Err(stop))),
         }
@@ -215,25 +218,25 @@ pub(super) fn reply_of(
 
 /// The full event, built once the signature holds.
 fn build(
-    body: &[u8],
+    text: &str,
     kind: HandlerKind,
     timestamp: i64,
     head: Option<DeliveryEvent>,
 ) -> Result<DeliveryEvent, Stop> {
     // `parse` checked the shape, so this fails only on what a shape check cannot see (a
     // number out of range inside an action's `data`): still the contract's 422.
-    body::complete(body, kind, timestamp, head).map_err(invalid_payload)
+    body::complete(text, kind, timestamp, head).map_err(invalid_payload)
 }
 
 /// build and filter: the full event, refused when the action is restricted to other
 /// resource types.
 fn build_and_filter(
     route: &Route,
-    body: &[u8],
+    text: &str,
     timestamp: i64,
     head: Option<Box<DeliveryEvent>>,
 ) -> Result<DeliveryEvent, Stop> {
-    let event = build(body, route.handler.kind, timestamp, head.map(|head| *head))?;
+    let event = build(text, route.handler.kind, timestamp, head.map(|head| *head))?;
     #[cfg(feature = "otel")]
     crate::telemetry::record_event(&event);
     filter(route, &event)?;

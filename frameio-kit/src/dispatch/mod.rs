@@ -105,16 +105,21 @@ struct Seen<'b, 's> {
 }
 
 /// What the steps before the first await found.
-enum Checked<'s, 'h> {
+///
+/// Both carry the body as text (`parse` checked that it is UTF-8): the event is built from it
+/// without checking its strings' encoding again.
+enum Checked<'b, 's, 'h> {
     /// The signature holds (keys known at start-up).
     Verified {
         route: &'s Arc<Route>,
         timestamp: Timestamp<'h>,
+        text: &'b str,
     },
     /// The route's keys come from a resolver, which reads `head`.
     Resolve {
         route: &'s Arc<Route>,
         timestamp: Timestamp<'h>,
+        text: &'b str,
         head: Box<DeliveryEvent>,
     },
 }
@@ -266,15 +271,20 @@ impl Dispatcher {
         peer: Option<std::net::IpAddr>,
         seen: &mut Seen<'b, 's>,
     ) -> Result<Reply, Stop> {
-        let (route, timestamp, head) = match self.check(&headers, body, seen)? {
-            Checked::Verified { route, timestamp } => (route, timestamp, None),
+        let (route, timestamp, text, head) = match self.check(&headers, body, seen)? {
+            Checked::Verified {
+                route,
+                timestamp,
+                text,
+            } => (route, timestamp, text, None),
             Checked::Resolve {
                 route,
                 timestamp,
+                text,
                 head,
             } => {
                 Box::pin(self.resolve_and_verify(route, &headers, body, &head)).await?;
-                (route, timestamp, Some(head))
+                (route, timestamp, text, Some(head))
             }
         };
         let value = timestamp.value;
@@ -293,12 +303,13 @@ impl Dispatcher {
         };
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = if self.recorder.is_some() || route.dedup.is_some() {
-            Box::pin(self.accepted(route, event_type, headers, body, peer, value, head)).await
+            Box::pin(self.accepted(route, event_type, headers, body, text, peer, value, head))
+                .await
         } else {
             // build, filter, handle: one future made and awaited in place (see `handle`).
             reply_of(
                 route,
-                self.build_and_handle(route, headers, body, peer, value, head)
+                self.build_and_handle(route, headers, body, text, peer, value, head)
                     .await,
             )
         };
@@ -321,7 +332,7 @@ impl Dispatcher {
         headers: &'h Headers,
         body: &'b Bytes,
         seen: &mut Seen<'b, 's>,
-    ) -> Result<Checked<'s, 'h>, Stop> {
+    ) -> Result<Checked<'b, 's, 'h>, Stop> {
         let inspected = parse(body)?;
         let timestamp = timestamp(headers)?;
         let event_type = seen.event_type.insert(inspected.event_type.clone());
@@ -332,14 +343,21 @@ impl Dispatcher {
         match &route.secrets {
             RouteSecrets::Static(keys) => {
                 self.verify(keys, &timestamp, body)?;
-                Ok(Checked::Verified { route, timestamp })
+                Ok(Checked::Verified {
+                    route,
+                    timestamp,
+                    text: inspected.text,
+                })
             }
             // A resolver needs the event before the signature can be checked: build only
             // what it reads.
             _ => Ok(Checked::Resolve {
                 route,
-                head: Box::new(body::head(body, kind, timestamp.value).map_err(invalid_payload)?),
+                head: Box::new(
+                    body::head(inspected.text, kind, timestamp.value).map_err(invalid_payload)?,
+                ),
                 timestamp,
+                text: inspected.text,
             }),
         }
     }

@@ -304,9 +304,17 @@ impl Service {
             Some(Ok(body)) => {
                 let peer = req.peer_addr().map(|a| a.ip());
                 let dispatch = self.dispatcher.dispatch_from(headers_of(&req), body, peer);
-                // The sign-in link follows the `web::scope` the service is mounted in.
+                // The sign-in link follows the `web::scope` the service is mounted in. Mounted
+                // at the root, the request path is the receiver path: no scope to set (what
+                // the sign-in step reads when none is set), and no task-local per delivery.
                 #[cfg(feature = "auth")]
-                let dispatch = crate::auth::signin::within_scope(req.path(), &self.path, dispatch);
+                if self.user_auth.is_some() && req.path() != &*self.path {
+                    return self.answer(
+                        &mut watch,
+                        crate::auth::signin::within_scope(req.path(), &self.path, dispatch)
+                            .await,
+                    );
+                }
                 dispatch.await
             }
             Some(Err(refusal)) => refusal,
@@ -319,6 +327,11 @@ impl Service {
                 Reply::request_timeout()
             }
         };
+        self.answer(&mut watch, reply)
+    }
+
+    /// The HTTP answer to a delivery.
+    fn answer(&self, watch: &mut InFlight<'_>, reply: Reply) -> HttpResponse {
         watch.answered = true;
         let mut response = to_response(reply);
         if response.status() == actix_web::http::StatusCode::REQUEST_TIMEOUT {
@@ -465,12 +478,14 @@ fn too_large(declared: Option<usize>) -> Reply {
 }
 
 pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
-    let bytes = req
+    // Sized in one pass (`HeaderMap::len` would walk the map once more).
+    let (count, bytes) = req
         .headers()
         .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    let mut headers = Headers::with_capacity(req.headers().len(), bytes);
+        .fold((0, 0), |(count, bytes), (name, value)| {
+            (count + 1, bytes + name.as_str().len() + value.len())
+        });
+    let mut headers = Headers::with_capacity(count, bytes);
     for (name, value) in req.headers() {
         // `HeaderName`s are lower-case already.
         headers.insert_lowercase(name.as_str(), value.as_bytes());
