@@ -413,9 +413,10 @@ impl Dispatcher {
         #[cfg(feature = "otel")]
         let _span =
             tracing::info_span!(target: "frameio_kit::delivery", "frameio.signature").entered();
-        signature::verify(
+        signature::verify_parsed(
             keys,
             timestamp.raw,
+            timestamp.value,
             timestamp.signature,
             body,
             self.clock.now(),

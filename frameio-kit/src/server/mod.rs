@@ -478,14 +478,9 @@ fn too_large(declared: Option<usize>) -> Reply {
 }
 
 pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
-    // Sized in one pass (`HeaderMap::len` would walk the map once more).
-    let (count, bytes) = req
-        .headers()
-        .iter()
-        .fold((0, 0), |(count, bytes), (name, value)| {
-            (count + 1, bytes + name.as_str().len() + value.len())
-        });
-    let mut headers = Headers::with_capacity(count, bytes);
+    // One pass: sized by the number of names (known without walking the map), growing if
+    // the headers are longer than usual.
+    let mut headers = Headers::for_count(req.headers().len_keys());
     for (name, value) in req.headers() {
         // `HeaderName`s are lower-case already.
         headers.insert_lowercase(name.as_str(), value.as_bytes());
@@ -515,7 +510,7 @@ pub(crate) fn to_response(reply: Reply) -> HttpResponse {
             header::CONTENT_TYPE,
             HeaderValue::from_static(reply.content_type()),
         ))
-        .body(reply.body().clone())
+        .body(reply.into_body())
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
