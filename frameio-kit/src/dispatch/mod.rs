@@ -56,7 +56,7 @@ use crate::signature::{self, SIGNATURE_HEADER, SigningKey};
 
 use handle::reply_of;
 use reply::{Failure, Stop};
-use steps::{log_delivery, parse, secret, timestamp, timestamp_raw, validate, invalid_payload};
+use steps::{invalid_payload, log_delivery, parse, secret, timestamp, timestamp_raw, validate};
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use reply::{APPLICATION_JSON, Diagnosis, Reply, Stage, TEXT_PLAIN};
@@ -76,7 +76,7 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The configured pipeline. Built by [`App::build`](crate::App::build); cheap to share.
 pub struct Dispatcher {
-    routes: HashMap<Box<str>, Arc<Route>>,
+    routes: HashMap<Box<str>, Arc<Route>, route::RouteHash>,
     tolerance: Duration,
     clock: Arc<dyn Clock>,
     data: Arc<AppData>,
@@ -142,7 +142,7 @@ impl Dispatcher {
         middleware: Chain,
     ) -> Self {
         Self {
-            routes,
+            routes: routes.into_iter().collect(),
             tolerance,
             clock,
             data,
@@ -303,8 +303,7 @@ impl Dispatcher {
         };
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = if self.recorder.is_some() || route.dedup.is_some() {
-            Box::pin(self.accepted(route, event_type, headers, body, text, peer, value, head))
-                .await
+            Box::pin(self.accepted(route, event_type, headers, body, text, peer, value, head)).await
         } else {
             // build, filter, handle: one future made and awaited in place (see `handle`).
             reply_of(
@@ -390,7 +389,6 @@ impl Dispatcher {
             )
             .await
     }
-
 
     /// route: the handler for this type (404 without one).
     fn route(&self, event_type: &str) -> Result<&Arc<Route>, Stop> {

@@ -93,7 +93,12 @@ pub(super) fn invalid_payload(err: serde_json::Error) -> Stop {
 
 /// One line per delivery: `info` when handled, `error` for a 5xx, `debug` for an unknown type
 /// (a 404 is routine for an app that handles a few types), `warn` for other refusals.
-pub(super) fn log_delivery(seen: &Seen<'_, '_>, status: u16, latency_us: u64, failure: Option<&Failure>) {
+pub(super) fn log_delivery(
+    seen: &Seen<'_, '_>,
+    status: u16,
+    latency_us: u64,
+    failure: Option<&Failure>,
+) {
     let event_type = seen.event_type.as_deref().unwrap_or("-");
     let handler = seen.handler.unwrap_or("-");
     match failure {

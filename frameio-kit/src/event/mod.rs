@@ -252,9 +252,9 @@ impl de::Visitor<'_> for ResourceTypeVisitor {
     }
 
     fn visit_byte_buf<E: de::Error>(self, value: Vec<u8>) -> Result<ResourceType, E> {
-        String::from_utf8(value).map(ResourceType::from).map_err(|err| {
-            E::invalid_value(de::Unexpected::Bytes(&err.into_bytes()), &self)
-        })
+        String::from_utf8(value)
+            .map(ResourceType::from)
+            .map_err(|err| E::invalid_value(de::Unexpected::Bytes(&err.into_bytes()), &self))
     }
 }
 

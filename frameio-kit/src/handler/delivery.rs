@@ -335,6 +335,9 @@ mod header_tests {
         assert_eq!(headers.get("x-after"), Some("after"));
         let all: Vec<(&str, usize)> = headers.iter().map(|(n, v)| (n, v.len())).collect();
         assert_eq!(all, [("x-long", 5_000), ("", 0), ("x-after", 5)]);
-        assert_eq!(headers.clone().get_bytes("X-LONG").map(<[u8]>::len), Some(5_000));
+        assert_eq!(
+            headers.clone().get_bytes("X-LONG").map(<[u8]>::len),
+            Some(5_000)
+        );
     }
 }

@@ -311,8 +311,7 @@ impl Service {
                 if self.user_auth.is_some() && req.path() != &*self.path {
                     return self.answer(
                         &mut watch,
-                        crate::auth::signin::within_scope(req.path(), &self.path, dispatch)
-                            .await,
+                        crate::auth::signin::within_scope(req.path(), &self.path, dispatch).await,
                     );
                 }
                 dispatch.await
