@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use apalis_core::backend::TaskSink;
@@ -31,6 +32,10 @@ pub struct QueueOptions {
     pub heartbeat: Duration,
     /// How many heartbeats may be missed before a worker counts as dead. Default 3.
     pub missed_heartbeats: usize,
+    /// How many batches of enqueued jobs are written at once; 0 (the default) leaves the
+    /// engine's choice: 1 on SQLite, 4 on PostgreSQL and Redis. Each job is still answered
+    /// only once its own batch is committed.
+    pub writers: usize,
     /// How often (feature `metrics`) the queue's depth is read into the
     /// `frameio_queue_depth` and `frameio_queue_dead_letters` gauges. Default 10 s.
     pub depth_every: Duration,
@@ -42,6 +47,7 @@ impl Default for QueueOptions {
             heartbeat: Duration::from_secs(10),
             missed_heartbeats: 3,
             depth_every: Duration::from_secs(10),
+            writers: 0,
         }
     }
 }
@@ -52,6 +58,14 @@ impl QueueOptions {
     pub fn heartbeat(mut self, interval: Duration, missed: usize) -> Self {
         self.heartbeat = interval.max(Duration::from_secs(1));
         self.missed_heartbeats = missed.max(1);
+        self
+    }
+
+    /// How many batches of enqueued jobs are written at once (at least 1; see
+    /// [`QueueOptions::writers`]).
+    #[must_use]
+    pub fn writers(mut self, batches: usize) -> Self {
+        self.writers = batches.max(1);
         self
     }
 
@@ -81,6 +95,8 @@ pub struct Queue {
     pub(super) options: QueueOptions,
     /// Concurrent enqueues are written together (group commit), see [`Queue::enqueue`].
     pub(super) batcher: Option<tokio::sync::mpsc::Sender<Pending>>,
+    /// How many batches the writer stores at once (shared with it).
+    writers: Arc<AtomicUsize>,
     /// Whether the depth gauges' sampler runs (shared by clones; see `depth::gauge`).
     #[cfg(feature = "metrics")]
     pub(super) sampling: Option<Arc<super::depth::gauge::Sampling>>,
@@ -92,19 +108,45 @@ type Pending = (Job, tokio::sync::oneshot::Sender<Result<(), Arc<str>>>);
 /// The most jobs written in one batch.
 const MAX_BATCH: usize = 256;
 
-/// Writes queued jobs in batches: whatever arrived while the previous batch was being
-/// written goes in the next one (one transaction, or one Redis round trip).
-async fn batch_writer(queue: Queue, mut jobs: tokio::sync::mpsc::Receiver<Pending>) {
+/// Writes queued jobs in batches: whatever arrived while the writes in progress were being
+/// made goes in the next one (one transaction, or one Redis round trip), with at most
+/// `writers` batches being written at once.
+async fn batch_writer(
+    queue: Queue,
+    mut jobs: tokio::sync::mpsc::Receiver<Pending>,
+    writers: Arc<AtomicUsize>,
+) {
+    let mut writing = tokio::task::JoinSet::new();
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (records, waiters): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let outcome = queue
-            .push_many(records.into_iter().map(|job| (job, None)).collect())
-            .await
-            .map_err(|e| Arc::<str>::from(error_chain(&e)));
-        for waiter in waiters {
-            let _ = waiter.send(outcome.clone());
+    loop {
+        // With every writer busy, jobs wait in the channel and make the next batch bigger.
+        while writing.len() >= writers.load(Ordering::Relaxed).max(1) {
+            writing.join_next().await;
         }
+        // `recv_many` is cancel-safe: a finished write taken first leaves the jobs queued.
+        let received = tokio::select! {
+            received = jobs.recv_many(&mut batch, MAX_BATCH) => received,
+            Some(_) = writing.join_next(), if !writing.is_empty() => continue,
+        };
+        if received == 0 {
+            break;
+        }
+        let taken = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+        writing.spawn(write_batch(queue.clone(), taken));
+    }
+    while writing.join_next().await.is_some() {}
+}
+
+/// Stores one batch, then tells each caller how it went: every job of the batch is committed,
+/// or none.
+async fn write_batch(queue: Queue, batch: Vec<Pending>) {
+    let (records, waiters): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    let outcome = queue
+        .push_many(records.into_iter().map(|job| (job, None)).collect())
+        .await
+        .map_err(|e| Arc::<str>::from(error_chain(&e)));
+    for waiter in waiters {
+        let _ = waiter.send(outcome.clone());
     }
 }
 
@@ -213,12 +255,20 @@ impl Queue {
             name: Arc::from(name),
             options: QueueOptions::default(),
             batcher: None,
+            writers: Arc::new(AtomicUsize::new(0)),
             #[cfg(feature = "metrics")]
             sampling: None,
         };
+        queue
+            .writers
+            .store(queue.default_writers(), Ordering::Relaxed);
         let (sender, receiver) = tokio::sync::mpsc::channel(4 * MAX_BATCH);
         // The writer holds a queue without a batcher, so it ends when the last clone is dropped.
-        tokio::spawn(batch_writer(queue.clone(), receiver));
+        tokio::spawn(batch_writer(
+            queue.clone(),
+            receiver,
+            Arc::clone(&queue.writers),
+        ));
         queue.batcher = Some(sender);
         #[cfg(feature = "metrics")]
         {
@@ -227,11 +277,30 @@ impl Queue {
         queue
     }
 
-    /// Sets worker timing (heartbeats).
+    /// Sets worker timing (heartbeats), the depth gauges' interval and, when
+    /// [`QueueOptions::writers`] is set, how many batches the queue's writer stores at once
+    /// (for every clone of this queue).
     #[must_use]
     pub fn with_options(mut self, options: QueueOptions) -> Self {
         self.options = options;
+        if options.writers > 0 {
+            self.writers.store(options.writers, Ordering::Relaxed);
+        }
         self
+    }
+
+    /// How many batches are written at once unless [`QueueOptions::writers`] says otherwise:
+    /// 1 on SQLite (one writer at a time; a second would only wait for the lock), 4 on
+    /// PostgreSQL and Redis, whose round trips then overlap (see `PERFORMANCE.md`, "Session 4:
+    /// PostgreSQL queue").
+    fn default_writers(&self) -> usize {
+        match &self.engine {
+            Engine::Sqlite(_) => 1,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(_) => 4,
+            #[cfg(feature = "redis")]
+            Engine::Redis(_) => 4,
+        }
     }
 
     /// The queue's name.
