@@ -47,6 +47,8 @@ struct Named {
     deadline: Option<Keyed<u64>>,
     #[darling(default, with = parse_flag)]
     no_deadline: Option<Keyed<()>>,
+    #[darling(default, with = parse_interim)]
+    interim: Option<Keyed<Interim>>,
     #[darling(default, rename = "crate", with = parse_crate)]
     krate: Option<syn::Path>,
 }
@@ -67,7 +69,16 @@ pub(crate) struct Config {
     /// The deadline in milliseconds.
     pub(crate) deadline: Option<u64>,
     pub(crate) no_deadline: bool,
+    pub(crate) interim: Option<Interim>,
     pub(crate) krate: syn::Path,
+}
+
+/// The interim Message of `interim = "title"` or `interim = ("title", "description")`.
+#[derive(Clone)]
+pub(crate) struct Interim {
+    pub(crate) title: LitStr,
+    /// `None`: the default interim Message's description.
+    pub(crate) description: Option<LitStr>,
 }
 
 /// The resource types an action can be restricted to.
@@ -283,6 +294,42 @@ pub(crate) fn duration_millis(text: &str) -> Result<u64, &'static str> {
     u64::try_from(total).map_err(|_| "too long")
 }
 
+fn parse_interim(meta: &Meta) -> darling::Result<Option<Keyed<Interim>>> {
+    const USAGE: &str = "`interim` takes the Message's title, or its title and description: \
+        `interim = \"Transcribing…\"` or `interim = (\"Transcribing…\", \"The text will follow as a comment.\")`";
+    let expr = value(meta)?;
+    let (title, description) = match expr {
+        Expr::Tuple(tuple) if tuple.elems.len() == 2 => {
+            let mut parts = tuple.elems.iter().map(as_str);
+            match (parts.next().flatten(), parts.next().flatten()) {
+                (Some(title), Some(description)) => (title, Some(description)),
+                _ => return Err(Error::custom(USAGE).with_span(expr)),
+            }
+        }
+        Expr::Paren(paren) => match as_str(&paren.expr) {
+            Some(title) => (title, None),
+            None => return Err(Error::custom(USAGE).with_span(expr)),
+        },
+        _ => match as_str(expr) {
+            Some(title) => (title, None),
+            None => return Err(Error::custom(USAGE).with_span(expr)),
+        },
+    };
+    if title.value().trim().is_empty() {
+        return Err(
+            Error::custom("`interim` needs a title the user can read: it cannot be empty")
+                .with_span(title),
+        );
+    }
+    Ok(keyed(
+        meta,
+        Interim {
+            title: title.clone(),
+            description: description.cloned(),
+        },
+    ))
+}
+
 fn parse_crate(meta: &Meta) -> darling::Result<Option<syn::Path>> {
     let expr = value(meta)?;
     match as_str(expr).map(LitStr::parse::<syn::Path>) {
@@ -401,6 +448,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
         for (given, option) in [
             (named.deadline.as_ref().map(|k| k.key), "deadline"),
             (named.no_deadline.as_ref().map(|k| k.key), "no_deadline"),
+            (named.interim.as_ref().map(|k| k.key), "interim"),
         ] {
             if let Some(span) = given {
                 errors.push(
@@ -411,11 +459,30 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
                 );
             }
         }
-    } else if let (Some(_), Some(no_deadline)) = (&named.deadline, &named.no_deadline) {
-        errors.push(
-            Error::custom("use either `deadline` or `no_deadline`, not both")
-                .with_span(&no_deadline.key),
-        );
+    } else {
+        if let (Some(_), Some(no_deadline)) = (&named.deadline, &named.no_deadline) {
+            errors.push(
+                Error::custom("use either `deadline` or `no_deadline`, not both")
+                    .with_span(&no_deadline.key),
+            );
+        }
+        if let Some(interim) = &named.interim {
+            if kind == Kind::Webhook {
+                errors.push(
+                    Error::custom(
+                        "`interim` is for #[action]: a webhook past its deadline is answered `OK`, with no Message to show",
+                    )
+                    .with_span(&interim.key),
+                );
+            } else if named.no_deadline.is_some() {
+                errors.push(
+                    Error::custom(
+                        "`interim` is the Message shown at the deadline: with `no_deadline` there is none",
+                    )
+                    .with_span(&interim.key),
+                );
+            }
+        }
     }
     if let Some(event) = &named.event
         && kind == Kind::Action
@@ -472,6 +539,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
         dedup: named.dedup.map(|k| k.value),
         deadline: named.deadline.map(|k| k.value),
         no_deadline: named.no_deadline.is_some(),
+        interim: named.interim.filter(|_| action).map(|k| k.value),
         krate: named
             .krate
             .unwrap_or_else(|| syn::parse_quote!(::frameio_kit)),
