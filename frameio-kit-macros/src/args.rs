@@ -11,6 +11,8 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use frameio_kit_rules::{event_type_problem, is_known_resource_type};
+
 use crate::Kind;
 
 /// A value together with the span of the key it was given to.
@@ -80,9 +82,6 @@ pub(crate) struct Interim {
     /// `None`: the default interim Message's description.
     pub(crate) description: Option<LitStr>,
 }
-
-/// The resource types an action can be restricted to.
-const RESOURCE_TYPES: &[&str] = &["file", "folder", "version_stack"];
 
 fn key_name(meta: &Meta) -> String {
     let path = meta.path();
@@ -155,7 +154,7 @@ fn parse_resource_types(meta: &Meta) -> darling::Result<Option<Keyed<Vec<LitStr>
             continue;
         };
         let name = lit.value();
-        if !RESOURCE_TYPES.contains(&name.as_str()) {
+        if !is_known_resource_type(&name) {
             errors.push(
                 Error::custom(format!(
                     "unknown resource type \"{name}\"; expected \"file\", \"folder\" or \"version_stack\""
@@ -339,28 +338,6 @@ fn parse_crate(meta: &Meta) -> darling::Result<Option<syn::Path>> {
                 .with_span(expr),
         ),
     }
-}
-
-/// Why an event type could never be sent by Frame.io, if it could not.
-pub(crate) fn event_type_problem(event: &str) -> Option<&'static str> {
-    if event.is_empty() {
-        return Some("event type cannot be empty");
-    }
-    if event.len() > 256 {
-        return Some("event type is too long (at most 256 characters)");
-    }
-    if !event
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-    {
-        return Some(
-            "event type may only contain ASCII letters, digits and `_ . : -` (e.g. \"file.ready\")",
-        );
-    }
-    if event.split('.').any(str::is_empty) {
-        return Some("event type cannot start or end with `.` or contain `..`");
-    }
-    None
 }
 
 /// Parses and checks the attribute's arguments; `Err` holds every problem found.
@@ -548,7 +525,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration_millis, event_type_problem};
+    use super::duration_millis;
 
     #[test]
     fn durations() {
@@ -576,22 +553,6 @@ mod tests {
             "99999999999999999999h",
         ] {
             assert!(duration_millis(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn event_type_rules() {
-        for ok in [
-            "file.ready",
-            "my_app.transcribe",
-            "a",
-            "x:y-z",
-            "comment.created",
-        ] {
-            assert_eq!(event_type_problem(ok), None, "{ok}");
-        }
-        for bad in ["", " ", "file ready", ".file", "file.", "a..b", "é"] {
-            assert!(event_type_problem(bad).is_some(), "{bad:?}");
         }
     }
 }

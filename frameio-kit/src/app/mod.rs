@@ -535,8 +535,9 @@ fn log_startup_error(error: &StartupError) {
     tracing::error!(target: "frameio_kit::startup", "{error}");
 }
 
-/// `true` for an event type Frame.io could send: non-empty, made of ASCII letters, digits and
-/// `_ . : -`, not starting or ending with `.`, with no empty segment.
+/// `true` for an event type Frame.io could send: 1 to 256 ASCII letters, digits and `_ . : -`,
+/// not starting or ending with `.`, with no empty segment. The `#[webhook]` and `#[action]`
+/// macros check the same rule at compile time (both call `frameio_kit_rules`).
 ///
 /// ```
 /// use frameio_kit::app::is_valid_event_type;
@@ -548,10 +549,5 @@ fn log_startup_error(error: &StartupError) {
 /// assert!(!is_valid_event_type("file..ready"));
 /// ```
 pub fn is_valid_event_type(event: &str) -> bool {
-    !event.is_empty()
-        && event.len() <= 256
-        && event
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-        && event.split('.').all(|segment| !segment.is_empty())
+    frameio_kit_rules::event_type_problem(event).is_none()
 }
