@@ -24,12 +24,15 @@ const ATTEMPTS: u32 = 3;
 /// How many times `recovers` fails before it succeeds.
 const FAILS: u32 = ATTEMPTS - 1;
 
-/// The attempts each resource saw: (attempt, job id, succeeded).
+/// One run: its attempt number, its job id and whether it succeeded.
+type Run = (u32, String, bool);
+
+/// The runs each resource saw.
 #[derive(Default)]
-struct Seen(Mutex<HashMap<String, Vec<(u32, String, bool)>>>);
+struct Seen(Mutex<HashMap<String, Vec<Run>>>);
 
 impl Seen {
-    fn runs(&self, resource: &str) -> Vec<(u32, String, bool)> {
+    fn runs(&self, resource: &str) -> Vec<Run> {
         self.0
             .lock()
             .unwrap()
