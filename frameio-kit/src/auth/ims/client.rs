@@ -36,7 +36,7 @@ struct ImsErrorBody {
 
 /// The low-level IMS client: builds authorization URLs and calls the token and revoke
 /// endpoints. Every call is one HTTP request; caching and refreshing belong to
-/// [`TokenManager`](super::TokenManager).
+/// [`TokenManager`](crate::auth::TokenManager).
 ///
 /// ```no_run
 /// use frameio_kit::auth::{ImsClient, ImsConfig};
