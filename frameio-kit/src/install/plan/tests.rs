@@ -143,3 +143,80 @@ fn a_record_is_matched_by_id_only() {
          Plan: 1 to create, 1 to update, 0 to delete, 0 unchanged.\n"
     );
 }
+
+#[test]
+fn adopting_keeps_only_what_the_record_names() {
+    // No record: nothing is taken over (its secret is unknown); leftovers at the URL or with
+    // the name are replaced; someone else's action stays.
+    let desired = Desired::adopting(&manifest(), URL, "kit", None);
+    let hooks = [
+        webhook("w1", "kit", URL, &["file.ready", "comment.created"]),
+        webhook("w2", "other", "https://other/", &["file.ready"]),
+    ];
+    let actions = [
+        action("a1", "rename", "Rename", URL),
+        action("a3", "theirs", "Theirs", "https://other/"),
+    ];
+    let plan = Plan::between(&desired, &hooks, &actions);
+    assert_eq!(
+        plan.to_string(),
+        "+ webhook \"kit\" → https://app.example.com/ (2 event types: comment.created, file.ready)\n\
+         - webhook \"kit\" [w1] → https://app.example.com/\n\
+         + action \"Rename\" (rename) → https://app.example.com/\n\
+         - action \"Rename\" (rename) [a1]\n\
+         Plan: 2 to create, 0 to update, 2 to delete, 0 unchanged.\n"
+    );
+
+    // A record naming w1 and a1: both kept (and patched); a second webhook at the URL and a
+    // second `rename` action are leftovers.
+    let record = Installation {
+        account_id: "a".into(),
+        workspace_id: "w".into(),
+        webhook: Some(InstalledWebhook {
+            id: "w1".into(),
+            url: URL.into(),
+            events: vec!["file.ready".into()],
+            secret: "s".into(),
+            retiring: vec![],
+        }),
+        actions: vec![InstalledAction {
+            id: "a1".into(),
+            event: "rename".into(),
+            name: "Rename".into(),
+            description: "d".into(),
+            url: URL.into(),
+            secret: "s".into(),
+            retiring: vec![],
+        }],
+        config: FieldValues::new(),
+        installed_by: "u".into(),
+        installed_at: 0,
+        updated_at: 0,
+    };
+    let desired = Desired::adopting(&manifest(), URL, "kit", Some(&record));
+    let hooks = [
+        webhook("w1", "kit", URL, &["file.ready"]),
+        webhook("w9", "kit", URL, &["file.ready"]),
+    ];
+    let actions = [
+        action("a1", "rename", "Rename", URL),
+        action("a9", "rename", "Rename", URL),
+    ];
+    let plan = Plan::between(&desired, &hooks, &actions);
+    assert_eq!(
+        plan.to_string(),
+        "~ webhook \"kit\" [w1]: events +comment.created\n\
+         - webhook \"kit\" [w9] → https://app.example.com/\n\
+         - action \"Rename\" (rename) [a9]\n\
+         Plan: 0 to create, 1 to update, 2 to delete, 1 unchanged.\n"
+    );
+    // Matching exactly: nothing to do.
+    let hooks = [webhook(
+        "w1",
+        "kit",
+        URL,
+        &["file.ready", "comment.created"],
+    )];
+    let plan = Plan::between(&desired, &hooks, &actions[..1]);
+    assert!(plan.is_empty(), "{plan}");
+}
