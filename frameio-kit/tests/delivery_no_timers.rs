@@ -2,6 +2,7 @@
 //! not finish on its first poll used to panic (tokio's timer creation) and now runs without a
 //! deadline, with one warning per runtime saying why.
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use frameio_kit::delivery::LateWork;
@@ -12,6 +13,15 @@ use frameio_kit_testing::{LogCapture, SignedRequest, action_event, webhook_event
 
 const SECRET: &str = "no-timers";
 const WARNING: &str = "has no time driver";
+
+/// The tests of this file take turns. `tracing` caches, process-wide, whether anybody listens
+/// at a log call site; a test that reaches the warning's call site for the first time while
+/// another registers its capture can leave that capture deaf to it (seen: the count below
+/// read 0 in about half the parallel runs).
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 async fn slow_action(event: ActionEvent) -> Result<Message> {
     // Pending on the first poll: the pipeline reaches its deadline path.
@@ -48,6 +58,7 @@ async fn deliver(service: &Service, body: Vec<u8>) -> frameio_kit::dispatch::Rep
 
 #[test]
 fn handlers_run_without_a_deadline_and_one_warning_says_why() {
+    let _turn = one_at_a_time();
     let service = service();
     let logs = LogCapture::new();
     let runtime = runtime_without_timers();
@@ -98,6 +109,7 @@ fn handlers_run_without_a_deadline_and_one_warning_says_why() {
 
 #[test]
 fn the_deadline_engine_runs_to_completion_without_timers() {
+    let _turn = one_at_a_time();
     runtime_without_timers().block_on(async {
         let late = LateWork::new();
         let work = Box::pin(async {
@@ -126,5 +138,6 @@ fn the_deadline_engine_runs_to_completion_without_timers() {
 
 #[test]
 fn outside_any_runtime_there_are_no_timers() {
+    let _turn = one_at_a_time();
     assert!(!timers_available());
 }
