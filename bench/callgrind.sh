@@ -18,18 +18,19 @@ LEDGER=${LEDGER:-on}  # kit-server's replay ledger: on (the kit's default), off,
                       # `redis` feature; also prints Redis's own microseconds per request and
                       # per command from INFO commandstats)
 LOG=${LOG:-warn}  # the servers' RUST_LOG; LOG=info profiles the quickstart's default logging (to $OUT/log-<server>.txt)
+BUILD=${BUILD:-yes}  # BUILD=no profiles the binaries already in $BIN (e.g. a saved "before" build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release
+BIN=${BIN:-$TARGET/release}
 OUT=${OUT:-$TARGET/bench-callgrind}
 mkdir -p "$OUT"
 features=()
 [[ $LEDGER == redis ]] && features=(--features redis)
-cargo build --release --quiet -p frameio-kit-bench --bins "${features[@]}"
+[[ $BUILD == no ]] || cargo build --release --quiet -p frameio-kit-bench --bins "${features[@]}"
 "$BIN/bench-gen" requests 20000 "$OUT/warm.tsv"
 "$BIN/bench-gen" requests 50000 "$OUT/requests.tsv" 20000
 

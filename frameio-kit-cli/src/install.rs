@@ -156,3 +156,96 @@ pub(crate) fn write_secrets_file(path: &Path, new: &Secrets, plan: &Plan) -> any
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+/// Opens the store named by `--secrets-store`: `sqlite:PATH`, `redis://…` / `rediss://…` or
+/// `postgres://…` / `postgresql://…`, with the key prefix the app's store uses.
+pub(crate) fn open_store(
+    spec: &str,
+    prefix: &str,
+) -> anyhow::Result<std::sync::Arc<dyn frameio_kit::store::Store>> {
+    use frameio_kit::store::{PostgresStore, RedisStore, SqliteStore};
+    let spec = spec.trim();
+    if let Some(path) = spec
+        .strip_prefix("sqlite://")
+        .or_else(|| spec.strip_prefix("sqlite:"))
+    {
+        if path.is_empty() {
+            anyhow::bail!(
+                "--secrets-store sqlite: needs a file path, e.g. sqlite:frameio-kit.sqlite"
+            );
+        }
+        return Ok(std::sync::Arc::new(
+            SqliteStore::new(path).with_prefix(prefix),
+        ));
+    }
+    if spec.starts_with("redis://") || spec.starts_with("rediss://") {
+        let store = RedisStore::new(spec).context("--secrets-store: invalid Redis URL")?;
+        return Ok(std::sync::Arc::new(store.with_prefix(prefix)));
+    }
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        let store = PostgresStore::new(spec).context("--secrets-store: invalid PostgreSQL URL")?;
+        return Ok(std::sync::Arc::new(store.with_prefix(prefix)));
+    }
+    anyhow::bail!(
+        "--secrets-store must be sqlite:PATH, redis://… or postgres://… (got a value starting {:?})",
+        spec.chars().take(12).collect::<String>()
+    )
+}
+
+/// The install configuration the app's pages use, as far as `install apply` needs it: the
+/// name (the webhook's), the receiver URL, the manifest, the store and its keys (from
+/// `FRAMEIO_KIT_ENCRYPTION_KEY`, as the app reads them).
+pub(crate) fn store_install(
+    name: &str,
+    receiver_url: &str,
+    manifest: frameio_kit::manifest::Manifest,
+    store: std::sync::Arc<dyn frameio_kit::store::Store>,
+    api_url: &str,
+) -> anyhow::Result<frameio_kit::install::Install> {
+    use frameio_kit::store::{ENCRYPTION_KEY_ENV, KeyRing};
+    let keys = KeyRing::from_env().with_context(|| {
+        format!("--secrets-store needs the app's encryption key in {ENCRYPTION_KEY_ENV}")
+    })?;
+    let url = reqwest::Url::parse(receiver_url)
+        .with_context(|| format!("--url {receiver_url:?} is not a URL"))?;
+    let origin = url.origin().ascii_serialization();
+    let mut path = url.path().to_owned();
+    if let Some(query) = url.query() {
+        path = format!("{path}?{query}");
+    }
+    frameio_kit::install::Install::builder(name, origin)
+        .receiver_path(path)
+        .manifest(manifest)
+        .store(store, keys)
+        .api_base_url(api_url)
+        .build()
+        .context("cannot set up the install store")
+}
+
+/// The ids `install apply --secrets-store` prints (never the secrets: they stay in the store).
+#[derive(Debug, Serialize)]
+pub(crate) struct StoreSummary {
+    pub(crate) account: String,
+    pub(crate) workspace: String,
+    pub(crate) webhook: Option<String>,
+    pub(crate) actions: BTreeMap<String, String>,
+    /// `false` when the store already held exactly this record.
+    pub(crate) written: bool,
+}
+
+impl StoreSummary {
+    pub(crate) fn of(adopted: &frameio_kit::install::Adopted) -> Self {
+        let record = &adopted.record;
+        Self {
+            account: record.account_id.clone(),
+            workspace: record.workspace_id.clone(),
+            webhook: record.webhook.as_ref().map(|w| w.id.clone()),
+            actions: record
+                .actions
+                .iter()
+                .map(|a| (a.event.clone(), a.id.clone()))
+                .collect(),
+            written: adopted.written,
+        }
+    }
+}

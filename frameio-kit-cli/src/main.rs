@@ -290,7 +290,8 @@ enum InstallCommand {
     /// Print what `apply` would create, update and delete.
     #[command(after_help = INSTALL_EXAMPLES)]
     Plan(InstallArgs),
-    /// Carry out the plan; print the new signing secrets as JSON (or merge them into a file).
+    /// Carry out the plan; print the new signing secrets as JSON, merge them into a file, or
+    /// record the installation in the app's store (--secrets-store).
     #[command(after_help = INSTALL_EXAMPLES)]
     Apply(InstallArgs),
     /// Exit 2 when Frame.io differs from the manifest (for CI), 0 when it matches.
@@ -303,6 +304,7 @@ Examples:
   FRAMEIO_TOKEN=… frameio-kit install plan  --account A --workspace W --url https://app.example.com/ --exec ./target/release/my-app
   FRAMEIO_TOKEN=… frameio-kit install apply --account A --workspace W --url https://app.example.com/ --manifest manifest.json --secrets-file secrets.json
   frameio-kit install check --account A --workspace W --url https://app.example.com/ --manifest manifest.json || echo drift
+  FRAMEIO_KIT_ENCRYPTION_KEY=… frameio-kit install apply --account A --workspace W --url https://app.example.com/ --manifest manifest.json --webhook-name \"Acme Archive\" --secrets-store sqlite:frameio-kit.sqlite
 
 Token: FRAMEIO_TOKEN, else the IMS server-to-server flow with FRAMEIO_IMS_CLIENT_ID and
 FRAMEIO_IMS_CLIENT_SECRET (scopes FRAMEIO_IMS_SCOPES, default \"openid AdobeID frame.s2s.all\").";
@@ -336,6 +338,26 @@ struct InstallArgs {
     /// apply: merge the new secrets into this JSON file (mode 0600) instead of printing them.
     #[arg(long = "secrets-file", value_name = "FILE")]
     secrets_file: Option<PathBuf>,
+    /// Keep the installation and its signing secrets in the app's store, where its install
+    /// pages and per-installation secrets read them: `sqlite:PATH`, `redis://…` or
+    /// `postgres://…`, with the app's key in FRAMEIO_KIT_ENCRYPTION_KEY. `plan` and `check`
+    /// then compare with that record too; use the app's name as --webhook-name.
+    #[arg(
+        long = "secrets-store",
+        value_name = "STORE",
+        conflicts_with = "secrets_file"
+    )]
+    secrets_store: Option<String>,
+    /// The key prefix of the app's store (with --secrets-store).
+    #[arg(long = "store-prefix", value_name = "PREFIX", default_value = frameio_kit::store::DEFAULT_PREFIX)]
+    store_prefix: String,
+    /// Who the stored installation says installed the app (with --secrets-store).
+    #[arg(
+        long = "installed-by",
+        value_name = "NAME",
+        default_value = "frameio-kit install apply"
+    )]
+    installed_by: String,
 }
 
 fn main() -> ExitCode {
@@ -579,6 +601,59 @@ async fn install(command: InstallCommand) -> anyhow::Result<u8> {
     };
     let manifest = args.source.load(None).await?;
     let client = api_client(&args).await?;
+    if let Some(spec) = &args.secrets_store {
+        let store = install::open_store(spec, &args.store_prefix)?;
+        let kit = install::store_install(
+            &args.webhook_name,
+            &args.url,
+            manifest,
+            store,
+            &args.api_url,
+        )?;
+        let adoption = kit
+            .adoption_plan(&client, &args.account, &args.workspace)
+            .await
+            .context("cannot compare the workspace with the stored installation")?;
+        let plan = &adoption.plan;
+        return match mode {
+            Mode::Plan => {
+                print!("{plan}");
+                Ok(EXIT_OK)
+            }
+            Mode::Check if plan.is_empty() => {
+                print!("{plan}");
+                println!("No drift.");
+                Ok(EXIT_OK)
+            }
+            Mode::Check => {
+                print!("{plan}");
+                println!("Drift: Frame.io or the stored installation differs from the manifest.");
+                Ok(EXIT_DRIFT)
+            }
+            Mode::Apply => {
+                eprint!("{plan}");
+                let adopted = kit
+                    .adopt(&client, adoption, &args.installed_by, &mut |change| {
+                        eprintln!("done: {change}");
+                    })
+                    .await
+                    .context("cannot carry out the plan")?;
+                eprintln!(
+                    "{}",
+                    if adopted.written {
+                        "installation recorded in the store"
+                    } else {
+                        "the store already records this installation: nothing written"
+                    }
+                );
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&install::StoreSummary::of(&adopted))?
+                );
+                Ok(EXIT_OK)
+            }
+        };
+    }
     let (webhooks, actions) = install::fetch(&client, &args.account, &args.workspace).await?;
     let desired =
         frameio_kit::install::Desired::from_manifest(&manifest, &args.url, &args.webhook_name);

@@ -11,6 +11,8 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use frameio_kit_rules::{event_type_problem, is_known_resource_type};
+
 use crate::Kind;
 
 /// A value together with the span of the key it was given to.
@@ -47,6 +49,8 @@ struct Named {
     deadline: Option<Keyed<u64>>,
     #[darling(default, with = parse_flag)]
     no_deadline: Option<Keyed<()>>,
+    #[darling(default, with = parse_interim)]
+    interim: Option<Keyed<Interim>>,
     #[darling(default, rename = "crate", with = parse_crate)]
     krate: Option<syn::Path>,
 }
@@ -67,11 +71,17 @@ pub(crate) struct Config {
     /// The deadline in milliseconds.
     pub(crate) deadline: Option<u64>,
     pub(crate) no_deadline: bool,
+    pub(crate) interim: Option<Interim>,
     pub(crate) krate: syn::Path,
 }
 
-/// The resource types an action can be restricted to.
-const RESOURCE_TYPES: &[&str] = &["file", "folder", "version_stack"];
+/// The interim Message of `interim = "title"` or `interim = ("title", "description")`.
+#[derive(Clone)]
+pub(crate) struct Interim {
+    pub(crate) title: LitStr,
+    /// `None`: the default interim Message's description.
+    pub(crate) description: Option<LitStr>,
+}
 
 fn key_name(meta: &Meta) -> String {
     let path = meta.path();
@@ -144,7 +154,7 @@ fn parse_resource_types(meta: &Meta) -> darling::Result<Option<Keyed<Vec<LitStr>
             continue;
         };
         let name = lit.value();
-        if !RESOURCE_TYPES.contains(&name.as_str()) {
+        if !is_known_resource_type(&name) {
             errors.push(
                 Error::custom(format!(
                     "unknown resource type \"{name}\"; expected \"file\", \"folder\" or \"version_stack\""
@@ -283,6 +293,42 @@ pub(crate) fn duration_millis(text: &str) -> Result<u64, &'static str> {
     u64::try_from(total).map_err(|_| "too long")
 }
 
+fn parse_interim(meta: &Meta) -> darling::Result<Option<Keyed<Interim>>> {
+    const USAGE: &str = "`interim` takes the Message's title, or its title and description: \
+        `interim = \"Transcribing…\"` or `interim = (\"Transcribing…\", \"The text will follow as a comment.\")`";
+    let expr = value(meta)?;
+    let (title, description) = match expr {
+        Expr::Tuple(tuple) if tuple.elems.len() == 2 => {
+            let mut parts = tuple.elems.iter().map(as_str);
+            match (parts.next().flatten(), parts.next().flatten()) {
+                (Some(title), Some(description)) => (title, Some(description)),
+                _ => return Err(Error::custom(USAGE).with_span(expr)),
+            }
+        }
+        Expr::Paren(paren) => match as_str(&paren.expr) {
+            Some(title) => (title, None),
+            None => return Err(Error::custom(USAGE).with_span(expr)),
+        },
+        _ => match as_str(expr) {
+            Some(title) => (title, None),
+            None => return Err(Error::custom(USAGE).with_span(expr)),
+        },
+    };
+    if title.value().trim().is_empty() {
+        return Err(
+            Error::custom("`interim` needs a title the user can read: it cannot be empty")
+                .with_span(title),
+        );
+    }
+    Ok(keyed(
+        meta,
+        Interim {
+            title: title.clone(),
+            description: description.cloned(),
+        },
+    ))
+}
+
 fn parse_crate(meta: &Meta) -> darling::Result<Option<syn::Path>> {
     let expr = value(meta)?;
     match as_str(expr).map(LitStr::parse::<syn::Path>) {
@@ -292,28 +338,6 @@ fn parse_crate(meta: &Meta) -> darling::Result<Option<syn::Path>> {
                 .with_span(expr),
         ),
     }
-}
-
-/// Why an event type could never be sent by Frame.io, if it could not.
-pub(crate) fn event_type_problem(event: &str) -> Option<&'static str> {
-    if event.is_empty() {
-        return Some("event type cannot be empty");
-    }
-    if event.len() > 256 {
-        return Some("event type is too long (at most 256 characters)");
-    }
-    if !event
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-    {
-        return Some(
-            "event type may only contain ASCII letters, digits and `_ . : -` (e.g. \"file.ready\")",
-        );
-    }
-    if event.split('.').any(str::is_empty) {
-        return Some("event type cannot start or end with `.` or contain `..`");
-    }
-    None
 }
 
 /// Parses and checks the attribute's arguments; `Err` holds every problem found.
@@ -401,6 +425,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
         for (given, option) in [
             (named.deadline.as_ref().map(|k| k.key), "deadline"),
             (named.no_deadline.as_ref().map(|k| k.key), "no_deadline"),
+            (named.interim.as_ref().map(|k| k.key), "interim"),
         ] {
             if let Some(span) = given {
                 errors.push(
@@ -411,11 +436,30 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
                 );
             }
         }
-    } else if let (Some(_), Some(no_deadline)) = (&named.deadline, &named.no_deadline) {
-        errors.push(
-            Error::custom("use either `deadline` or `no_deadline`, not both")
-                .with_span(&no_deadline.key),
-        );
+    } else {
+        if let (Some(_), Some(no_deadline)) = (&named.deadline, &named.no_deadline) {
+            errors.push(
+                Error::custom("use either `deadline` or `no_deadline`, not both")
+                    .with_span(&no_deadline.key),
+            );
+        }
+        if let Some(interim) = &named.interim {
+            if kind == Kind::Webhook {
+                errors.push(
+                    Error::custom(
+                        "`interim` is for #[action]: a webhook past its deadline is answered `OK`, with no Message to show",
+                    )
+                    .with_span(&interim.key),
+                );
+            } else if named.no_deadline.is_some() {
+                errors.push(
+                    Error::custom(
+                        "`interim` is the Message shown at the deadline: with `no_deadline` there is none",
+                    )
+                    .with_span(&interim.key),
+                );
+            }
+        }
     }
     if let Some(event) = &named.event
         && kind == Kind::Action
@@ -472,6 +516,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
         dedup: named.dedup.map(|k| k.value),
         deadline: named.deadline.map(|k| k.value),
         no_deadline: named.no_deadline.is_some(),
+        interim: named.interim.filter(|_| action).map(|k| k.value),
         krate: named
             .krate
             .unwrap_or_else(|| syn::parse_quote!(::frameio_kit)),
@@ -480,7 +525,7 @@ pub(crate) fn parse(kind: Kind, args: TokenStream) -> darling::Result<Config> {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration_millis, event_type_problem};
+    use super::duration_millis;
 
     #[test]
     fn durations() {
@@ -508,22 +553,6 @@ mod tests {
             "99999999999999999999h",
         ] {
             assert!(duration_millis(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn event_type_rules() {
-        for ok in [
-            "file.ready",
-            "my_app.transcribe",
-            "a",
-            "x:y-z",
-            "comment.created",
-        ] {
-            assert_eq!(event_type_problem(ok), None, "{ok}");
-        }
-        for bad in ["", " ", "file ready", ".file", "file.", "a..b", "é"] {
-            assert!(event_type_problem(bad).is_some(), "{bad:?}");
         }
     }
 }

@@ -140,6 +140,14 @@ fn registration(kind: Kind, config: &Config, function: &ItemFn, item: TokenStrea
         quote!(.deadline(#deadline))
     });
     let no_deadline = config.no_deadline.then(|| quote!(.no_deadline()));
+    let interim = config.interim.as_ref().map(|interim| {
+        let title = &interim.title;
+        let description = match &interim.description {
+            Some(description) => quote!(#description),
+            None => quote!(#krate::delivery::default_interim_message().description),
+        };
+        quote!(.interim(#krate::Message::new(#title, #description)))
+    });
     let (resolver_type, resolver) = match &config.secret {
         None => (quote!(), quote!()),
         Some(path) => resolver(kind, &private, path),
@@ -184,6 +192,7 @@ fn registration(kind: Kind, config: &Config, function: &ItemFn, item: TokenStrea
                     #dedup
                     #deadline
                     #no_deadline
+                    #interim
             }
 
             #private::inventory::submit! {

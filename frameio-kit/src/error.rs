@@ -299,6 +299,24 @@ pub enum StartupProblem {
         /// The engine's error.
         reason: String,
     },
+    /// The install configuration given to `App::install` is unusable (one problem each).
+    #[error("install: {reason}")]
+    Install {
+        /// What is wrong, naming the setting.
+        reason: String,
+    },
+    /// A store the app needs cannot be reached (found by
+    /// [`App::build_and_connect`](crate::App::build_and_connect), before the port is bound).
+    #[error("the {purpose} store is unreachable: {reason}")]
+    StoreUnreachable {
+        /// What the store is for (`install`).
+        purpose: &'static str,
+        /// The engine's error.
+        reason: String,
+    },
+    /// `App::worker` was asked to run an app with no background handler.
+    #[error("App::worker: the app has no background handler to run (mark a webhook `background`)")]
+    NoBackgroundHandlers,
 }
 
 fn sign_in_hint() -> &'static str {
@@ -330,7 +348,10 @@ impl StartupProblem {
             Self::NoHandlers
             | Self::DuplicateEvent { .. }
             | Self::Config(_)
-            | Self::QueueUnreachable { .. } => None,
+            | Self::QueueUnreachable { .. }
+            | Self::Install { .. }
+            | Self::StoreUnreachable { .. }
+            | Self::NoBackgroundHandlers => None,
         }
     }
 }

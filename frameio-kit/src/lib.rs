@@ -106,6 +106,7 @@ pub use frameio_kit_macros::webhook;
 /// | `require_user_auth` | run only for users signed in with Adobe; others get a sign-in Form first (needs [`App::user_auth`]) |
 /// | `deadline = "8s"` | answer with the interim Message once this long has passed and let the handler run on (default 9 s; [`Handler::deadline`]) |
 /// | `no_deadline` | wait for the handler however long it runs ([`Handler::no_deadline`]) |
+/// | `interim = "title"` or `interim = ("title", "description")` | the Message shown at the deadline (default: the app's; a title alone keeps the default description; [`Handler::interim`]) |
 /// | `dedup = "10m"` | answer a byte-identical body accepted within the window with the first answer, without running ([`Handler::dedup`]) |
 /// | `crate = "path"` | where frameio-kit is, if you renamed the dependency |
 ///

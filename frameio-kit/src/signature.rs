@@ -176,7 +176,28 @@ pub fn verify(
     now: i64,
     tolerance: Duration,
 ) -> Result<(), SignatureError> {
-    let parsed = parse_timestamp(timestamp)?;
+    verify_parsed(
+        keys,
+        timestamp,
+        parse_timestamp(timestamp)?,
+        signature,
+        body,
+        now,
+        tolerance,
+    )
+}
+
+/// [`verify`] with the timestamp header already parsed (`parsed` is
+/// [`parse_timestamp`]`(timestamp)`), so a pipeline that read it once does not parse it again.
+pub(crate) fn verify_parsed(
+    keys: &[SigningKey],
+    timestamp: &str,
+    parsed: i64,
+    signature: Option<&[u8]>,
+    body: &[u8],
+    now: i64,
+    tolerance: Duration,
+) -> Result<(), SignatureError> {
     check_window(parsed, now, tolerance)?;
     let signature = signature.ok_or(SignatureError::MissingSignature)?;
     if keys.is_empty() {

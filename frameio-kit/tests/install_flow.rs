@@ -558,3 +558,58 @@ async fn known_installations_are_verified_from_memory() {
     let (status, _) = h.webhook(&secret, "file.ready", WORKSPACE).await;
     assert_eq!(status, 401);
 }
+
+#[test]
+fn the_builder_names_every_problem_at_once() {
+    use frameio_kit::install::{Install, InstallField};
+    let err = Install::builder("Acme", "ftp://acme.example")
+        .prefix("install")
+        .field(InstallField::text("bad name", "Bad"))
+        .field(InstallField::text("region", "Region"))
+        .field(InstallField::text("region", "Region again"))
+        .build()
+        .unwrap_err();
+    let text = err.to_string();
+    for needle in [
+        "no store",
+        "must start with http:// or https://",
+        "prefix \"install\" must start with `/`",
+        "`region` is declared twice",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from {text}");
+    }
+    assert_eq!(text.matches("; ").count(), 4, "{text}");
+    // The key read through the app's environment: missing, then malformed.
+    let with_env_keys = || {
+        Install::builder("Acme", "https://acme.example")
+            .store_with_env_keys(Arc::new(MemoryStore::new()))
+    };
+    let no_key = App::new()
+        .env_lookup(|_| None)
+        .handler(
+            Handler::webhook(["file.ready"], |_e: WebhookEvent| async {
+                Ok::<(), frameio_kit::BoxError>(())
+            })
+            .secret("s"),
+        )
+        .install(with_env_keys())
+        .build()
+        .unwrap_err();
+    assert!(
+        no_key
+            .to_string()
+            .contains("install: the install records are encrypted, but no key is set"),
+        "{no_key}"
+    );
+    let key = frameio_kit::store::EncryptionKey::generate().to_base64();
+    let app = App::new()
+        .env_lookup(move |name| (name == "FRAMEIO_KIT_ENCRYPTION_KEY").then(|| key.clone()))
+        .handler(Handler::webhook(["file.ready"], |_e: WebhookEvent| async {
+            Ok::<(), frameio_kit::BoxError>(())
+        }))
+        .install(with_env_keys());
+    assert!(
+        app.build().is_ok(),
+        "the install's resolver gives the handler its secret"
+    );
+}

@@ -227,6 +227,20 @@ async fn transcribe(_event: ActionEvent) -> Result<Message> {
     Ok(Message::new("Done", "transcribed"))
 }
 
+#[action(event = "summarize", interim = "Summarizing…")]
+async fn summarize(_event: ActionEvent) -> Result<Message> {
+    Ok(Message::new("Done", "summarized"))
+}
+
+#[action(
+    event = "caption",
+    deadline = "3s",
+    interim = ("Captioning", "The captions follow as a comment.")
+)]
+async fn caption(_event: ActionEvent) -> Result<Message> {
+    Ok(Message::new("Done", "captioned"))
+}
+
 #[webhook("file.deleted", no_deadline)]
 async fn cleanup(_event: WebhookEvent) -> Result<()> {
     Ok(())
@@ -264,6 +278,29 @@ fn delivery_switches_are_the_same_both_ways() {
         by_macro.options().effective_deadline(HandlerKind::Action),
         Some(Duration::from_millis(4500))
     );
+
+    let by_macro = registered("parity::summarize");
+    let default_description = frameio_kit::delivery::default_interim_message().description;
+    let by_hand = Handler::action("summarize", summarize)
+        .interim(Message::new("Summarizing…", default_description.clone()))
+        .function_name("parity::summarize");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(by_macro.options(), by_hand.options());
+    assert_eq!(
+        by_macro.options().interim,
+        Some(Message::new("Summarizing…", default_description))
+    );
+
+    let by_macro = registered("parity::caption");
+    let by_hand = Handler::action("caption", caption)
+        .deadline(Duration::from_secs(3))
+        .interim(Message::new(
+            "Captioning",
+            "The captions follow as a comment.",
+        ))
+        .function_name("parity::caption");
+    assert_eq!(properties(&by_macro), properties(&by_hand));
+    assert_eq!(by_macro.options(), by_hand.options());
 
     let by_macro = registered("parity::cleanup");
     let by_hand = Handler::webhook(["file.deleted"], cleanup)

@@ -11,15 +11,17 @@
 //!
 //! Settings (environment): `DURATION` seconds measured (10), `CONCURRENCY` deliveries in
 //! flight (64, like the receiver benchmark's connections), `WORKER` (`1`: a worker with 4
-//! slots drains the queue during the run, as in production; `0`: enqueue only). Each run uses
-//! a fresh queue (a temporary SQLite file; a unique queue name in PostgreSQL/Redis, removed
-//! afterwards).
+//! slots drains the queue during the run, as in production; `0`: enqueue only), `WRITERS`
+//! batches written at once (unset: the engine's default, `QueueOptions::writers`),
+//! `ENGINES` (comma-separated, default `sqlite,postgres,redis`), `LEDGER` (`1`: also the replay
+//! ledger's cost, the default; `0`: the queues only). Each run uses a fresh queue (a temporary
+//! SQLite file; a unique queue name in PostgreSQL/Redis, removed afterwards).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use frameio_kit::delivery::queue::{Queue, Worker};
+use frameio_kit::delivery::queue::{Queue, QueueOptions, Worker};
 use frameio_kit::delivery::{
     Ledger, LedgerKey, LedgerOutcome, MemoryLedger, RetryPolicy, StoreLedger, StoredAnswer,
 };
@@ -55,6 +57,11 @@ struct Outcome {
 }
 
 async fn run(queue: Queue, duration: Duration, concurrency: u64, with_worker: bool) -> Outcome {
+    let queue = match setting("WRITERS", 0) {
+        0 => queue,
+        writers => queue
+            .with_options(QueueOptions::default().writers(usize::try_from(writers).unwrap_or(1))),
+    };
     let worker = with_worker.then(|| {
         Worker::new(queue.clone())
             .handler(
@@ -198,53 +205,62 @@ async fn main() {
         if with_worker { "on" } else { "off" }
     );
 
-    // The replay ledger, per delivery: in memory, then over Redis and PostgreSQL.
-    ledger_cost(
-        "memory",
-        Arc::new(MemoryLedger::new()),
-        1_000_000,
-        concurrency,
-    )
-    .await;
+    let engines = std::env::var("ENGINES").unwrap_or_else(|_| "sqlite,postgres,redis".to_owned());
+    let engine = |name: &str| engines.split(',').any(|e| e.trim() == name);
+    let ledger = setting("LEDGER", 1) == 1;
     let ledger_table = format!("{unique}_ledger");
-    if let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_REDIS_URL") {
-        let store = RedisStore::new(&url)
-            .expect("Redis URL")
-            .with_prefix(format!("{unique}:"));
+
+    // The replay ledger, per delivery: in memory, then over Redis and PostgreSQL.
+    if ledger {
         ledger_cost(
-            "redis",
-            Arc::new(StoreLedger::new(Arc::new(store))),
-            50_000,
+            "memory",
+            Arc::new(MemoryLedger::new()),
+            1_000_000,
             concurrency,
         )
         .await;
-    }
-    if let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_POSTGRES_URL") {
-        let store = PostgresStore::new(&url)
-            .expect("PostgreSQL URL")
-            .with_table(&ledger_table)
-            .expect("table name");
-        ledger_cost(
-            "postgres",
-            Arc::new(StoreLedger::new(Arc::new(store))),
-            20_000,
-            concurrency,
-        )
-        .await;
+        if let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_REDIS_URL") {
+            let store = RedisStore::new(&url)
+                .expect("Redis URL")
+                .with_prefix(format!("{unique}:"));
+            ledger_cost(
+                "redis",
+                Arc::new(StoreLedger::new(Arc::new(store))),
+                50_000,
+                concurrency,
+            )
+            .await;
+        }
+        if let Ok(url) = std::env::var("FRAMEIO_KIT_TEST_POSTGRES_URL") {
+            let store = PostgresStore::new(&url)
+                .expect("PostgreSQL URL")
+                .with_table(&ledger_table)
+                .expect("table name");
+            ledger_cost(
+                "postgres",
+                Arc::new(StoreLedger::new(Arc::new(store))),
+                20_000,
+                concurrency,
+            )
+            .await;
+        }
     }
 
-    let dir = std::env::temp_dir().join(&unique);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let sqlite = Queue::sqlite(dir.join("queue.db"), "bench")
-        .await
-        .expect("SQLite queue");
-    report(
-        "sqlite",
-        &run(sqlite, duration, concurrency, with_worker).await,
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    if engine("sqlite") {
+        let dir = std::env::temp_dir().join(&unique);
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let sqlite = Queue::sqlite(dir.join("queue.db"), "bench")
+            .await
+            .expect("SQLite queue");
+        report(
+            "sqlite",
+            &run(sqlite, duration, concurrency, with_worker).await,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     match std::env::var("FRAMEIO_KIT_TEST_POSTGRES_URL") {
+        Ok(_) if !engine("postgres") => {}
         Ok(url) => {
             let queue = Queue::postgres(&url, &unique)
                 .await
@@ -275,6 +291,7 @@ async fn main() {
     }
 
     match std::env::var("FRAMEIO_KIT_TEST_REDIS_URL") {
+        Ok(_) if !engine("redis") => {}
         Ok(url) => {
             let queue = Queue::redis(&url, &unique).await.expect("Redis queue");
             report(

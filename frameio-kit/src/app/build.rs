@@ -8,16 +8,115 @@ use crate::dispatch::Dispatcher;
 use crate::error::{StartupError, StartupProblem};
 use crate::server::{HEALTH_PATH, Service};
 
+/// What [`App::build_and_connect`] checks can be reached.
+#[derive(Default)]
+struct Reachability {
+    #[cfg(feature = "background")]
+    queue: Option<Arc<crate::delivery::queue::Background>>,
+    #[cfg(feature = "install")]
+    install: Option<crate::install::Install>,
+}
+
+impl Reachability {
+    /// Every unreachable service, checked at the same time.
+    async fn problems(self) -> Vec<StartupProblem> {
+        #[cfg(feature = "background")]
+        let queue = async {
+            let background = self.queue?;
+            background.pin_runtime();
+            let err = background.queue().await.err()?;
+            Some(StartupProblem::QueueUnreachable {
+                engine: background.engine_name(),
+                reason: crate::delivery::queue::error_chain(&err),
+            })
+        };
+        #[cfg(not(feature = "background"))]
+        let queue = async { None::<StartupProblem> };
+        #[cfg(feature = "install")]
+        let install = async {
+            let err = self.install?.check_store().await.err()?;
+            Some(StartupProblem::StoreUnreachable {
+                purpose: "install",
+                reason: error_chain(&err),
+            })
+        };
+        #[cfg(not(feature = "install"))]
+        let install = async { None::<StartupProblem> };
+        let (queue, install) = tokio::join!(queue, install);
+        queue.into_iter().chain(install).collect()
+    }
+}
+
+/// An error and its sources, `: `-separated.
+#[cfg(feature = "install")]
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(err) = source {
+        let next = err.to_string();
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = err.source();
+    }
+    text
+}
+
 impl App {
     /// Checks the whole configuration and freezes it into a [`Service`]. Every problem is
-    /// reported at once, each naming the handler at fault.
-    pub fn build(mut self) -> Result<Service, StartupError> {
+    /// reported at once, each naming the handler at fault: handlers, secrets, state, sign-in,
+    /// the install configuration and the queue's. Whether the queue and stores can be reached
+    /// needs I/O: [`build_and_connect`](Self::build_and_connect) adds that.
+    pub fn build(self) -> Result<Service, StartupError> {
+        self.build_checked().0.map_err(StartupError::new)
+    }
+
+    /// [`build`](Self::build), then checks (concurrently) that the background queue can be
+    /// opened and the install store read, so one error lists the configuration's problems
+    /// and every unreachable service together. [`serve`](Self::serve) and `App::worker`
+    /// start with it, before binding.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, configuration and reachability alike.
+    pub async fn build_and_connect(self) -> Result<Service, StartupError> {
+        let (built, reach) = self.build_checked();
+        let unreachable = reach.problems().await;
+        match built {
+            Ok(service) if unreachable.is_empty() => Ok(service),
+            Ok(_) => Err(StartupError::new(unreachable)),
+            Err(mut problems) => {
+                problems.extend(unreachable);
+                Err(StartupError::new(problems))
+            }
+        }
+    }
+
+    /// The one pass: the service or every problem, and what to check for reachability.
+    fn build_checked(mut self) -> (Result<Service, Vec<StartupProblem>>, Reachability) {
         let mut problems = Vec::new();
         self.add_client_from_env(&mut problems);
         let sign_in = self.finish_user_auth(&mut problems);
         self.check_settings(&mut problems);
+        #[cfg(feature = "install")]
+        problems.extend(
+            self.install_problems
+                .drain(..)
+                .map(|reason| StartupProblem::Install { reason }),
+        );
         #[cfg(feature = "background")]
         let background = self.background();
+        #[cfg(feature = "background")]
+        if self.worker_only && background.is_none() {
+            problems.push(StartupProblem::NoBackgroundHandlers);
+        }
+        let reach = Reachability {
+            #[cfg(feature = "background")]
+            queue: background.clone(),
+            #[cfg(feature = "install")]
+            install: self.install.clone(),
+        };
         let interim = crate::dispatch::interim_json(&self.interim);
         let routes = {
             let env = |name: &str| self.read_env(name);
@@ -33,13 +132,13 @@ impl App {
             routes::routes(&self.handlers, &cx, &mut problems)
         };
         if !problems.is_empty() {
-            return Err(StartupError::new(problems));
+            return (Err(problems), reach);
         }
         let semantics = self.semantics(
             #[cfg(feature = "background")]
             background,
         );
-        Ok(self.into_service(routes, semantics))
+        (Ok(self.into_service(routes, semantics)), reach)
     }
 
     /// The background handlers and their queue, when there are any (webhooks only; an

@@ -59,6 +59,12 @@ pub struct App {
     /// Self-service installation, mounted by the built service.
     #[cfg(feature = "install")]
     install: Option<crate::install::Install>,
+    /// The install configuration's problems, reported by `build` with the others.
+    #[cfg(feature = "install")]
+    install_problems: Vec<String>,
+    /// Set by `worker`: `build` then requires a background handler.
+    #[cfg(feature = "background")]
+    worker_only: bool,
     resolver: Option<SharedResolver>,
     #[cfg(feature = "auth")]
     user_auth: Option<crate::auth::UserAuthBuilder>,
@@ -132,6 +138,10 @@ impl App {
             record_dir: None,
             #[cfg(feature = "install")]
             install: None,
+            #[cfg(feature = "install")]
+            install_problems: Vec::new(),
+            #[cfg(feature = "background")]
+            worker_only: false,
             resolver: None,
             #[cfg(feature = "auth")]
             user_auth: None,
@@ -335,12 +345,25 @@ impl App {
     /// middleware and [`InstallConfig`](crate::install::InstallConfig) state
     /// ([`Install::register`](crate::install::Install::register)), and makes the built
     /// service serve the install pages next to the receiver (see `docs/install.md`).
+    ///
+    /// Takes a built [`Install`](crate::install::Install) or the
+    /// [`InstallBuilder`](crate::install::InstallBuilder) itself: then its configuration
+    /// problems are reported by [`App::build`] together with every other start-up problem.
     #[cfg(feature = "install")]
     #[must_use]
-    pub fn install(self, install: crate::install::Install) -> Self {
-        let mut app = install.register(self);
-        app.install = Some(install);
-        app
+    pub fn install(mut self, install: impl crate::install::IntoInstall) -> Self {
+        let env = Arc::clone(&self.env);
+        match install.into_install(&|name| env(name)) {
+            Ok(install) => {
+                let mut app = install.register(self);
+                app.install = Some(install);
+                app
+            }
+            Err(problems) => {
+                self.install_problems.extend(problems);
+                self.state(crate::install::InvalidInstall)
+            }
+        }
     }
 
     /// Keeps the replay ledger in a shared engine instead of this process's memory, so every
@@ -441,12 +464,23 @@ impl App {
     pub async fn serve(self) -> std::io::Result<()> {
         crate::manifest::print_if_requested(&self.handlers);
         let _logs = crate::server::init_logging();
-        let (host, port) = self.bind_address().inspect_err(log_startup_error)?;
+        let address = self.bind_address();
         let workers = self.workers;
         let shutdown_timeout = self.shutdown_timeout;
-        let service = self.build().inspect_err(log_startup_error)?;
-        #[cfg(feature = "background")]
-        open_queue(&service).await.inspect_err(log_startup_error)?;
+        // Every problem at once: the bind address's, the configuration's, reachability.
+        let built = self.build_and_connect().await;
+        let (service, (host, port)) = match (built, address) {
+            (Ok(service), Ok(address)) => (service, address),
+            (built, address) => {
+                let mut problems = address
+                    .err()
+                    .map_or_else(Vec::new, |e| e.problems().to_vec());
+                problems.extend(built.err().map_or_else(Vec::new, |e| e.problems().to_vec()));
+                let error = StartupError::new(problems);
+                log_startup_error(&error);
+                return Err(error.into());
+            }
+        };
         // Listen for SIGINT/SIGTERM before binding: from the first "listening" line on, a
         // signal means a graceful stop, never the default exit.
         let signals = crate::server::ShutdownSignals::install();
@@ -474,15 +508,17 @@ impl App {
         if self.queue.workers == 0 {
             self.queue.workers = crate::delivery::queue::QueueSettings::default().workers;
         }
-        let service = self.build().inspect_err(log_startup_error)?;
+        self.worker_only = true;
+        let service = self
+            .build_and_connect()
+            .await
+            .inspect_err(log_startup_error)?;
         let Some(background) = service.dispatcher().background() else {
-            let error = StartupError::new(vec![StartupProblem::Config(
-                "App::worker: the app has no background handler to run".to_owned(),
-            )]);
+            // `build` refuses a worker without background handlers.
+            let error = StartupError::new(vec![StartupProblem::NoBackgroundHandlers]);
             log_startup_error(&error);
             return Err(error.into());
         };
-        open_queue(&service).await.inspect_err(log_startup_error)?;
         let mut signals = crate::server::ShutdownSignals::install();
         let workers = background.start_workers(Arc::clone(service.dispatcher().data()));
         tracing::info!(
@@ -514,29 +550,13 @@ impl App {
     }
 }
 
-/// Opens the background queue of a built app, if it has one: an unreachable queue is a
-/// start-up problem, not a failure at the first delivery.
-#[cfg(feature = "background")]
-async fn open_queue(service: &crate::Service) -> Result<(), StartupError> {
-    let Some(background) = service.dispatcher().background() else {
-        return Ok(());
-    };
-    background.pin_runtime();
-    match background.queue().await {
-        Ok(_) => Ok(()),
-        Err(err) => Err(StartupError::new(vec![StartupProblem::QueueUnreachable {
-            engine: background.engine_name(),
-            reason: crate::delivery::queue::error_chain(&err),
-        }])),
-    }
-}
-
 fn log_startup_error(error: &StartupError) {
     tracing::error!(target: "frameio_kit::startup", "{error}");
 }
 
-/// `true` for an event type Frame.io could send: non-empty, made of ASCII letters, digits and
-/// `_ . : -`, not starting or ending with `.`, with no empty segment.
+/// `true` for an event type Frame.io could send: 1 to 256 ASCII letters, digits and `_ . : -`,
+/// not starting or ending with `.`, with no empty segment. The `#[webhook]` and `#[action]`
+/// macros check the same rule at compile time (both call `frameio_kit_rules`).
 ///
 /// ```
 /// use frameio_kit::app::is_valid_event_type;
@@ -548,10 +568,5 @@ fn log_startup_error(error: &StartupError) {
 /// assert!(!is_valid_event_type("file..ready"));
 /// ```
 pub fn is_valid_event_type(event: &str) -> bool {
-    !event.is_empty()
-        && event.len() <= 256
-        && event
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-        && event.split('.').all(|segment| !segment.is_empty())
+    frameio_kit_rules::event_type_problem(event).is_none()
 }

@@ -279,12 +279,11 @@ fn filter(handler: &Handler) -> Result<Option<(Vec<ResourceType>, Bytes)>, Vec<S
         (Some(types), _) => {
             let unknown: Vec<StartupProblem> = types
                 .iter()
-                .filter_map(|ty| match ty {
-                    ResourceType::Other(other) => Some(StartupProblem::UnknownResourceType {
-                        handler: handler_name(),
-                        resource_type: other.clone(),
-                    }),
-                    _ => None,
+                // The macros check the same list at compile time.
+                .filter(|ty| !frameio_kit_rules::is_known_resource_type(ty.as_str()))
+                .map(|ty| StartupProblem::UnknownResourceType {
+                    handler: handler_name(),
+                    resource_type: ty.as_str().to_owned(),
                 })
                 .collect();
             if unknown.is_empty() {

@@ -8,6 +8,10 @@
 //! [`LateWork`]: its result is logged and passed to an optional [`LateHook`] (for example to
 //! post a comment with the API client). Shutdown waits for late work with [`LateWork::wait`].
 //!
+//! Deadlines need tokio's timers. On a runtime built without `enable_time()` (a `Service`
+//! mounted on a hand-built runtime), handlers run **without a deadline**: the answer waits
+//! for them, and one warning per runtime says so (see [`timers_available`]).
+//!
 //! ```
 //! use std::time::Duration;
 //! use frameio_kit::delivery::{LateWork, run_with_deadline};
@@ -34,7 +38,8 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -86,12 +91,18 @@ impl LateWork {
     }
 
     /// Waits until every piece of late work has finished, at most `timeout`; `true` when all
-    /// finished. Work spawned while waiting is waited for too.
+    /// finished. Work spawned while waiting is waited for too. On a runtime without timers
+    /// (see [`timers_available`]) the wait has no limit.
     pub async fn wait(&self, timeout: Duration) -> bool {
         self.tracker.close();
-        let finished = tokio::time::timeout(timeout, self.tracker.wait())
-            .await
-            .is_ok();
+        let finished = if timers_available() {
+            tokio::time::timeout(timeout, self.tracker.wait())
+                .await
+                .is_ok()
+        } else {
+            self.tracker.wait().await;
+            true
+        };
         self.tracker.reopen();
         finished
     }
@@ -182,13 +193,18 @@ impl LateContext {
 /// Runs `work` until `deadline`: `Some(result)` when it finished in time; `None` when the
 /// deadline passed, in which case it runs on under `late` and its result is logged and handed
 /// to the context's hook. A panic before the deadline reaches the caller (the pipeline turns
-/// it into a 500); a panic after it is logged and reported to the hook as an error.
+/// it into a 500); a panic after it is logged and reported to the hook as an error. On a
+/// runtime without timers (see [`timers_available`]) there is no deadline: `work` runs to
+/// completion and its result is returned.
 pub async fn run_with_deadline(
     mut work: BoxFuture<'static, HandlerResult>,
     deadline: Duration,
     late: &LateWork,
     context: LateContext,
 ) -> Option<HandlerResult> {
+    if !timers_available() {
+        return Some(work.await);
+    }
     let started = tokio::time::Instant::now();
     if let Ok(result) = tokio::time::timeout(deadline, &mut work).await {
         return Some(result);
@@ -248,6 +264,70 @@ pub(crate) fn spawn_late(
             }
         }
     });
+}
+
+/// Whether deadlines can be timed here: `true` inside a tokio runtime with its time driver.
+///
+/// tokio has no query for its time driver; creating a timer on a runtime built without
+/// `enable_time()` panics. So the first call on such a runtime creates one inside
+/// [`std::panic::catch_unwind`] (the panic hook prints tokio's message, *"timers are
+/// disabled. Call `enable_time` on the runtime builder"*, once), logs a warning, and
+/// remembers the runtime: later calls on it answer `false` without trying again, and the
+/// pipeline runs its handlers without a deadline. Outside any tokio runtime the answer is
+/// `false` with a warning too. A build with `panic = "abort"` cannot catch tokio's panic, so
+/// there the runtime must have timers (`enable_time()` or `enable_all()`).
+///
+/// On a runtime with timers this costs the creation of one unarmed timer.
+pub fn timers_available() -> bool {
+    /// Set once a runtime without timers was seen, so the common case skips the lock.
+    static ANY_WITHOUT: AtomicBool = AtomicBool::new(false);
+    /// The runtimes seen without timers (the most recent few).
+    static WITHOUT: Mutex<Vec<tokio::runtime::Id>> = Mutex::new(Vec::new());
+    const REMEMBERED: usize = 64;
+
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        static WARNED: AtomicBool = AtomicBool::new(false);
+        if !WARNED.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                target: "frameio_kit::delivery",
+                "not inside a tokio runtime: handlers run without a deadline"
+            );
+        }
+        return false;
+    };
+    let id = runtime.id();
+    if ANY_WITHOUT.load(Ordering::Acquire)
+        && WITHOUT
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&id)
+    {
+        return false;
+    }
+    if !cfg!(panic = "unwind") {
+        // Nothing to catch with: trust the runtime.
+        return true;
+    }
+    let probe = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
+    if probe.is_ok() {
+        return true;
+    }
+    let mut without = WITHOUT.lock().unwrap_or_else(PoisonError::into_inner);
+    if !without.contains(&id) {
+        if without.len() == REMEMBERED {
+            without.remove(0);
+        }
+        without.push(id);
+        ANY_WITHOUT.store(true, Ordering::Release);
+        tracing::warn!(
+            target: "frameio_kit::delivery",
+            runtime = %id,
+            "the tokio runtime has no time driver (build it with `enable_time()` or \
+             `enable_all()`): handlers run without a deadline, so a slow one may make \
+             Frame.io retry"
+        );
+    }
+    false
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {

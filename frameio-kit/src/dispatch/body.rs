@@ -31,6 +31,8 @@ pub(crate) enum Malformed {
 /// What one pass over a body found.
 #[derive(Debug)]
 pub(crate) struct Inspected<'a> {
+    /// The whole body, checked to be UTF-8.
+    pub(crate) text: &'a str,
     /// The non-empty `type`.
     pub(crate) event_type: Cow<'a, str>,
     webhook: Result<(), Misfit>,
@@ -79,6 +81,7 @@ pub(crate) fn inspect(body: &[u8]) -> Result<Inspected<'_>, Malformed> {
         Ok(Probe::NotObject) => Err(Malformed::NotObject),
         Ok(Probe::Object(object)) => match object.event_type {
             Some(event_type) if !event_type.is_empty() => Ok(Inspected {
+                text,
                 event_type,
                 webhook: object.fields.fits(WEBHOOK_FIELDS),
                 action: object.fields.fits(ACTION_FIELDS),
@@ -104,18 +107,18 @@ fn position(body: &[u8], offset: usize) -> (usize, usize) {
 /// Builds what secret resolution needs before the signature is checked: a whole webhook
 /// event (it is small), or an action event without its `data`.
 pub(crate) fn head(
-    body: &[u8],
+    body: &str,
     kind: HandlerKind,
     timestamp: i64,
 ) -> Result<DeliveryEvent, serde_json::Error> {
     Ok(match kind {
         HandlerKind::Webhook => {
-            let mut event = serde_json::from_slice::<WebhookEvent>(body)?;
+            let mut event = serde_json::from_str::<WebhookEvent>(body)?;
             event.timestamp = timestamp;
             DeliveryEvent::Webhook(event)
         }
         HandlerKind::Action => {
-            let head = serde_json::from_slice::<ActionHead>(body)?;
+            let head = serde_json::from_str::<ActionHead>(body)?;
             let mut event = ActionEvent::new(
                 head.event_type,
                 head.account_id,
@@ -134,24 +137,24 @@ pub(crate) fn head(
 
 /// Builds the full event once the signature holds, finishing a [`head`] if there is one.
 pub(crate) fn complete(
-    body: &[u8],
+    body: &str,
     kind: HandlerKind,
     timestamp: i64,
     head: Option<DeliveryEvent>,
 ) -> Result<DeliveryEvent, serde_json::Error> {
     Ok(match (head, kind) {
         (Some(DeliveryEvent::Action(mut event)), _) => {
-            event.data = serde_json::from_slice::<DataOnly>(body)?.data;
+            event.data = serde_json::from_str::<DataOnly>(body)?.data;
             DeliveryEvent::Action(event)
         }
         (Some(event), _) => event,
         (None, HandlerKind::Webhook) => {
-            let mut event = serde_json::from_slice::<WebhookEvent>(body)?;
+            let mut event = serde_json::from_str::<WebhookEvent>(body)?;
             event.timestamp = timestamp;
             DeliveryEvent::Webhook(event)
         }
         (None, HandlerKind::Action) => {
-            let mut event = serde_json::from_slice::<ActionEvent>(body)?;
+            let mut event = serde_json::from_str::<ActionEvent>(body)?;
             event.timestamp = timestamp;
             DeliveryEvent::Action(event)
         }

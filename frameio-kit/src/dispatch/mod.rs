@@ -34,28 +34,31 @@
 //! form `data`).
 
 mod body;
+mod clock;
+mod handle;
 mod reply;
 mod route;
 mod semantics;
+mod steps;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::handler::{
-    AppData, BoxFuture, Delivery, DeliveryEvent, HandlerKind, HandlerResult, Headers,
-};
-use crate::middleware::{Chain, Next};
-use crate::signature::{self, SIGNATURE_HEADER, SigningKey, TIMESTAMP_HEADER};
+use crate::handler::{AppData, DeliveryEvent, Headers};
+use crate::middleware::Chain;
+use crate::signature::{self, SIGNATURE_HEADER, SigningKey};
 
-use body::{Inspected, Malformed};
-use reply::{Failure, Stop, answer_reply, failure_stop, panic_stop};
+use handle::reply_of;
+use reply::{Failure, Stop};
+use steps::{invalid_payload, log_delivery, parse, secret, timestamp, timestamp_raw, validate};
 
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use reply::{APPLICATION_JSON, Diagnosis, Reply, Stage, TEXT_PLAIN};
 #[cfg(feature = "auth")]
 pub(crate) use route::GateOutcome;
@@ -65,34 +68,6 @@ pub(crate) use semantics::{ReplayLedger, Semantics, interim_json};
 // Kept here for the modules that prepare routes; the secret pipeline lives in `secret`.
 pub(crate) use crate::secret::RouteSecrets;
 
-/// A source of the current time in Unix seconds; swap it in tests to pin the clock.
-pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    }
-}
-
-/// A clock stuck at one instant (for tests).
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub i64);
-
-impl Clock for FixedClock {
-    fn now(&self) -> i64 {
-        self.0
-    }
-}
-
 /// Displays an error and its sources on one line.
 #[cfg(feature = "auth")]
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
@@ -101,7 +76,7 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The configured pipeline. Built by [`App::build`](crate::App::build); cheap to share.
 pub struct Dispatcher {
-    routes: HashMap<Box<str>, Arc<Route>>,
+    routes: HashMap<Box<str>, Arc<Route>, route::RouteHash>,
     tolerance: Duration,
     clock: Arc<dyn Clock>,
     data: Arc<AppData>,
@@ -130,16 +105,21 @@ struct Seen<'b, 's> {
 }
 
 /// What the steps before the first await found.
-enum Checked<'s, 'h> {
+///
+/// Both carry the body as text (`parse` checked that it is UTF-8): the event is built from it
+/// without checking its strings' encoding again.
+enum Checked<'b, 's, 'h> {
     /// The signature holds (keys known at start-up).
     Verified {
         route: &'s Arc<Route>,
         timestamp: Timestamp<'h>,
+        text: &'b str,
     },
     /// The route's keys come from a resolver, which reads `head`.
     Resolve {
         route: &'s Arc<Route>,
         timestamp: Timestamp<'h>,
+        text: &'b str,
         head: Box<DeliveryEvent>,
     },
 }
@@ -162,7 +142,7 @@ impl Dispatcher {
         middleware: Chain,
     ) -> Self {
         Self {
-            routes,
+            routes: routes.into_iter().collect(),
             tolerance,
             clock,
             data,
@@ -291,15 +271,20 @@ impl Dispatcher {
         peer: Option<std::net::IpAddr>,
         seen: &mut Seen<'b, 's>,
     ) -> Result<Reply, Stop> {
-        let (route, timestamp, head) = match self.check(&headers, body, seen)? {
-            Checked::Verified { route, timestamp } => (route, timestamp, None),
+        let (route, timestamp, text, head) = match self.check(&headers, body, seen)? {
+            Checked::Verified {
+                route,
+                timestamp,
+                text,
+            } => (route, timestamp, text, None),
             Checked::Resolve {
                 route,
                 timestamp,
+                text,
                 head,
             } => {
                 Box::pin(self.resolve_and_verify(route, &headers, body, &head)).await?;
-                (route, timestamp, Some(head))
+                (route, timestamp, text, Some(head))
             }
         };
         let value = timestamp.value;
@@ -318,12 +303,12 @@ impl Dispatcher {
         };
         let event_type = seen.event_type.as_deref().unwrap_or_default();
         let result = if self.recorder.is_some() || route.dedup.is_some() {
-            Box::pin(self.accepted(route, event_type, headers, body, peer, value, head)).await
+            Box::pin(self.accepted(route, event_type, headers, body, text, peer, value, head)).await
         } else {
             // build, filter, handle: one future made and awaited in place (see `handle`).
             reply_of(
                 route,
-                self.build_and_handle(route, headers, body, peer, value, head)
+                self.build_and_handle(route, headers, body, text, peer, value, head)
                     .await,
             )
         };
@@ -346,7 +331,7 @@ impl Dispatcher {
         headers: &'h Headers,
         body: &'b Bytes,
         seen: &mut Seen<'b, 's>,
-    ) -> Result<Checked<'s, 'h>, Stop> {
+    ) -> Result<Checked<'b, 's, 'h>, Stop> {
         let inspected = parse(body)?;
         let timestamp = timestamp(headers)?;
         let event_type = seen.event_type.insert(inspected.event_type.clone());
@@ -357,14 +342,21 @@ impl Dispatcher {
         match &route.secrets {
             RouteSecrets::Static(keys) => {
                 self.verify(keys, &timestamp, body)?;
-                Ok(Checked::Verified { route, timestamp })
+                Ok(Checked::Verified {
+                    route,
+                    timestamp,
+                    text: inspected.text,
+                })
             }
             // A resolver needs the event before the signature can be checked: build only
             // what it reads.
             _ => Ok(Checked::Resolve {
                 route,
-                head: Box::new(body::head(body, kind, timestamp.value).map_err(invalid_payload)?),
+                head: Box::new(
+                    body::head(inspected.text, kind, timestamp.value).map_err(invalid_payload)?,
+                ),
                 timestamp,
+                text: inspected.text,
             }),
         }
     }
@@ -398,94 +390,6 @@ impl Dispatcher {
             .await
     }
 
-    /// Everything after the replay check when the recorder or dedup awaits before the
-    /// handler: record, build, filter, dedup, handle, reply.
-    #[allow(clippy::too_many_arguments)]
-    async fn accepted(
-        &self,
-        route: &Arc<Route>,
-        event_type: &str,
-        headers: Headers,
-        body: &Bytes,
-        peer: Option<std::net::IpAddr>,
-        timestamp: i64,
-        head: Option<Box<DeliveryEvent>>,
-    ) -> Result<Reply, Stop> {
-        if let Some(recorder) = &self.recorder {
-            recorder.record_logged(event_type, &headers, body).await;
-        }
-        let event = build_and_filter(route, body, timestamp, head)?;
-        match route.dedup {
-            None => {
-                let handled = self.handle(route, event, headers, peer, body).await;
-                reply_of(route, handled)
-            }
-            Some(window) => {
-                self.deduped(route, event, headers, peer, body, window)
-                    .await
-            }
-        }
-    }
-
-    /// handle, for a handler with a dedup window: the check first, the answer recorded after.
-    async fn deduped(
-        &self,
-        route: &Arc<Route>,
-        event: DeliveryEvent,
-        headers: Headers,
-        peer: Option<std::net::IpAddr>,
-        body: &Bytes,
-        window: Duration,
-    ) -> Result<Reply, Stop> {
-        let ticket = self.dedup(route, body, window).await?;
-        let handled = self.handle(route, event, headers, peer, body).await;
-        let result = reply_of(route, handled);
-        if let Some(ticket) = ticket {
-            let reply = match &result {
-                Ok(reply) => reply,
-                Err(stop) => &stop.reply,
-            };
-            self.semantics.dedup_finish(ticket, reply, window).await;
-        }
-        result
-    }
-
-    /// dedup: a body accepted within the window is answered without running again: with the
-    /// first run's answer, or, while it runs, `OK` (webhooks) or the interim Message.
-    async fn dedup(
-        &self,
-        route: &Route,
-        body: &[u8],
-        window: Duration,
-    ) -> Result<Option<crate::delivery::dedup::DedupTicket>, Stop> {
-        use crate::delivery::DedupOutcome;
-        let Some(dedup) = &self.semantics.dedup else {
-            return Ok(None);
-        };
-        let reply = match dedup.begin(&route.handler.function, body, window).await {
-            Ok(DedupOutcome::Run(ticket)) => return Ok(Some(ticket)),
-            Ok(DedupOutcome::Duplicate(Some(answer))) => semantics::replayed(&answer),
-            Ok(_) if route.handler.kind == HandlerKind::Webhook => Reply::ok(),
-            Ok(_) => Reply::from_parts(200, APPLICATION_JSON, route.interim.clone()),
-            Err(err) => {
-                // Dedup only saves work: without its engine, run the handler.
-                tracing::warn!(
-                    target: "frameio_kit::delivery",
-                    handler = %route.handler.function,
-                    error = %reply::ErrorChain(&err),
-                    "dedup unavailable: running the handler"
-                );
-                return Ok(None);
-            }
-        };
-        tracing::info!(
-            target: "frameio_kit::delivery",
-            handler = %route.handler.function,
-            "same body as a delivery accepted within the dedup window: answered without running"
-        );
-        Err(Stop::answer(reply))
-    }
-
     /// route: the handler for this type (404 without one).
     fn route(&self, event_type: &str) -> Result<&Arc<Route>, Stop> {
         self.routes.get(event_type).ok_or_else(|| {
@@ -507,267 +411,15 @@ impl Dispatcher {
         #[cfg(feature = "otel")]
         let _span =
             tracing::info_span!(target: "frameio_kit::delivery", "frameio.signature").entered();
-        signature::verify(
+        signature::verify_parsed(
             keys,
             timestamp.raw,
+            timestamp.value,
             timestamp.signature,
             body,
             self.clock.now(),
             self.tolerance,
         )
         .map_err(|err| Stop::text(401, "Invalid signature.", Failure::Signature(err)))
-    }
-
-    /// build, filter and handle, as one future: a ready refusal when the event cannot be built
-    /// or the filter answers.
-    fn build_and_handle<'s>(
-        &'s self,
-        route: &'s Arc<Route>,
-        headers: Headers,
-        body: &Bytes,
-        peer: Option<std::net::IpAddr>,
-        timestamp: i64,
-        head: Option<Box<DeliveryEvent>>,
-    ) -> impl Future<Output = Result<Option<crate::response::ActionResponse>, Stop>> + Send + 's
-    {
-        use futures_util::future::{Either, ready};
-        match build_and_filter(route, body, timestamp, head) {
-            Ok(event) => Either::Left(self.handle(route, event, headers, peer, body)),
-            Err(stop) => Either::Right(ready(Err(stop))),
-        }
-    }
-
-    /// handle: middleware and the handler; a panic costs this delivery a 500, not the server.
-    /// `Ok(None)` when the handler missed its deadline (it runs on, tracked as late work).
-    ///
-    /// Not an `async fn`: its arguments would stay in the future's state (and so in every
-    /// delivery's allocation) for the whole handler run. The delivery is built before the
-    /// future, which only holds the boxed handler future.
-    fn handle<'s>(
-        &'s self,
-        route: &'s Arc<Route>,
-        event: DeliveryEvent,
-        headers: Headers,
-        peer: Option<std::net::IpAddr>,
-        body: &Bytes,
-    ) -> impl Future<Output = Result<Option<crate::response::ActionResponse>, Stop>> + Send + 's
-    {
-        let mut delivery = Delivery::new(event, headers, Arc::clone(&self.data));
-        delivery.set_peer(peer);
-        if route.keep_body {
-            delivery.set_raw_body(body.clone());
-        }
-        let hook = route
-            .handler
-            .late_hook
-            .as_ref()
-            .or(self.semantics.late_hook.as_ref());
-        // The hook gets a copy of the delivery: made only when there is a hook to get it.
-        let copy = match (route.deadline, hook) {
-            (Some(_), Some(_)) => Some(Box::new(delivery.clone())),
-            _ => None,
-        };
-        let work = self.work(route, delivery);
-        let function = route.handler.function.as_str();
-        let running = semantics::run(work, route.deadline, &self.semantics.late, move || {
-            semantics::late_context(function, hook, copy)
-        });
-        // A combinator, not an `async` block: the block would hold `running` twice.
-        futures_util::FutureExt::map(running, |ran| match ran {
-            Ok(semantics::Ran::Done(Ok(answer))) => Ok(Some(answer)),
-            Ok(semantics::Ran::Done(Err(err))) => Err(failure_stop(err)),
-            Ok(semantics::Ran::Late) => Ok(None),
-            Err(panic) => Err(panic_stop(panic.as_ref())),
-        })
-    }
-
-    /// The middleware chain and the handler as one owned future, so a run that misses its
-    /// deadline can go on after the answer. Without middleware or sign-in it is the
-    /// handler's own future (no extra allocation).
-    fn work(&self, route: &Arc<Route>, delivery: Delivery) -> BoxFuture<'static, HandlerResult> {
-        if self.middleware.is_empty() && route.sign_in.is_none() {
-            #[cfg(feature = "otel")]
-            {
-                let route = Arc::clone(route);
-                return crate::telemetry::in_span(
-                    tracing::info_span!(target: "frameio_kit::delivery", "frameio.handler", "frameio.handler" = route.handler.function()),
-                    move || route.handler.call(delivery),
-                );
-            }
-            #[cfg(not(feature = "otel"))]
-            return route.handler.call(delivery);
-        }
-        let route = Arc::clone(route);
-        let chain = Arc::clone(&self.middleware);
-        Box::pin(async move {
-            // The sign-in step is the innermost step of the chain (protocol.md §3):
-            // middleware sees the sign-in Form and may answer before it.
-            Next::new(&chain, &route.handler)
-                .with_sign_in(route.sign_in.as_deref())
-                .run(delivery)
-                .await
-        })
-    }
-}
-
-/// reply: webhooks `OK`; actions their Message or Form, or the interim Message when the
-/// handler missed its deadline (`None`).
-fn reply_of(
-    route: &Route,
-    handled: Result<Option<crate::response::ActionResponse>, Stop>,
-) -> Result<Reply, Stop> {
-    match handled {
-        Ok(_) if route.handler.kind == HandlerKind::Webhook => Ok(Reply::ok()),
-        Ok(Some(answer)) => answer_reply(&answer),
-        Ok(None) => Ok(Reply::from_parts(
-            200,
-            APPLICATION_JSON,
-            route.interim.clone(),
-        )),
-        Err(stop) => Err(stop),
-    }
-}
-
-/// parse: UTF-8 JSON object with a non-empty string `type` (400).
-fn parse(body: &[u8]) -> Result<Inspected<'_>, Stop> {
-    body::inspect(body).map_err(|malformed| match malformed {
-        Malformed::Json(message) => Stop::text(
-            400,
-            format!("Invalid JSON: {message}"),
-            Failure::Rejected("body is not UTF-8 JSON"),
-        ),
-        Malformed::NotObject => Stop::text(
-            400,
-            "Payload must be a JSON object",
-            Failure::Rejected("body is not a JSON object"),
-        ),
-        Malformed::NoType => Stop::text(
-            400,
-            "Payload missing 'type' field",
-            Failure::Rejected("payload has no usable `type`"),
-        ),
-    })
-}
-
-/// timestamp: the header is present and an integer (400). An integer too large for 64 bits
-/// is an integer: it is refused later, as outside the window (401).
-fn timestamp(headers: &Headers) -> Result<Timestamp<'_>, Stop> {
-    let Some(raw) = headers.get_bytes(TIMESTAMP_HEADER) else {
-        return Err(Stop::text(
-            400,
-            "Missing X-Frameio-Request-Timestamp header",
-            Failure::Rejected("timestamp header missing"),
-        ));
-    };
-    std::str::from_utf8(raw)
-        .ok()
-        .and_then(|raw| {
-            let value = signature::parse_timestamp(raw).ok()?;
-            Some(Timestamp {
-                raw,
-                value,
-                signature: headers.get_bytes(SIGNATURE_HEADER),
-            })
-        })
-        .ok_or_else(|| {
-            Stop::text(
-                400,
-                "Invalid X-Frameio-Request-Timestamp header format",
-                Failure::Rejected("timestamp header is not an integer"),
-            )
-        })
-}
-
-/// validate: the body fits the handler's event model (422), decided by `parse`'s pass.
-fn validate(inspected: &Inspected<'_>, kind: HandlerKind) -> Result<(), Stop> {
-    inspected
-        .fits(kind)
-        .map_err(|misfit| Stop::text(422, "Payload validation error.", Failure::Misfit(misfit)))
-}
-
-/// secret: the keys prepared at start-up, or resolved now (503).
-async fn secret<'r>(
-    route: &'r Route,
-    head: Option<&DeliveryEvent>,
-) -> Result<Cow<'r, [SigningKey]>, Stop> {
-    route
-        .secrets
-        .keys(head)
-        .await
-        .map_err(|why| Stop::text(503, "Configuration error.", Failure::Secret(why)))
-}
-
-/// The full event, built once the signature holds.
-fn build(
-    body: &[u8],
-    kind: HandlerKind,
-    timestamp: i64,
-    head: Option<DeliveryEvent>,
-) -> Result<DeliveryEvent, Stop> {
-    // `parse` checked the shape, so this fails only on what a shape check cannot see (a
-    // number out of range inside an action's `data`): still the contract's 422.
-    body::complete(body, kind, timestamp, head).map_err(invalid_payload)
-}
-
-/// build and filter: the full event, refused when the action is restricted to other
-/// resource types.
-fn build_and_filter(
-    route: &Route,
-    body: &[u8],
-    timestamp: i64,
-    head: Option<Box<DeliveryEvent>>,
-) -> Result<DeliveryEvent, Stop> {
-    let event = build(body, route.handler.kind, timestamp, head.map(|head| *head))?;
-    #[cfg(feature = "otel")]
-    crate::telemetry::record_event(&event);
-    filter(route, &event)?;
-    Ok(event)
-}
-
-/// The timestamp header as received (`check` made sure it is there and UTF-8).
-fn timestamp_raw(headers: &Headers) -> &str {
-    headers
-        .get_bytes(TIMESTAMP_HEADER)
-        .and_then(|raw| std::str::from_utf8(raw).ok())
-        .unwrap_or_default()
-}
-
-fn invalid_payload(err: serde_json::Error) -> Stop {
-    Stop::text(422, "Payload validation error.", Failure::Invalid(err))
-}
-
-/// filter: an action restricted to other resource types answers without running middleware
-/// or the handler.
-fn filter(route: &Route, event: &DeliveryEvent) -> Result<(), Stop> {
-    match &route.filter {
-        Some((allowed, answer)) if !allowed.contains(&event.resource().resource_type) => Err(
-            Stop::answer(Reply::from_parts(200, APPLICATION_JSON, answer.clone())),
-        ),
-        _ => Ok(()),
-    }
-}
-
-/// One line per delivery: `info` when handled, `error` for a 5xx, `debug` for an unknown type
-/// (a 404 is routine for an app that handles a few types), `warn` for other refusals.
-fn log_delivery(seen: &Seen<'_, '_>, status: u16, latency_us: u64, failure: Option<&Failure>) {
-    let event_type = seen.event_type.as_deref().unwrap_or("-");
-    let handler = seen.handler.unwrap_or("-");
-    match failure {
-        None => tracing::info!(
-            target: "frameio_kit::delivery",
-            event_type, handler, status, latency_us, "delivery handled"
-        ),
-        Some(failure) if status >= 500 => tracing::error!(
-            target: "frameio_kit::delivery",
-            event_type, handler, status, latency_us, reason = %failure, "delivery failed"
-        ),
-        Some(failure) if status == 404 => tracing::debug!(
-            target: "frameio_kit::delivery",
-            event_type, handler, status, latency_us, reason = %failure, "delivery refused"
-        ),
-        Some(failure) => tracing::warn!(
-            target: "frameio_kit::delivery",
-            event_type, handler, status, latency_us, reason = %failure, "delivery refused"
-        ),
     }
 }

@@ -92,6 +92,11 @@ impl Reply {
         &self.body
     }
 
+    /// The body, taken out of the reply (the HTTP adapter sends it without a copy).
+    pub(crate) fn into_body(self) -> Bytes {
+        self.body
+    }
+
     /// The body as text (lossy for non-UTF-8 bytes, which this crate never produces).
     pub fn body_text(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.body)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::FutureExt;
 
-use crate::delivery::deadline::{LateContext, LateHook, spawn_late};
+use crate::delivery::deadline::{LateContext, LateHook, spawn_late, timers_available};
 use crate::delivery::ledger::{MemoryKey, replay_ttl};
 use crate::delivery::{
     Dedup, LateWork, Ledger, LedgerKey, LedgerOutcome, MemoryLedger, StoredAnswer,
@@ -330,7 +330,8 @@ fn slow<'l>(
     context: impl FnOnce() -> LateContext + Send + 'l,
 ) -> BoxFuture<'l, Result<Ran, Box<dyn std::any::Any + Send>>> {
     Box::pin(async move {
-        let Some(deadline) = deadline else {
+        // No deadline when turned off, or on a runtime without timers (warned once).
+        let Some(deadline) = deadline.filter(|_| timers_available()) else {
             return AssertUnwindSafe(&mut work)
                 .catch_unwind()
                 .await

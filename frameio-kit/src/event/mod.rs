@@ -109,10 +109,9 @@ mod form;
 pub(crate) use form::lenient_bool;
 mod webhook;
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 pub use action::{ActionEvent, FormError};
 pub use webhook::WebhookEvent;
@@ -223,11 +222,39 @@ impl Serialize for ResourceType {
 
 impl<'de> Deserialize<'de> for ResourceType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(match raw {
-            Cow::Borrowed(s) => Self::from(s),
-            Cow::Owned(s) => Self::from(s),
-        })
+        // A visitor rather than a `String`: the documented types allocate nothing.
+        deserializer.deserialize_string(ResourceTypeVisitor)
+    }
+}
+
+struct ResourceTypeVisitor;
+
+impl de::Visitor<'_> for ResourceTypeVisitor {
+    type Value = ResourceType;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What `String`'s visitor says, so error messages stay as they were.
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<ResourceType, E> {
+        Ok(ResourceType::from(value))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<ResourceType, E> {
+        Ok(ResourceType::from(value))
+    }
+
+    fn visit_bytes<E: de::Error>(self, value: &[u8]) -> Result<ResourceType, E> {
+        std::str::from_utf8(value)
+            .map(ResourceType::from)
+            .map_err(|_| E::invalid_value(de::Unexpected::Bytes(value), &self))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, value: Vec<u8>) -> Result<ResourceType, E> {
+        String::from_utf8(value)
+            .map(ResourceType::from)
+            .map_err(|err| E::invalid_value(de::Unexpected::Bytes(&err.into_bytes()), &self))
     }
 }
 

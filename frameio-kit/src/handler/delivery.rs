@@ -12,14 +12,21 @@ use crate::event::Resource;
 /// The request headers of a delivery (names lower-cased).
 ///
 /// Also an extractor: take `Headers` as a handler argument to read them. Stored as one
-/// buffer plus offsets, so building it costs two allocations however many headers there are.
+/// buffer, so building it costs one allocation however many headers there are.
 #[derive(Clone, Default)]
 pub struct Headers {
-    /// Every name and value, back to back.
+    /// Every header back to back, in the order received: the name's length and the value's
+    /// (each a native-endian `usize`), then the name and the value.
     buf: Vec<u8>,
-    /// `(name start, value start, value end)` into `buf`; a name ends where its value starts.
-    entries: Vec<(usize, usize, usize)>,
+    /// How many headers `buf` holds.
+    count: usize,
 }
+
+/// The bytes of one header's two lengths in [`Headers::buf`].
+const LENGTHS: usize = 2 * std::mem::size_of::<usize>();
+
+/// Bytes a header is assumed to take when the adapter sizes a [`Headers`] by count alone.
+const TYPICAL_HEADER: usize = 64;
 
 impl Headers {
     /// An empty header list.
@@ -30,32 +37,59 @@ impl Headers {
     /// An empty header list with room for `headers` entries of `bytes` bytes in all.
     pub fn with_capacity(headers: usize, bytes: usize) -> Self {
         Self {
-            buf: Vec::with_capacity(bytes),
-            entries: Vec::with_capacity(headers),
+            buf: Vec::with_capacity(bytes.saturating_add(headers.saturating_mul(LENGTHS))),
+            count: 0,
+        }
+    }
+
+    /// An empty header list sized for `headers` entries of a typical length (it grows if
+    /// they are longer).
+    pub(crate) fn for_count(headers: usize) -> Self {
+        Self {
+            buf: Vec::with_capacity(headers.saturating_mul(TYPICAL_HEADER)),
+            count: 0,
         }
     }
 
     /// Adds a header (the name is lower-cased).
     pub fn insert(&mut self, name: &str, value: impl AsRef<[u8]>) {
-        let name_start = self.buf.len();
+        let value = value.as_ref();
+        let name_start = self.push_lengths(name.len(), value.len());
         self.buf.extend_from_slice(name.as_bytes());
         self.buf[name_start..].make_ascii_lowercase();
-        self.insert_value(name_start, value.as_ref());
+        self.buf.extend_from_slice(value);
     }
 
     /// Adds a header whose name is already lower-case (as actix-web's `HeaderName`s are):
     /// copied as it is.
     pub(crate) fn insert_lowercase(&mut self, name: &str, value: &[u8]) {
         debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
-        let name_start = self.buf.len();
+        self.push_lengths(name.len(), value.len());
         self.buf.extend_from_slice(name.as_bytes());
-        self.insert_value(name_start, value);
+        self.buf.extend_from_slice(value);
     }
 
-    fn insert_value(&mut self, name_start: usize, value: &[u8]) {
-        let value_start = self.buf.len();
-        self.buf.extend_from_slice(value);
-        self.entries.push((name_start, value_start, self.buf.len()));
+    /// Writes a header's two lengths; returns where its name starts.
+    fn push_lengths(&mut self, name: usize, value: usize) -> usize {
+        self.buf.extend_from_slice(&name.to_ne_bytes());
+        self.buf.extend_from_slice(&value.to_ne_bytes());
+        self.count += 1;
+        self.buf.len()
+    }
+
+    /// Every header's name and value, in the order received.
+    fn entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let mut rest = self.buf.as_slice();
+        std::iter::from_fn(move || {
+            let (lengths, after) = rest.split_at_checked(LENGTHS)?;
+            let (name_len, value_len) = lengths.split_at(LENGTHS / 2);
+            let name_len = usize::from_ne_bytes(name_len.try_into().ok()?);
+            let value_len = usize::from_ne_bytes(value_len.try_into().ok()?);
+            let (name, after) = after.split_at_checked(name_len)?;
+            let (value, after) = after.split_at_checked(value_len)?;
+            rest = after;
+            Some((name, value))
+        })
     }
 
     /// The first value of a header, as text (`None` when absent or not UTF-8).
@@ -66,30 +100,26 @@ impl Headers {
 
     /// The first value of a header, as bytes.
     pub fn get_bytes(&self, name: &str) -> Option<&[u8]> {
-        self.entries.iter().find_map(|&(n, v, end)| {
-            self.buf[n..v]
-                .eq_ignore_ascii_case(name.as_bytes())
-                .then(|| &self.buf[v..end])
-        })
+        self.entries()
+            .find_map(|(n, value)| n.eq_ignore_ascii_case(name.as_bytes()).then_some(value))
     }
 
     /// Every header, in the order received.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.entries.iter().map(|&(n, v, end)| {
+        self.entries().map(|(name, value)| {
             // Names are inserted from `&str` and only ASCII-lower-cased, so they stay UTF-8.
-            let name = std::str::from_utf8(&self.buf[n..v]).unwrap_or_default();
-            (name, &self.buf[v..end])
+            (std::str::from_utf8(name).unwrap_or_default(), value)
         })
     }
 
     /// How many headers there are.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.count
     }
 
     /// `true` when there are none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.count == 0
     }
 }
 
@@ -290,5 +320,24 @@ mod header_tests {
             "{shown}"
         );
         assert!(Headers::new().is_empty());
+    }
+
+    #[test]
+    fn headers_longer_than_their_estimate_grow_and_read_back() {
+        let long = "v".repeat(5_000);
+        let mut headers = Headers::for_count(1);
+        headers.insert_lowercase("x-long", long.as_bytes());
+        headers.insert_lowercase("", b"");
+        headers.insert("X-After", "after");
+        assert_eq!(headers.len(), 3);
+        assert_eq!(headers.get("x-long"), Some(long.as_str()));
+        assert_eq!(headers.get(""), Some(""));
+        assert_eq!(headers.get("x-after"), Some("after"));
+        let all: Vec<(&str, usize)> = headers.iter().map(|(n, v)| (n, v.len())).collect();
+        assert_eq!(all, [("x-long", 5_000), ("", 0), ("x-after", 5)]);
+        assert_eq!(
+            headers.clone().get_bytes("X-LONG").map(<[u8]>::len),
+            Some(5_000)
+        );
     }
 }

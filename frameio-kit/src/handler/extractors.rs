@@ -62,14 +62,37 @@ pub trait FromDelivery: Sized + Send + 'static {
     fn check(_cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {
         Ok(())
     }
+
+    /// Builds the argument from the delivery itself: called for a handler's last argument,
+    /// once the others are built, so an extractor that only moves a part out (the event,
+    /// the headers) need not clone it. Same result as [`from_delivery`](Self::from_delivery),
+    /// which it calls unless overridden.
+    #[doc(hidden)]
+    fn from_delivery_owned(
+        delivery: Delivery,
+    ) -> impl Future<Output = Result<Self, BoxError>> + Send {
+        async move { Self::from_delivery(&delivery).await }
+    }
 }
+
+const WEBHOOK_GOT_ACTION: &str = "a webhook handler received an action event";
+const ACTION_GOT_WEBHOOK: &str = "an action handler received a webhook event";
 
 impl FromDelivery for WebhookEvent {
     async fn from_delivery(delivery: &Delivery) -> Result<Self, BoxError> {
         match &delivery.event {
             DeliveryEvent::Webhook(event) => Ok(event.clone()),
-            DeliveryEvent::Action(_) => Err("a webhook handler received an action event".into()),
+            DeliveryEvent::Action(_) => Err(WEBHOOK_GOT_ACTION.into()),
         }
+    }
+
+    fn from_delivery_owned(
+        delivery: Delivery,
+    ) -> impl Future<Output = Result<Self, BoxError>> + Send {
+        std::future::ready(match delivery.event {
+            DeliveryEvent::Webhook(event) => Ok(event),
+            DeliveryEvent::Action(_) => Err(WEBHOOK_GOT_ACTION.into()),
+        })
     }
 
     fn check(cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {
@@ -86,8 +109,17 @@ impl FromDelivery for ActionEvent {
     async fn from_delivery(delivery: &Delivery) -> Result<Self, BoxError> {
         match &delivery.event {
             DeliveryEvent::Action(event) => Ok(event.clone()),
-            DeliveryEvent::Webhook(_) => Err("an action handler received a webhook event".into()),
+            DeliveryEvent::Webhook(_) => Err(ACTION_GOT_WEBHOOK.into()),
         }
+    }
+
+    fn from_delivery_owned(
+        delivery: Delivery,
+    ) -> impl Future<Output = Result<Self, BoxError>> + Send {
+        std::future::ready(match delivery.event {
+            DeliveryEvent::Action(event) => Ok(event),
+            DeliveryEvent::Webhook(_) => Err(ACTION_GOT_WEBHOOK.into()),
+        })
     }
 
     fn check(cx: &StartupContext<'_>) -> Result<(), ArgumentProblem> {
@@ -103,6 +135,12 @@ impl FromDelivery for ActionEvent {
 impl FromDelivery for Headers {
     async fn from_delivery(delivery: &Delivery) -> Result<Self, BoxError> {
         Ok(delivery.headers.clone())
+    }
+
+    fn from_delivery_owned(
+        delivery: Delivery,
+    ) -> impl Future<Output = Result<Self, BoxError>> + Send {
+        std::future::ready(Ok(delivery.headers))
     }
 }
 

@@ -103,15 +103,17 @@ fn action_result<O: ActionOutput>(output: O) -> HandlerResult {
     output.into_result()
 }
 
-/// One function trait for one arity: extract every argument, call, convert the output.
+/// One function trait for one arity: extract every argument (the last one from the delivery
+/// itself, see [`FromDelivery::from_delivery_owned`]), call, convert the output.
 macro_rules! impl_handler_fn {
-    ($fn_trait:ident, $output:ident, $convert:ident; $($arg:ident),+) => {
-        impl<Func, Fut, $($arg),+> $fn_trait<($($arg,)+)> for Func
+    ($fn_trait:ident, $output:ident, $convert:ident; [$($arg:ident),*] $last:ident) => {
+        impl<Func, Fut, $($arg,)* $last> $fn_trait<($($arg,)* $last,)> for Func
         where
-            Func: Fn($($arg),+) -> Fut + Send + Sync + 'static,
+            Func: Fn($($arg,)* $last) -> Fut + Send + Sync + 'static,
             Fut: Future + Send + 'static,
             Fut::Output: $output,
-            $($arg: FromDelivery,)+
+            $($arg: FromDelivery,)*
+            $last: FromDelivery,
         {
             fn erase(self) -> ErasedCall {
                 let function = Arc::new(self);
@@ -119,31 +121,33 @@ macro_rules! impl_handler_fn {
                     let function = Arc::clone(&function);
                     Box::pin(async move {
                         #[allow(non_snake_case)]
-                        let ($($arg,)+) = ($($arg::from_delivery(&delivery).await?,)+);
-                        $convert(function($($arg),+).await)
+                        let ($($arg,)*) = ($($arg::from_delivery(&delivery).await?,)*);
+                        #[allow(non_snake_case)]
+                        let $last = $last::from_delivery_owned(delivery).await?;
+                        $convert(function($($arg,)* $last).await)
                     })
                 })
             }
 
             fn checks() -> Vec<ArgCheck> {
-                vec![$(<$arg as FromDelivery>::check),+]
+                vec![$(<$arg as FromDelivery>::check,)* <$last as FromDelivery>::check]
             }
         }
     };
 }
 
 macro_rules! impl_handler_fns {
-    ($($arg:ident),+) => {
-        impl_handler_fn!(WebhookFn, WebhookOutput, webhook_result; $($arg),+);
-        impl_handler_fn!(ActionFn, ActionOutput, action_result; $($arg),+);
+    ([$($arg:ident),*] $last:ident) => {
+        impl_handler_fn!(WebhookFn, WebhookOutput, webhook_result; [$($arg),*] $last);
+        impl_handler_fn!(ActionFn, ActionOutput, action_result; [$($arg),*] $last);
     };
 }
 
-impl_handler_fns!(A1);
-impl_handler_fns!(A1, A2);
-impl_handler_fns!(A1, A2, A3);
-impl_handler_fns!(A1, A2, A3, A4);
-impl_handler_fns!(A1, A2, A3, A4, A5);
-impl_handler_fns!(A1, A2, A3, A4, A5, A6);
-impl_handler_fns!(A1, A2, A3, A4, A5, A6, A7);
-impl_handler_fns!(A1, A2, A3, A4, A5, A6, A7, A8);
+impl_handler_fns!([] A1);
+impl_handler_fns!([A1] A2);
+impl_handler_fns!([A1, A2] A3);
+impl_handler_fns!([A1, A2, A3] A4);
+impl_handler_fns!([A1, A2, A3, A4] A5);
+impl_handler_fns!([A1, A2, A3, A4, A5] A6);
+impl_handler_fns!([A1, A2, A3, A4, A5, A6] A7);
+impl_handler_fns!([A1, A2, A3, A4, A5, A6, A7] A8);

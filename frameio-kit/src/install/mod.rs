@@ -55,6 +55,7 @@ use crate::client::Client;
 use crate::manifest::Manifest;
 use crate::store::{KeyRing, Store};
 
+mod adopt;
 mod diff;
 mod fields;
 mod ops;
@@ -63,11 +64,14 @@ mod plan;
 mod record;
 mod runtime;
 
+pub use adopt::{Adopted, Adoption};
 pub use diff::{Change, ManifestDiff};
 pub use fields::{FieldKind, InstallField};
 pub use ops::{DriftItem, DriftReport};
 pub use pages::Branding;
-pub use plan::{Created, Desired, Difference, Plan, PlanChange, WantedAction, WantedWebhook};
+pub use plan::{
+    Created, Desired, Difference, Plan, PlanChange, Prune, WantedAction, WantedWebhook,
+};
 pub use record::{Health, Installation, InstalledAction, InstalledWebhook};
 pub use runtime::{DeliveryHealth, InstallConfig, InstallationSecrets};
 
@@ -126,7 +130,7 @@ pub struct InstallBuilder {
     fields: Vec<InstallField>,
     allowed_accounts: Option<BTreeSet<String>>,
     branding: Branding,
-    store: Option<(Arc<dyn Store>, KeyRing)>,
+    store: Option<(Arc<dyn Store>, Option<KeyRing>)>,
     ims: Option<ImsConfig>,
     api_base_url: Option<String>,
     session_ttl: Duration,
@@ -193,7 +197,18 @@ impl InstallBuilder {
     /// (see [`KeyRing::from_env`]).
     #[must_use]
     pub fn store(mut self, store: Arc<dyn Store>, keys: KeyRing) -> Self {
-        self.store = Some((store, keys));
+        self.store = Some((store, Some(keys)));
+        self
+    }
+
+    /// [`store`](Self::store), with the keys read from
+    /// [`ENCRYPTION_KEY_ENV`](crate::store::ENCRYPTION_KEY_ENV) when the configuration is
+    /// checked: given to [`App::install`](crate::App::install), through the app's environment
+    /// ([`App::env_lookup`](crate::App::env_lookup) if set before), so a missing or malformed
+    /// key is reported with the app's other start-up problems.
+    #[must_use]
+    pub fn store_with_env_keys(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some((store, None));
         self
     }
 
@@ -238,55 +253,97 @@ impl InstallBuilder {
 
     /// Checks the configuration.
     ///
+    /// [`App::install`](crate::App::install) also takes the builder itself and reports these
+    /// problems with the app's others, from [`App::build`](crate::App::build).
+    ///
     /// # Errors
     ///
-    /// [`InstallError::Config`] naming what is wrong: no store, a public URL that is not
-    /// `http(s)://`, a prefix or receiver path that does not start with `/`, duplicate or
-    /// invalid fields.
+    /// [`InstallError::Config`] naming everything that is wrong (`; `-separated): no store,
+    /// a public URL that is not `http(s)://`, a prefix or receiver path that does not start
+    /// with `/`, duplicate or invalid fields, an unusable IMS credential.
     pub fn build(self) -> Result<Install, InstallError> {
-        let Some((store, keys)) = self.store else {
-            return Err(InstallError::Config(
-                "no store: call `.store(store, key_ring)`".into(),
-            ));
-        };
-        let public = url::Url::parse(&self.public_url).map_err(|e| {
-            InstallError::Config(format!("public url {:?} is invalid: {e}", self.public_url))
-        })?;
-        if !matches!(public.scheme(), "http" | "https") {
-            return Err(InstallError::Config(
-                "public url must start with http:// or https://".into(),
-            ));
+        self.check(&|name| std::env::var(name).ok())
+            .map_err(|problems| InstallError::Config(problems.join("; ")))
+    }
+
+    /// Checks the configuration: the install, or every problem found (one sentence each).
+    /// `env` reads the encryption key of [`store_with_env_keys`](Self::store_with_env_keys).
+    pub(crate) fn check(
+        mut self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Install, Vec<String>> {
+        use crate::store::ENCRYPTION_KEY_ENV;
+        let mut problems = Vec::new();
+        match &mut self.store {
+            None => problems.push("no store: call `.store(store, key_ring)`".to_owned()),
+            Some((_, keys @ None)) => {
+                match env(ENCRYPTION_KEY_ENV).filter(|v| !v.trim().is_empty()) {
+                    None => problems.push(format!(
+                        "the install records are encrypted, but no key is set: set \
+                         `{ENCRYPTION_KEY_ENV}` (generate one with `frameio-kit keygen` or \
+                         `openssl rand -base64 32`)"
+                    )),
+                    Some(list) => match KeyRing::from_base64_list(&list) {
+                        Ok(ring) => *keys = Some(ring),
+                        Err(e) => problems.push(format!("`{ENCRYPTION_KEY_ENV}`: {e}")),
+                    },
+                }
+            }
+            Some(_) => {}
         }
+        let secure_cookie = match url::Url::parse(&self.public_url) {
+            Err(e) => {
+                problems.push(format!("public url {:?} is invalid: {e}", self.public_url));
+                false
+            }
+            Ok(public) if !matches!(public.scheme(), "http" | "https") => {
+                problems.push(format!(
+                    "public url {:?} must start with http:// or https://",
+                    self.public_url
+                ));
+                false
+            }
+            Ok(public) => public.scheme() == "https",
+        };
         let prefix = self.prefix.trim_end_matches('/').to_owned();
         if !prefix.starts_with('/') || prefix.len() < 2 {
-            return Err(InstallError::Config(
-                "prefix must start with `/` and not be `/` alone".into(),
+            problems.push(format!(
+                "prefix {:?} must start with `/` and not be `/` alone",
+                self.prefix
             ));
         }
         if !self.receiver_path.starts_with('/') {
-            return Err(InstallError::Config(
-                "receiver path must start with `/`".into(),
+            problems.push(format!(
+                "receiver path {:?} must start with `/`",
+                self.receiver_path
             ));
         }
         let mut seen = BTreeSet::new();
         for field in &self.fields {
-            field.validate()?;
+            if let Err(err) = field.validate() {
+                problems.push(match err {
+                    InstallError::Config(text) | InstallError::Field(text) => text,
+                    other => other.to_string(),
+                });
+            }
             if !seen.insert(field.name.clone()) {
-                return Err(InstallError::Config(format!(
-                    "install field `{}` is declared twice",
-                    field.name
-                )));
+                problems.push(format!("install field `{}` is declared twice", field.name));
             }
         }
-        let ims = self
-            .ims
-            .map(ImsClient::new)
-            .transpose()
-            .map_err(|e| InstallError::Config(format!("ims: {e}")))?;
+        let ims = match self.ims.map(ImsClient::new).transpose() {
+            Ok(ims) => ims,
+            Err(e) => {
+                problems.push(format!("ims: {e}"));
+                None
+            }
+        };
+        let Some((store, Some(keys))) = self.store.filter(|_| problems.is_empty()) else {
+            return Err(problems);
+        };
         let public_url = self.public_url.trim_end_matches('/').to_owned();
         Ok(Install {
             inner: Arc::new(Inner {
-                secure_cookie: public.scheme() == "https",
+                secure_cookie,
                 receiver_url: format!("{public_url}{}", self.receiver_path),
                 name: self.name,
                 description: self.description,
@@ -311,6 +368,40 @@ impl InstallBuilder {
         })
     }
 }
+
+/// What [`App::install`](crate::App::install) accepts: a built [`Install`], or an
+/// [`InstallBuilder`], which `App::build` then checks and reports with the app's other
+/// start-up problems (one round, not two).
+pub trait IntoInstall: sealed::Sealed {
+    /// The install, or every configuration problem (one sentence each); `env` is the app's
+    /// environment.
+    #[doc(hidden)]
+    fn into_install(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Install, Vec<String>>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Install {}
+    impl Sealed for super::InstallBuilder {}
+}
+
+impl IntoInstall for Install {
+    fn into_install(self, _env: &dyn Fn(&str) -> Option<String>) -> Result<Install, Vec<String>> {
+        Ok(self)
+    }
+}
+
+impl IntoInstall for InstallBuilder {
+    fn into_install(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Install, Vec<String>> {
+        self.check(env)
+    }
+}
+
+/// Set as state by [`App::install`](crate::App::install) when the install configuration is
+/// invalid: the problems are reported once, so handlers taking
+/// [`InstallConfig`] do not each add "install is not configured".
+#[derive(Debug)]
+pub(crate) struct InvalidInstall;
 
 /// (account, workspace) → a verified record and when it was read.
 pub(crate) type RecordCache = HashMap<(String, String), (Arc<Installation>, Instant)>;
@@ -443,6 +534,16 @@ impl Install {
         app.secret_resolver(self.secrets())
             .middleware(self.health())
             .state(self.clone())
+    }
+
+    /// Reads the store once, so an unreachable store is found before the app starts (see
+    /// [`App::build_and_connect`](crate::App::build_and_connect)).
+    ///
+    /// # Errors
+    ///
+    /// The store's failure.
+    pub async fn check_store(&self) -> Result<(), crate::store::StoreError> {
+        self.inner.store.get("install:probe").await.map(drop)
     }
 
     /// Drops the cached record of one installation (done by every operation; call it if you

@@ -235,7 +235,8 @@ impl<T: DeserializeOwned + Send + 'static> FromDelivery for InstallConfig<T> {
     }
 
     fn check(cx: &StartupContext<'_>) -> Result<(), crate::error::ArgumentProblem> {
-        if cx.data.contains::<Install>() {
+        // An invalid install configuration is reported once, as its own problem.
+        if cx.data.contains::<Install>() || cx.data.contains::<super::InvalidInstall>() {
             Ok(())
         } else {
             Err(crate::error::ArgumentProblem::Custom(format!(

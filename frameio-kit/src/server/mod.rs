@@ -304,9 +304,16 @@ impl Service {
             Some(Ok(body)) => {
                 let peer = req.peer_addr().map(|a| a.ip());
                 let dispatch = self.dispatcher.dispatch_from(headers_of(&req), body, peer);
-                // The sign-in link follows the `web::scope` the service is mounted in.
+                // The sign-in link follows the `web::scope` the service is mounted in. Mounted
+                // at the root, the request path is the receiver path: no scope to set (what
+                // the sign-in step reads when none is set), and no task-local per delivery.
                 #[cfg(feature = "auth")]
-                let dispatch = crate::auth::signin::within_scope(req.path(), &self.path, dispatch);
+                if self.user_auth.is_some() && req.path() != &*self.path {
+                    return self.answer(
+                        &mut watch,
+                        crate::auth::signin::within_scope(req.path(), &self.path, dispatch).await,
+                    );
+                }
                 dispatch.await
             }
             Some(Err(refusal)) => refusal,
@@ -319,6 +326,11 @@ impl Service {
                 Reply::request_timeout()
             }
         };
+        self.answer(&mut watch, reply)
+    }
+
+    /// The HTTP answer to a delivery.
+    fn answer(&self, watch: &mut InFlight<'_>, reply: Reply) -> HttpResponse {
         watch.answered = true;
         let mut response = to_response(reply);
         if response.status() == actix_web::http::StatusCode::REQUEST_TIMEOUT {
@@ -465,12 +477,9 @@ fn too_large(declared: Option<usize>) -> Reply {
 }
 
 pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
-    let bytes = req
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    let mut headers = Headers::with_capacity(req.headers().len(), bytes);
+    // One pass: sized by the number of names (known without walking the map), growing if
+    // the headers are longer than usual.
+    let mut headers = Headers::for_count(req.headers().len_keys());
     for (name, value) in req.headers() {
         // `HeaderName`s are lower-case already.
         headers.insert_lowercase(name.as_str(), value.as_bytes());
@@ -500,7 +509,7 @@ pub(crate) fn to_response(reply: Reply) -> HttpResponse {
             header::CONTENT_TYPE,
             HeaderValue::from_static(reply.content_type()),
         ))
-        .body(reply.body().clone())
+        .body(reply.into_body())
 }
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {

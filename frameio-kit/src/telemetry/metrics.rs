@@ -13,6 +13,9 @@
 //! | `frameio_jobs_enqueued_total` | counter | `handler` (background deliveries queued) |
 //! | `frameio_jobs_total` | counter | `handler`, `outcome` (`done`, `retry`, `dead`) |
 //! | `frameio_job_attempts` | histogram | `handler` (the attempt a job finished on, done or dead) |
+//! | `frameio_jobs_running` | gauge | `handler` (jobs this process's workers are running) |
+//! | `frameio_queue_depth` | gauge | `engine`, `queue` (jobs waiting for a worker, sampled) |
+//! | `frameio_queue_dead_letters` | gauge | `engine`, `queue` (dead letters kept, sampled) |
 //! | `frameio_late_runs_total` | counter | `handler` (runs that missed their deadline) |
 //!
 //! `event_type` and `handler` are `-` for a delivery refused before they were known, and
@@ -44,6 +47,14 @@ pub const JOBS_ENQUEUED: &str = "frameio_jobs_enqueued_total";
 pub const JOBS: &str = "frameio_jobs_total";
 /// The attempt a background job finished on (succeeded or became a dead letter), by handler.
 pub const JOB_ATTEMPTS: &str = "frameio_job_attempts";
+/// Background jobs this process's workers are running, by handler.
+pub const JOBS_RUNNING: &str = "frameio_jobs_running";
+/// Jobs waiting in a queue for a worker (retries scheduled for later included), by engine and
+/// queue name: sampled from the queue every
+/// [`QueueOptions::depth_every`](crate::delivery::queue::QueueOptions::depth_every).
+pub const QUEUE_DEPTH: &str = "frameio_queue_depth";
+/// Dead letters kept by a queue, by engine and queue name (sampled like [`QUEUE_DEPTH`]).
+pub const QUEUE_DEAD_LETTERS: &str = "frameio_queue_dead_letters";
 /// Handler runs that missed their deadline (answered early, still running), by handler.
 pub const LATE_RUNS: &str = "frameio_late_runs_total";
 
@@ -178,6 +189,34 @@ pub(crate) fn job_run(handler: &str, outcome: &'static str, attempt: u32) {
         ::metrics::histogram!(JOB_ATTEMPTS, "handler" => handler.to_owned())
             .record(f64::from(attempt));
     }
+}
+
+/// Counts one background job running until dropped.
+#[cfg(feature = "background")]
+pub(crate) struct JobRunning(String);
+
+#[cfg(feature = "background")]
+impl JobRunning {
+    pub(crate) fn enter(handler: &str) -> Self {
+        ::metrics::gauge!(JOBS_RUNNING, "handler" => handler.to_owned()).increment(1.0);
+        Self(handler.to_owned())
+    }
+}
+
+#[cfg(feature = "background")]
+impl Drop for JobRunning {
+    fn drop(&mut self) {
+        ::metrics::gauge!(JOBS_RUNNING, "handler" => std::mem::take(&mut self.0)).decrement(1.0);
+    }
+}
+
+/// Records a sample of a queue's depth.
+#[cfg(feature = "background")]
+pub(crate) fn queue_depth(engine: &'static str, queue: &str, pending: u64, dead_letters: u64) {
+    ::metrics::gauge!(QUEUE_DEPTH, "engine" => engine, "queue" => queue.to_owned())
+        .set(pending as f64);
+    ::metrics::gauge!(QUEUE_DEAD_LETTERS, "engine" => engine, "queue" => queue.to_owned())
+        .set(dead_letters as f64);
 }
 
 /// Records one handler run that missed its deadline.

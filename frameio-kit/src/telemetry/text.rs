@@ -72,7 +72,7 @@ where
         };
         event.record(&mut fields);
         fields.result?;
-        writer.write_char('\n')
+        writer.write_str("\n")
     }
 }
 
@@ -94,12 +94,12 @@ impl Fields<'_, '_> {
         let message = name == "message";
         let result = (|| {
             if !self.first {
-                self.writer.write_char(' ')?;
+                self.writer.write_str(" ")?;
             }
             if !message {
                 self.writer
                     .write_str(name.strip_prefix("r#").unwrap_or(name))?;
-                self.writer.write_char('=')?;
+                self.writer.write_str("=")?;
             }
             Ok(())
         })();
@@ -122,9 +122,9 @@ impl Visit for Fields<'_, '_> {
             write_escaped(self.writer, value)
         } else {
             self.writer
-                .write_char('"')
+                .write_str("\"")
                 .and_then(|()| write_quoted(self.writer, value))
-                .and_then(|()| self.writer.write_char('"'))
+                .and_then(|()| self.writer.write_str("\""))
         };
         self.finish(result);
     }
@@ -183,6 +183,10 @@ impl fmt::Write for Escaping<'_, '_> {
 
 /// `s` with its control characters escaped the way `Debug` escapes them.
 fn write_escaped(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
+    // Printable ASCII (the usual message) has nothing to escape.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return writer.write_str(s);
+    }
     let mut rest = s;
     while let Some(at) = rest.find(|c: char| c.is_control()) {
         writer.write_str(&rest[..at])?;
@@ -206,17 +210,31 @@ fn write_quoted(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
 /// `time` as RFC 3339 in UTC with microseconds (`2026-12-01T00:15:22.601577Z`), the default
 /// format's timestamp.
 fn write_timestamp(writer: &mut Writer<'_>, time: SystemTime) -> fmt::Result {
+    thread_local! {
+        /// The last second written by this thread and its date and time: lines of the same
+        /// second only write their microseconds.
+        static SECOND: std::cell::Cell<(u64, [u8; 19])> =
+            const { std::cell::Cell::new((u64::MAX, [0; 19])) };
+    }
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
-    let (year, month, day) = civil_from_days(secs / 86_400);
-    let of_day = secs % 86_400;
     let mut out = *b"0000-00-00T00:00:00.000000Z";
-    put_digits(&mut out[0..4], u64::from(year));
-    put_digits(&mut out[5..7], u64::from(month));
-    put_digits(&mut out[8..10], u64::from(day));
-    put_digits(&mut out[11..13], of_day / 3_600);
-    put_digits(&mut out[14..16], of_day % 3_600 / 60);
-    put_digits(&mut out[17..19], of_day % 60);
+    let (last, date_time) = SECOND.get();
+    if last == secs {
+        out[..19].copy_from_slice(&date_time);
+    } else {
+        let (year, month, day) = civil_from_days(secs / 86_400);
+        let of_day = secs % 86_400;
+        put_digits(&mut out[0..4], u64::from(year));
+        put_digits(&mut out[5..7], u64::from(month));
+        put_digits(&mut out[8..10], u64::from(day));
+        put_digits(&mut out[11..13], of_day / 3_600);
+        put_digits(&mut out[14..16], of_day % 3_600 / 60);
+        put_digits(&mut out[17..19], of_day % 60);
+        let mut date_time = [0; 19];
+        date_time.copy_from_slice(&out[..19]);
+        SECOND.set((secs, date_time));
+    }
     put_digits(&mut out[20..26], u64::from(since.subsec_micros()));
     // Only ASCII digits and punctuation were written.
     writer.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
@@ -368,6 +386,9 @@ mod tests {
         assert_eq!(stamp(1_795_911_322, 601_577), "2026-11-29T00:15:22.601577Z");
         assert_eq!(stamp(4_107_542_399, 999_999), "2100-02-28T23:59:59.999999Z");
         assert_eq!(stamp(4_107_542_400, 0), "2100-03-01T00:00:00.000000Z");
+        // The same second again: its date and time come from the per-thread cache.
+        assert_eq!(stamp(4_107_542_400, 42), "2100-03-01T00:00:00.000042Z");
+        assert_eq!(stamp(4_107_542_401, 7), "2100-03-01T00:00:01.000007Z");
         // Every day of four centuries against a plain day-by-day calendar.
         let mut expected = (1970_u32, 1_u32, 1_u32);
         for day in 0..146_097_u64 {

@@ -15,6 +15,16 @@ async fn transcribe(_event: ActionEvent) -> Result<Message> {
     Ok(Message::new("Done", "ok"))
 }
 
+#[action(event = "summarize", deadline = "3s", interim = "Summarizing…")]
+async fn summarize(_event: ActionEvent) -> Result<Message> {
+    Ok(Message::new("Done", "ok"))
+}
+
+#[action(event = "caption", interim = ("Captioning", "The captions follow as a comment."))]
+async fn caption(_event: ActionEvent) -> Result<Message> {
+    Ok(Message::new("Done", "ok"))
+}
+
 #[action(event = "export", no_deadline)]
 async fn export(_event: ActionEvent) -> Result<()> {
     Ok(())
@@ -22,6 +32,6 @@ async fn export(_event: ActionEvent) -> Result<()> {
 
 fn main() {
     let handlers = frameio_kit::handler::registered();
-    assert_eq!(handlers.len(), 4);
+    assert_eq!(handlers.len(), 6);
     assert!(handlers.iter().any(|h| h.is_background()));
 }

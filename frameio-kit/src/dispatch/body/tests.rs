@@ -99,8 +99,8 @@ fn valid_events_fit_their_own_model_only() {
 
 #[test]
 fn head_and_complete_build_the_same_event_as_a_full_parse() {
-    let full = complete(ACTION.as_bytes(), HandlerKind::Action, 7, None).unwrap();
-    let head = head(ACTION.as_bytes(), HandlerKind::Action, 7).unwrap();
+    let full = complete(ACTION, HandlerKind::Action, 7, None).unwrap();
+    let head = head(ACTION, HandlerKind::Action, 7).unwrap();
     let DeliveryEvent::Action(early) = &head else {
         panic!()
     };
@@ -108,7 +108,7 @@ fn head_and_complete_build_the_same_event_as_a_full_parse() {
         early.data, None,
         "a resolver does not see unverified form data"
     );
-    let finished = complete(ACTION.as_bytes(), HandlerKind::Action, 7, Some(head)).unwrap();
+    let finished = complete(ACTION, HandlerKind::Action, 7, Some(head)).unwrap();
     let (DeliveryEvent::Action(full), DeliveryEvent::Action(finished)) = (full, finished) else {
         panic!()
     };
