@@ -18,6 +18,7 @@ LEDGER=${LEDGER:-on}  # kit-server's replay ledger: on (the kit's default), off,
                       # `redis` feature; also prints Redis's own microseconds per request and
                       # per command from INFO commandstats)
 LOG=${LOG:-warn}  # the servers' RUST_LOG; LOG=info profiles the quickstart's default logging (to $OUT/log-<server>.txt)
+VALGRIND_EXTRA=${VALGRIND_EXTRA:-}  # more valgrind options, e.g. "--cache-sim=yes --branch-sim=yes" (misses per request)
 BUILD=${BUILD:-yes}  # BUILD=no profiles the binaries already in $BIN (e.g. a saved "before" build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,7 +57,7 @@ for server in "${@:-kit-server bare-server}"; do
     port=$("$BIN/bench-gen" free-port)
     rm -f "$OUT/callgrind-$s".*
     [[ -z $redis_port ]] || redis-cli -p "$redis_port" flushall >/dev/null
-    LEDGER=$server_ledger RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-$s.%p" \
+    LEDGER=$server_ledger RUST_LOG=$LOG FRAMEIO_KIT_BENCH_LOG=$LOG valgrind --tool=callgrind ${VALGRIND_EXTRA:-} --callgrind-out-file="$OUT/callgrind-$s.%p" \
       "$BIN/$s" --port "$port" --workers 1 2>"$OUT/valgrind-$s.log" >"$OUT/log-$s.txt" &
     pid=$!
     for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
@@ -76,7 +77,7 @@ for server in "${@:-kit-server bare-server}"; do
     kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
     requests=$(sed -n 's/^BENCH requests=\([0-9]*\) .*/\1/p' "$OUT/wrk-$s.txt")
     dump=$(ls -t "$OUT/callgrind-$s".*.1 | head -1)
-    ir=$(sed -n 's/^summary: //p' "$dump")
+    ir=$(sed -n 's/^summary: //p' "$dump" | cut -d" " -f1)
     redis_field=""
     if [[ -n $redis_port && $s == kit-server ]]; then
       # Redis's side: its CPU time and each command's server time, per measured request.

@@ -45,14 +45,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release
+PROFILE=${PROFILE:-release}     # cargo profile of both servers; PROFILE=production: fat LTO, one codegen unit
+BIN=$TARGET/$PROFILE
 OUT=${OUT:-$TARGET/bench-load}
 mkdir -p "$OUT"
 
-echo "== building (release)" >&2
+echo "== building ($PROFILE)" >&2
 features=()
 [[ $LEDGER == redis ]] && features=(--features redis)
-cargo build --release --quiet -p frameio-kit-bench --bins "${features[@]}"
+cargo build --profile "$PROFILE" --quiet -p frameio-kit-bench --bins "${features[@]}"
 
 server_pid=""
 stop_server() {
