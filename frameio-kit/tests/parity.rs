@@ -348,6 +348,21 @@ fn delivery_switches_that_cannot_apply_stop_the_start() {
         StartupProblem::InvalidDeliveryOption { handler, .. } if handler == "app::hook"
     )));
     let problems = start_up(
+        Handler::action("a", act)
+            .secret("s")
+            .no_deadline()
+            .interim(Message::new("Working", "never shown"))
+            .function_name("app::never_interim"),
+    );
+    assert!(
+        matches!(
+            problems.as_slice(),
+            [StartupProblem::InvalidDeliveryOption { handler, reason }]
+                if handler == "app::never_interim" && reason.contains("no_deadline")
+        ),
+        "{problems:?}"
+    );
+    let problems = start_up(
         Handler::webhook(["file.ready"], hook)
             .secret("s")
             .deadline(Duration::from_secs(1))

@@ -189,6 +189,14 @@ fn delivery_options(handler: &Handler) -> Vec<StartupProblem> {
             reason: "has a zero dedup window; leave `dedup` out to run every delivery".to_owned(),
         });
     }
+    if options.interim.is_some() && options.no_deadline && options.background.is_none() {
+        problems.push(StartupProblem::InvalidDeliveryOption {
+            handler: handler_name(),
+            reason: "has an interim Message and `no_deadline`: without a deadline the interim \
+                     Message is never sent; drop one of them"
+                .to_owned(),
+        });
+    }
     if options.interim.is_some() && handler.kind == HandlerKind::Webhook {
         problems.push(StartupProblem::InvalidDeliveryOption {
             handler: handler_name(),
