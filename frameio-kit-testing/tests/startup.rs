@@ -96,3 +96,45 @@ async fn install_and_queue_problems_arrive_in_the_same_pass() {
     assert!(queue.contains("unable to open database file"), "{io}");
     assert_eq!(with_io.problems().len(), 6);
 }
+
+/// The sign-in token store and the replay ledger's store are probed with the queue and the
+/// install store: two unreachable stores are two problems in one error.
+#[tokio::test]
+async fn unreachable_sign_in_and_replay_stores_are_reported_together() {
+    use frameio_kit::store::SqliteStore;
+    use std::sync::Arc;
+
+    // Under a device file: no directory can be made there, not even by root (a missing
+    // directory would be created by the store, and then exist for the other tests).
+    let nowhere = |name: &str| format!("/dev/null/{name}.sqlite");
+    let app = App::new()
+        .env_lookup(|_| None)
+        .handler(
+            Handler::webhook(["file.ready"], on_ready)
+                .function_name("my_app::on_ready")
+                .secret("s"),
+        )
+        .user_auth(
+            UserAuth::builder("client-id", "client-secret")
+                .public_base_url("https://app.example")
+                .encryption_keys(
+                    frameio_kit::store::KeyRing::from_base64_list(
+                        &frameio_kit::store::generate_key(),
+                    )
+                    .unwrap(),
+                )
+                .store(SqliteStore::new(nowhere("tokens"))),
+        )
+        .replay_store(Arc::new(SqliteStore::new(nowhere("ledger"))));
+    let err = app.build_and_connect().await.unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.problems().len(), 2, "{text}");
+    assert!(
+        text.contains("\n  - the sign-in store is unreachable: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  - the replay ledger store is unreachable: "),
+        "{text}"
+    );
+}

@@ -309,7 +309,7 @@ pub enum StartupProblem {
     /// [`App::build_and_connect`](crate::App::build_and_connect), before the port is bound).
     #[error("the {purpose} store is unreachable: {reason}")]
     StoreUnreachable {
-        /// What the store is for (`install`).
+        /// What the store is for (`install`, `sign-in`, `replay ledger`).
         purpose: &'static str,
         /// The engine's error.
         reason: String,

@@ -11,6 +11,8 @@ use crate::server::{HEALTH_PATH, Service};
 /// What [`App::build_and_connect`] checks can be reached.
 #[derive(Default)]
 struct Reachability {
+    /// The stores given to the app, each with what it is for ("sign-in", "replay ledger").
+    stores: Vec<(&'static str, Arc<dyn crate::store::Store>)>,
     #[cfg(feature = "background")]
     queue: Option<Arc<crate::delivery::queue::Background>>,
     #[cfg(feature = "install")]
@@ -42,13 +44,25 @@ impl Reachability {
         };
         #[cfg(not(feature = "install"))]
         let install = async { None::<StartupProblem> };
-        let (queue, install) = tokio::join!(queue, install);
-        queue.into_iter().chain(install).collect()
+        let stores = futures_util::future::join_all(self.stores.into_iter().map(
+            |(purpose, store)| async move {
+                let err = store.get("frameio-kit:probe").await.err()?;
+                Some(StartupProblem::StoreUnreachable {
+                    purpose,
+                    reason: error_chain(&err),
+                })
+            },
+        ));
+        let (queue, install, stores) = tokio::join!(queue, install, stores);
+        queue
+            .into_iter()
+            .chain(install)
+            .chain(stores.into_iter().flatten())
+            .collect()
     }
 }
 
 /// An error and its sources, `: `-separated.
-#[cfg(feature = "install")]
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -73,7 +87,9 @@ impl App {
     }
 
     /// [`build`](Self::build), then checks (concurrently) that the background queue can be
-    /// opened and the install store read, so one error lists the configuration's problems
+    /// opened and that the install store, the sign-in token store and the replay ledger's
+    /// store (when given with [`replay_store`](Self::replay_store)) can be read, so one error
+    /// lists the configuration's problems
     /// and every unreachable service together. [`serve`](Self::serve) and `App::worker`
     /// start with it, before binding.
     ///
@@ -111,7 +127,16 @@ impl App {
         if self.worker_only && background.is_none() {
             problems.push(StartupProblem::NoBackgroundHandlers);
         }
+        let mut stores: Vec<(&'static str, Arc<dyn crate::store::Store>)> = Vec::new();
+        #[cfg(feature = "auth")]
+        if let Some(auth) = &self.signed_in {
+            stores.push(("sign-in", Arc::clone(auth.store())));
+        }
+        if let super::ReplayChoice::Shared(_, Some(store)) = &self.replay {
+            stores.push(("replay ledger", Arc::clone(store)));
+        }
         let reach = Reachability {
+            stores,
             #[cfg(feature = "background")]
             queue: background.clone(),
             #[cfg(feature = "install")]
@@ -182,7 +207,7 @@ impl App {
         use crate::dispatch::ReplayLedger;
         let ledger = match &self.replay {
             ReplayChoice::Memory => ReplayLedger::Memory(MemoryLedger::new()),
-            ReplayChoice::Shared(ledger) => ReplayLedger::Shared(Arc::clone(ledger)),
+            ReplayChoice::Shared(ledger, _) => ReplayLedger::Shared(Arc::clone(ledger)),
             ReplayChoice::Off => ReplayLedger::Off,
         };
         // Dedup windows live with the replay ledger when it is shared (a fleet sees them),
@@ -192,7 +217,7 @@ impl App {
             .iter()
             .any(|h| h.options.dedup.is_some())
             .then(|| match &self.replay {
-                ReplayChoice::Shared(ledger) => Dedup::new(Arc::clone(ledger)),
+                ReplayChoice::Shared(ledger, _) => Dedup::new(Arc::clone(ledger)),
                 _ => Dedup::new(Arc::new(MemoryLedger::new())),
             });
         crate::dispatch::Semantics {

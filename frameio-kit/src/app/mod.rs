@@ -89,7 +89,12 @@ pub struct App {
 #[derive(Clone)]
 pub(crate) enum ReplayChoice {
     Memory,
-    Shared(Arc<dyn crate::delivery::Ledger>),
+    /// A shared ledger, and the store under it when the app was given one (probed for
+    /// reachability before serving).
+    Shared(
+        Arc<dyn crate::delivery::Ledger>,
+        Option<Arc<dyn crate::store::Store>>,
+    ),
     Off,
 }
 
@@ -372,7 +377,7 @@ impl App {
     /// share (see [`App::replay_store`]). The ledger is on by default, in memory.
     #[must_use]
     pub fn replay_ledger(mut self, ledger: Arc<dyn crate::delivery::Ledger>) -> Self {
-        self.replay = ReplayChoice::Shared(ledger);
+        self.replay = ReplayChoice::Shared(ledger, None);
         self
     }
 
@@ -380,8 +385,10 @@ impl App {
     /// [`StoreLedger`](crate::delivery::StoreLedger): Redis `SET NX PX`, PostgreSQL
     /// `INSERT … ON CONFLICT`). Dedup windows live there too.
     #[must_use]
-    pub fn replay_store(self, store: Arc<dyn crate::store::Store>) -> Self {
-        self.replay_ledger(Arc::new(crate::delivery::StoreLedger::new(store)))
+    pub fn replay_store(mut self, store: Arc<dyn crate::store::Store>) -> Self {
+        let ledger = Arc::new(crate::delivery::StoreLedger::new(Arc::clone(&store)));
+        self.replay = ReplayChoice::Shared(ledger, Some(store));
+        self
     }
 
     /// Turns the replay ledger off: a signed request replayed within the signature window
