@@ -22,7 +22,7 @@ impl Queue {
         let record = serde_json::to_string(letter)?;
         let failed_at = i64::try_from(letter.failed_at).unwrap_or(i64::MAX);
         match &self.engine {
-            Engine::Sqlite(pool) => {
+            Engine::Sqlite { writer, .. } => {
                 sqlx::query(
                     "INSERT OR REPLACE INTO frameio_kit_dead_letters (queue, id, record, failed_at) \
                      VALUES (?, ?, ?, ?)",
@@ -31,7 +31,7 @@ impl Queue {
                 .bind(letter.id().as_str())
                 .bind(&record)
                 .bind(failed_at)
-                .execute(pool)
+                .execute(writer)
                 .await?;
             }
             #[cfg(feature = "postgres")]
@@ -69,11 +69,11 @@ impl Queue {
     /// Engine errors, or [`QueueError::Codec`] for a record this version cannot read.
     pub async fn dead_letters(&self) -> Result<Vec<DeadLetter>, QueueError> {
         let records: Vec<String> = match &self.engine {
-            Engine::Sqlite(pool) => sqlx::query_scalar(
+            Engine::Sqlite { reader, .. } => sqlx::query_scalar(
                 "SELECT record FROM frameio_kit_dead_letters WHERE queue = ? ORDER BY failed_at, id",
             )
             .bind(&*self.name)
-            .fetch_all(pool)
+            .fetch_all(reader)
             .await?,
             #[cfg(feature = "postgres")]
             Engine::Postgres(pool) => sqlx::query_scalar(
@@ -106,11 +106,11 @@ impl Queue {
     /// Engine errors.
     pub async fn discard_dead_letter(&self, id: &JobId) -> Result<bool, QueueError> {
         Ok(match &self.engine {
-            Engine::Sqlite(pool) => {
+            Engine::Sqlite { writer, .. } => {
                 sqlx::query("DELETE FROM frameio_kit_dead_letters WHERE queue = ? AND id = ?")
                     .bind(&*self.name)
                     .bind(id.as_str())
-                    .execute(pool)
+                    .execute(writer)
                     .await?
                     .rows_affected()
                     > 0

@@ -38,14 +38,14 @@ impl Queue {
     pub async fn depth(&self) -> Result<QueueDepth, QueueError> {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(match &self.engine {
-            Engine::Sqlite(pool) => {
+            Engine::Sqlite { reader, .. } => {
                 let pending: i64 = sqlx::query_scalar(SQLITE_PENDING)
                     .bind(&*self.name)
-                    .fetch_one(pool)
+                    .fetch_one(reader)
                     .await?;
                 let dead: i64 = sqlx::query_scalar(SQLITE_DEAD)
                     .bind(&*self.name)
-                    .fetch_one(pool)
+                    .fetch_one(reader)
                     .await?;
                 QueueDepth {
                     pending: count(pending),

@@ -80,7 +80,12 @@ impl QueueOptions {
 
 #[derive(Clone)]
 pub(super) enum Engine {
-    Sqlite(SqlitePool),
+    /// One connection for every write, so writers queue in order rather than racing for the
+    /// file lock (see [`Queue::sqlite_with`]); a few for reads.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
     #[cfg(feature = "redis")]
@@ -209,11 +214,24 @@ impl Queue {
             sqlx::query(SQLITE_DEAD_LETTERS).execute(&setup).await?;
             setup.close().await;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
+        // Every write (enqueue batches, and the workers' fetch, lock, ack and heartbeat
+        // transactions) goes through one connection, taken in turn from sqlx's first-come
+        // first-served pool. With a connection per writer they raced for SQLite's file lock
+        // instead, and a writer that found it taken slept in the busy handler (backing off to
+        // 100 ms naps) while the others kept taking it: enqueue batches waited up to seconds
+        // behind a busy worker. SQLite writes one transaction at a time anyway.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            // An embedded database has no connection to go stale: no ping before each use.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await?;
-        Ok(Self::from_engine(Engine::Sqlite(pool), name))
+        // Reads (depth, dead letters) see the last commit in WAL mode without waiting for it.
+        let reader = SqlitePoolOptions::new()
+            .max_connections(2)
+            .test_before_acquire(false)
+            .connect_lazy_with(options);
+        Ok(Self::from_engine(Engine::Sqlite { writer, reader }, name))
     }
 
     /// A queue named `name` in the PostgreSQL database at `url` (apalis's tables in the
@@ -290,12 +308,12 @@ impl Queue {
     }
 
     /// How many batches are written at once unless [`QueueOptions::writers`] says otherwise:
-    /// 1 on SQLite (one writer at a time; a second would only wait for the lock), 4 on
+    /// 1 on SQLite (its writes share one connection; a second batch would only wait for it), 4 on
     /// PostgreSQL and Redis, whose round trips then overlap (see `PERFORMANCE.md`, "Session 4:
     /// PostgreSQL queue").
     fn default_writers(&self) -> usize {
         match &self.engine {
-            Engine::Sqlite(_) => 1,
+            Engine::Sqlite { .. } => 1,
             #[cfg(feature = "postgres")]
             Engine::Postgres(_) => 4,
             #[cfg(feature = "redis")]
@@ -311,7 +329,7 @@ impl Queue {
     /// The engine's name: `sqlite`, `postgres` or `redis`.
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
-            Engine::Sqlite(_) => "sqlite",
+            Engine::Sqlite { .. } => "sqlite",
             #[cfg(feature = "postgres")]
             Engine::Postgres(_) => "postgres",
             #[cfg(feature = "redis")]
@@ -378,8 +396,8 @@ impl Queue {
         let mut tasks = futures_util::stream::iter(tasks);
         let engine_error = |e: &dyn fmt::Display| QueueError::Engine(e.to_string());
         match &self.engine {
-            Engine::Sqlite(pool) => {
-                let mut storage = SqliteStorage::<Job>::new(pool)
+            Engine::Sqlite { writer, .. } => {
+                let mut storage = SqliteStorage::<Job>::new(writer)
                     .with_config(apalis_config!(apalis_sqlite, self));
                 storage
                     .push_all(&mut tasks)

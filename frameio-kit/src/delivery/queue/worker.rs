@@ -344,8 +344,8 @@ async fn drive(
 ) {
     tracing::info!(target: "frameio_kit::delivery", worker = %name, queue = %queue.name, concurrency, "worker started");
     match &queue.engine {
-        Engine::Sqlite(pool) => {
-            let backend = SqliteStorage::<Job>::new(pool)
+        Engine::Sqlite { writer, .. } => {
+            let backend = SqliteStorage::<Job>::new(writer)
                 .with_config(apalis_config!(apalis_sqlite, queue).batch_size(concurrency));
             run_apalis!(backend, name, runner, concurrency, timeout, token);
         }
