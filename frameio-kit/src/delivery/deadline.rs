@@ -331,14 +331,7 @@ pub fn timers_available() -> bool {
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    };
-    format!("handler panicked: {message}")
+    format!("handler panicked: {}", crate::error::panic_message(payload))
 }
 
 #[cfg(test)]

@@ -313,7 +313,7 @@ impl fmt::Display for Failure {
             Self::Secret(ResolveFailure::Panic(panic)) => write!(
                 f,
                 "secret could not be resolved: the resolver panicked: {}",
-                panic_message(panic.as_ref())
+                crate::error::panic_message(panic.as_ref())
             ),
             Self::Signature(err) => write!(f, "signature refused: {err}"),
             Self::Misfit(misfit) => write!(f, "payload does not fit the event model: {misfit}"),
@@ -389,18 +389,8 @@ pub(super) fn panic_stop(payload: &(dyn std::any::Any + Send)) -> Stop {
     Stop::text(
         500,
         "Internal Server Error",
-        Failure::Panic(panic_message(payload)),
+        Failure::Panic(crate::error::panic_message(payload)),
     )
-}
-
-pub(super) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
 }
 
 /// Displays an error with its sources.
@@ -415,17 +405,5 @@ impl fmt::Display for ErrorChain<'_> {
             source = err.source();
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn panic_messages_are_extracted() {
-        assert_eq!(panic_message(&"static"), "static");
-        assert_eq!(panic_message(&String::from("owned")), "owned");
-        assert_eq!(panic_message(&42_u8), "non-string panic payload");
     }
 }

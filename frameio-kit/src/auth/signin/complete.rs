@@ -174,7 +174,10 @@ impl Hooks {
                 Err(why) => why,
             },
             Ok(Err(err)) => error_chain(err.as_ref()),
-            Err(panic) => format!("it panicked: {}", panic_message(panic.as_ref())),
+            Err(panic) => format!(
+                "it panicked: {}",
+                crate::error::panic_message(panic.as_ref())
+            ),
         };
         tracing::error!(
             target: "frameio_kit::auth",
@@ -188,15 +191,5 @@ impl Hooks {
             "You are signed in, but the integration could not finish. Go back to Frame.io and \
              click the action again.",
         )
-    }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
     }
 }

@@ -83,7 +83,10 @@ impl Runner {
                 return Ok(());
             }
             Ok(Err(err)) => error_chain(err.as_ref()),
-            Err(panic) => format!("handler panicked: {}", panic_text(panic.as_ref())),
+            Err(panic) => format!(
+                "handler panicked: {}",
+                crate::error::panic_message(panic.as_ref())
+            ),
         };
         if job.attempt >= policy.max_attempts {
             tracing::error!(
@@ -128,16 +131,6 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = err.source();
     }
     text
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_owned()
-    }
 }
 
 /// The apalis task function: one job.
