@@ -337,7 +337,7 @@ impl Queue {
         }
     }
 
-    /// Stores a verified delivery for `handler` (its [`Handler::function`] name); when this
+    /// Stores a verified delivery for `handler` (its [`Handler::function`](crate::Handler::function) name); when this
     /// returns, the job is committed and the delivery may be answered `OK`.
     ///
     /// Deliveries enqueued at the same time are written together in one transaction (one

@@ -18,7 +18,7 @@
 //! as the key (take [`JobId`] as a handler argument).
 //!
 //! **Retries.** A failed run is retried with exponential back-off and jitter
-//! ([`RetryPolicy`], default 5 attempts); the last failure becomes a [`DeadLetter`] holding the
+//! ([`RetryPolicy`](crate::delivery::RetryPolicy), default 5 attempts); the last failure becomes a [`DeadLetter`] holding the
 //! job and its last error, which [`Queue::dead_letters`], [`Queue::retry_dead_letter`] and
 //! [`Queue::discard_dead_letter`] manage.
 //!
