@@ -37,6 +37,12 @@ impl Recorder {
                 .execute(&pool)
                 .await
                 .unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE TABLE IF NOT EXISTS {name}_took (pid BIGINT PRIMARY KEY)"
+                )))
+                .execute(&pool)
+                .await
+                .unwrap();
                 Recorder::Postgres(pool, name.to_owned())
             }
             #[cfg(feature = "redis")]
@@ -84,6 +90,54 @@ impl Recorder {
         Ok(())
     }
 
+    /// Notes that this process has taken a job (before running it).
+    async fn took(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let pid = i64::from(std::process::id());
+        match self {
+            #[cfg(feature = "postgres")]
+            Recorder::Postgres(pool, table) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {table}_took (pid) VALUES ($1) ON CONFLICT DO NOTHING"
+                )))
+                .bind(pid)
+                .execute(pool)
+                .await?;
+            }
+            #[cfg(feature = "redis")]
+            Recorder::Redis(conn, key) => {
+                let mut conn = conn.clone();
+                let _: i64 = redis::cmd("SADD")
+                    .arg(format!("{key}:took"))
+                    .arg(pid)
+                    .query_async(&mut conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// How many processes have taken a job so far.
+    async fn processes_that_took(&self) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(match self {
+            #[cfg(feature = "postgres")]
+            Recorder::Postgres(pool, table) => {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {table}_took"
+                )))
+                .fetch_one(pool)
+                .await?
+            }
+            #[cfg(feature = "redis")]
+            Recorder::Redis(conn, key) => {
+                let mut conn = conn.clone();
+                redis::cmd("SCARD")
+                    .arg(format!("{key}:took"))
+                    .query_async(&mut conn)
+                    .await?
+            }
+        })
+    }
+
     /// (runs in all, distinct jobs, jobs run more than once, processes that ran jobs)
     async fn tally(&self) -> (i64, i64, i64, i64) {
         match self {
@@ -129,11 +183,28 @@ impl Recorder {
     }
 }
 
+/// Set in a worker process once both processes are known to have taken a job.
+static BOTH_TOOK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 async fn work(
     _event: WebhookEvent,
     id: JobId,
     recorder: State<Recorder>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // A rendezvous instead of a head start: a process's first jobs wait (up to 60 s) until
+    // the other process has taken one too, so a process that starts polling late on a busy
+    // machine still gets its share, and "both processes took jobs" does not depend on timing.
+    if !BOTH_TOOK.load(std::sync::atomic::Ordering::Relaxed) {
+        recorder.took().await?;
+        let started = Instant::now();
+        while recorder.processes_that_took().await? < 2 {
+            if started.elapsed() > Duration::from_secs(60) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        BOTH_TOOK.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     tokio::time::sleep(Duration::from_millis(5)).await;
     recorder.record(id.as_str()).await
 }
@@ -209,8 +280,7 @@ async fn fleet(engine: &str, url: &str) -> Recorder {
     .secret(SECRET);
     let server = receiver.serve().await.unwrap();
     let mut children = [spawn(engine, url, &name), spawn(engine, url, &name)];
-    // Give both processes time to start polling before the jobs arrive.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Both processes need not be polling yet: `work` holds the first jobs until both took one.
     let body = |i: usize| {
         serde_json::json!({
             "type": "file.ready", "account": {"id": "a"}, "project": {"id": "p"},
@@ -260,10 +330,12 @@ async fn postgres_fleet_runs_each_job_once() {
     };
     if let Recorder::Postgres(pool, table) = fleet("postgres", &url).await {
         // Leave nothing behind: our record table and the queue's rows.
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP TABLE IF EXISTS {table}, {table}_took"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
         for sql in [
             "DELETE FROM apalis.jobs WHERE job_type = $1",
             "DELETE FROM apalis.workers WHERE worker_type = $1",
