@@ -34,10 +34,11 @@ use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::dev::RequestHead;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 
 use crate::dispatch::{Dispatcher, Reply, TEXT_PLAIN};
 use crate::handler::Headers;
@@ -270,7 +271,7 @@ impl Service {
                 .route(
                     web::post().to(move |req: HttpRequest, payload: web::Payload| {
                         let worker = Arc::clone(&worker);
-                        async move { worker.0.receive(&worker.1, req, payload).await }
+                        async move { worker.0.receive(&worker.1, req.head(), payload).await }
                     }),
                 )
                 .default_service(web::to(method_not_allowed)),
@@ -283,35 +284,63 @@ impl Service {
     }
 
     /// One delivery over HTTP: read the body (within the limit and the deadline), dispatch it.
-    async fn receive(
+    /// `head` is the request's; `payload` its body. (Reached through actix-web's router when
+    /// mounted with [`Service::configure`], straight from actix-http in the server
+    /// [`Service::start`] runs.)
+    pub(crate) async fn receive<S, E>(
         &self,
         in_flight: &AtomicUsize,
-        req: HttpRequest,
-        payload: web::Payload,
-    ) -> HttpResponse {
+        head: &RequestHead,
+        payload: S,
+    ) -> HttpResponse
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+    {
         let mut watch = InFlight::new(&self.flight, in_flight);
-        let mut read = std::pin::pin!(read_body(&req, payload, self.body_limit));
+        let mut read = std::pin::pin!(read_body(&head.headers, payload, self.body_limit));
         // A normal delivery's body has arrived with its headers: only start the deadline's
         // timer when it has not.
         let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
         let read = match first {
             Poll::Ready(read) => Some(read),
-            Poll::Pending => actix_web::rt::time::timeout(self.body_read_timeout, read)
-                .await
-                .ok(),
+            Poll::Pending => {
+                // The body usually sits in the same read buffer as the headers, and actix
+                // feeds it to the payload just after this first poll. Be polled once more
+                // (waking ourselves is free when that feed already woke the task) and arm the
+                // deadline's timer only for a body that is still missing then.
+                let mut yielded = false;
+                std::future::poll_fn(|cx| {
+                    if std::mem::replace(&mut yielded, true) {
+                        Poll::Ready(())
+                    } else {
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                })
+                .await;
+                match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+                    Poll::Ready(read) => Some(read),
+                    Poll::Pending => actix_web::rt::time::timeout(self.body_read_timeout, read)
+                        .await
+                        .ok(),
+                }
+            }
         };
         let reply = match read {
             Some(Ok(body)) => {
-                let peer = req.peer_addr().map(|a| a.ip());
-                let dispatch = self.dispatcher.dispatch_from(headers_of(&req), body, peer);
+                let peer = head.peer_addr.map(|a| a.ip());
+                let dispatch =
+                    self.dispatcher
+                        .dispatch_from(headers_of_map(&head.headers), body, peer);
                 // The sign-in link follows the `web::scope` the service is mounted in. Mounted
                 // at the root, the request path is the receiver path: no scope to set (what
                 // the sign-in step reads when none is set), and no task-local per delivery.
                 #[cfg(feature = "auth")]
-                if self.user_auth.is_some() && req.path() != &*self.path {
+                if self.user_auth.is_some() && head.uri.path() != &*self.path {
                     return self.answer(
                         &mut watch,
-                        crate::auth::signin::within_scope(req.path(), &self.path, dispatch).await,
+                        crate::auth::signin::within_scope(head.uri.path(), &self.path, dispatch)
+                            .await,
                     );
                 }
                 dispatch.await
@@ -424,13 +453,11 @@ impl Drop for InFlight<'_> {
 }
 
 /// Reads a request body up to `limit` bytes (413 beyond, announced or not).
-async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<Bytes, Reply> {
-    let declared = req
-        .headers()
+async fn read_body<S, E>(headers: &HeaderMap, mut payload: S, limit: usize) -> Result<Bytes, Reply>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
@@ -477,10 +504,14 @@ fn too_large(declared: Option<usize>) -> Reply {
 }
 
 pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
+    headers_of_map(req.headers())
+}
+
+fn headers_of_map(map: &HeaderMap) -> Headers {
     // One pass: sized by the number of names (known without walking the map), growing if
     // the headers are longer than usual.
-    let mut headers = Headers::for_count(req.headers().len_keys());
-    for (name, value) in req.headers() {
+    let mut headers = Headers::for_count(map.len_keys());
+    for (name, value) in map {
         // `HeaderName`s are lower-case already.
         headers.insert_lowercase(name.as_str(), value.as_bytes());
     }

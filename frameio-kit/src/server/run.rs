@@ -6,10 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_http::{HttpMessage, HttpService, Request};
-use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
-use actix_web::dev::AppConfig;
+use actix_service::{IntoServiceFactory, ServiceFactory, fn_service};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{AppConfig, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use std::rc::Rc;
 
 use super::{Service, to_response};
 use crate::dispatch::Reply;
@@ -82,12 +85,15 @@ impl Service {
                     path: Arc::clone(&service.path),
                     limit: service.body_limit,
                 };
-                let service = service.clone();
+                let receiver = service.clone();
                 let app = actix_web::App::new()
-                    .configure(move |cfg| service.configure(cfg))
+                    .configure(move |cfg| receiver.configure(cfg))
                     .default_service(web::to(not_found))
-                    .into_factory()
-                    .map_err(|err| err.error_response());
+                    .into_factory();
+                let root = RootFactory {
+                    app,
+                    service: service.clone(),
+                };
                 HttpService::build()
                     .client_request_timeout(HEADER_TIMEOUT)
                     .client_disconnect_timeout(DISCONNECT_TIMEOUT)
@@ -105,7 +111,7 @@ impl Service {
                             }
                         }
                     }))
-                    .finish(map_config(app, |()| AppConfig::default()))
+                    .finish(root)
                     .tcp()
             })?
             .run();
@@ -229,6 +235,98 @@ impl ExpectCheck {
             .head_mut()
             .set_connection_type(actix_http::ConnectionType::Close);
         Some(response)
+    }
+}
+
+/// The server's root service factory (one service per worker): deliveries (`POST` to the
+/// receiver path) go from actix-http straight to [`Service::receive`]; every other request
+/// (`/health`, sign-in, install pages, other methods, other paths) goes through the actix-web
+/// app [`Service::configure`] builds, which also serves the receiver path, so answers are
+/// the same either way. The shortcut skips actix-web's per-request work (its request object,
+/// router, guards, extractors and boxed handler future) on the one route that carries load.
+struct RootFactory<F> {
+    app: F,
+    service: Service,
+}
+
+impl<F, B> ServiceFactory<Request> for RootFactory<F>
+where
+    F: ServiceFactory<
+            Request,
+            Config = AppConfig,
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    F::Future: 'static,
+    F::Service: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = actix_http::Response<BoxBody>;
+    type Error = actix_http::Response<BoxBody>;
+    type Config = ();
+    type Service = RootService<F::Service>;
+    type InitError = ();
+    type Future = LocalBoxFuture<'static, Result<Self::Service, ()>>;
+
+    fn new_service(&self, (): ()) -> Self::Future {
+        let app = self.app.new_service(AppConfig::default());
+        let receiver = Rc::new(Receiver {
+            counter: self.service.flight.worker_counter(),
+            service: self.service.clone(),
+        });
+        Box::pin(async move {
+            Ok(RootService {
+                app: app.await?,
+                receiver,
+            })
+        })
+    }
+}
+
+/// A worker's copy of the service, with its in-flight count.
+struct Receiver {
+    service: Service,
+    counter: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One worker's root service (see [`RootFactory`]).
+struct RootService<S> {
+    app: S,
+    receiver: Rc<Receiver>,
+}
+
+impl<S, B> actix_service::Service<Request> for RootService<S>
+where
+    S: actix_service::Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = actix_http::Response<BoxBody>;
+    type Error = actix_http::Response<BoxBody>;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    actix_service::forward_ready!(app);
+
+    fn call(&self, mut req: Request) -> Self::Future {
+        if req.method() == Method::POST && req.path() == &*self.receiver.service.path {
+            let receiver = Rc::clone(&self.receiver);
+            return Box::pin(async move {
+                let payload = req.take_payload();
+                let response = receiver
+                    .service
+                    .receive(&receiver.counter, req.head(), payload)
+                    .await;
+                Ok(response.into())
+            });
+        }
+        let answer = self.app.call(req);
+        Box::pin(async move {
+            match answer.await {
+                Ok(response) => Ok(response.map_into_boxed_body().into()),
+                Err(err) => Err(err.error_response().into()),
+            }
+        })
     }
 }
 
