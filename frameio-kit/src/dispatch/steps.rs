@@ -102,9 +102,11 @@ pub(super) fn log_delivery(
     let event_type = seen.event_type.as_deref().unwrap_or("-");
     let handler = seen.handler.unwrap_or("-");
     match failure {
+        // The message as a plain `&str` field (first, where the macro puts a message): the
+        // formatter copies it instead of running `format_args!` through `core::fmt`.
         None => tracing::info!(
             target: "frameio_kit::delivery",
-            event_type, handler, status, latency_us, "delivery handled"
+            message = "delivery handled", event_type, handler, status, latency_us
         ),
         Some(failure) if status >= 500 => tracing::error!(
             target: "frameio_kit::delivery",

@@ -41,8 +41,9 @@ where
     ) -> fmt::Result {
         let normalized = event.normalized_metadata();
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        write_timestamp(&mut writer, SystemTime::now())?;
-        writer.write_str(match *meta.level() {
+        let mut line = Line::new(&mut writer);
+        write_timestamp(&mut line, SystemTime::now())?;
+        line.put(match *meta.level() {
             Level::TRACE => " TRACE ",
             Level::DEBUG => " DEBUG ",
             Level::INFO => "  INFO ",
@@ -51,59 +52,125 @@ where
         })?;
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
-                writer.write_str(span.name())?;
+                line.put(span.name())?;
                 let extensions = span.extensions();
                 if let Some(fields) = extensions.get::<FormattedFields<N>>()
                     && !fields.is_empty()
                 {
-                    writer.write_char('{')?;
-                    writer.write_str(fields)?;
-                    writer.write_char('}')?;
+                    line.put("{")?;
+                    line.put(fields)?;
+                    line.put("}")?;
                 }
-                writer.write_str(": ")?;
+                line.put(": ")?;
             }
         }
-        writer.write_str(meta.target())?;
-        writer.write_str(": ")?;
+        line.put(meta.target())?;
+        line.put(": ")?;
         let mut fields = Fields {
-            writer: &mut writer,
+            writer: &mut line,
             first: true,
             result: Ok(()),
         };
         event.record(&mut fields);
         fields.result?;
-        writer.write_str("\n")
+        line.put("\n")?;
+        line.flush()
     }
 }
 
-/// Writes an event's fields: the message bare, the others as ` name=value`.
-struct Fields<'a, 'w> {
-    writer: &'a mut Writer<'w>,
+/// Bytes of a line gathered on the stack before they go to the layer's buffer.
+const INLINE: usize = 256;
+
+/// A line being formatted: gathered on the stack and handed to the layer's writer in one call
+/// (instead of one dynamic call per piece), spilling into it early when it is longer than
+/// [`INLINE`].
+struct Line<'a, 'w> {
+    out: &'a mut Writer<'w>,
+    buf: [u8; INLINE],
+    len: usize,
+}
+
+impl<'a, 'w> Line<'a, 'w> {
+    fn new(out: &'a mut Writer<'w>) -> Self {
+        Self {
+            out,
+            buf: [0; INLINE],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.saturating_add(s.len());
+        match self.buf.get_mut(self.len..end) {
+            Some(slot) => {
+                slot.copy_from_slice(s.as_bytes());
+                self.len = end;
+                Ok(())
+            }
+            None => self.spill(s),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self, s: &str) -> fmt::Result {
+        self.flush()?;
+        if s.len() <= INLINE {
+            self.put(s)
+        } else {
+            self.out.write_str(s)
+        }
+    }
+
+    /// Hands what is gathered to the layer's writer.
+    fn flush(&mut self) -> fmt::Result {
+        // Only whole `str`s were put in, so this never fails; checking costs less than a
+        // dynamic call per piece did.
+        let gathered = std::str::from_utf8(&self.buf[..self.len]).map_err(|_| fmt::Error)?;
+        self.out.write_str(gathered)?;
+        self.len = 0;
+        Ok(())
+    }
+}
+
+impl fmt::Write for Line<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.put(s)
+    }
+}
+
+struct Fields<'a, 'l, 'w> {
+    writer: &'a mut Line<'l, 'w>,
     first: bool,
     result: fmt::Result,
 }
 
-impl Fields<'_, '_> {
+impl Fields<'_, '_, '_> {
     /// Starts a field: `None` for the message, the name otherwise (`None` too for the
     /// `log.*` fields the `log` bridge adds, which the line already shows).
     fn start(&mut self, field: &Field) -> Option<bool> {
         let name = field.name();
-        if self.result.is_err() || name.starts_with("log.") {
+        if self.result.is_err() {
             return None;
         }
         let message = name == "message";
-        let result = (|| {
-            if !self.first {
-                self.writer.write_str(" ")?;
-            }
-            if !message {
-                self.writer
-                    .write_str(name.strip_prefix("r#").unwrap_or(name))?;
-                self.writer.write_str("=")?;
-            }
-            Ok(())
-        })();
-        self.first = false;
+        if !message && name.starts_with("log.") {
+            return None;
+        }
+        let separator = if std::mem::take(&mut self.first) {
+            ""
+        } else {
+            " "
+        };
+        let result = if message {
+            self.writer.put(separator)
+        } else {
+            self.writer
+                .put(separator)
+                .and_then(|()| self.writer.put(name.strip_prefix("r#").unwrap_or(name)))
+                .and_then(|()| self.writer.put("="))
+        };
         self.result = result;
         result.ok().map(|()| message)
     }
@@ -113,7 +180,7 @@ impl Fields<'_, '_> {
     }
 }
 
-impl Visit for Fields<'_, '_> {
+impl Visit for Fields<'_, '_, '_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         let Some(message) = self.start(field) else {
             return;
@@ -122,30 +189,30 @@ impl Visit for Fields<'_, '_> {
             write_escaped(self.writer, value)
         } else {
             self.writer
-                .write_str("\"")
+                .put("\"")
                 .and_then(|()| write_quoted(self.writer, value))
-                .and_then(|()| self.writer.write_str("\""))
+                .and_then(|()| self.writer.put("\""))
         };
         self.finish(result);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         if self.start(field).is_some() {
-            let result = self.writer.write_str(itoa::Buffer::new().format(value));
+            let result = self.writer.put(itoa::Buffer::new().format(value));
             self.finish(result);
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if self.start(field).is_some() {
-            let result = self.writer.write_str(itoa::Buffer::new().format(value));
+            let result = self.writer.put(itoa::Buffer::new().format(value));
             self.finish(result);
         }
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         if self.start(field).is_some() {
-            let result = self.writer.write_str(if value { "true" } else { "false" });
+            let result = self.writer.put(if value { "true" } else { "false" });
             self.finish(result);
         }
     }
@@ -173,18 +240,18 @@ impl Visit for Fields<'_, '_> {
 
 /// Passes text through, escaping control characters (so a value cannot end the line or
 /// carry a terminal escape sequence).
-struct Escaping<'a, 'w>(&'a mut Writer<'w>);
+struct Escaping<'a, W>(&'a mut W);
 
-impl fmt::Write for Escaping<'_, '_> {
+impl<W: fmt::Write> fmt::Write for Escaping<'_, W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         write_escaped(self.0, s)
     }
 }
 
 /// `s` with its control characters escaped the way `Debug` escapes them.
-fn write_escaped(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
+fn write_escaped(writer: &mut impl fmt::Write, s: &str) -> fmt::Result {
     // Printable ASCII (the usual message) has nothing to escape.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if all_plain(s.as_bytes(), false) {
         return writer.write_str(s);
     }
     let mut rest = s;
@@ -199,17 +266,45 @@ fn write_escaped(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
 
 /// The inside of `Debug`'s quoted form of `s`: quotes, backslashes and control characters
 /// escaped.
-fn write_quoted(writer: &mut Writer<'_>, s: &str) -> fmt::Result {
-    let plain = |b: u8| b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\' && b < 0x80;
-    if s.bytes().all(plain) {
+fn write_quoted(writer: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    if all_plain(s.as_bytes(), true) {
         return writer.write_str(s);
     }
     write!(writer, "{}", s.escape_debug())
 }
 
+/// Whether `byte` is printable ASCII (`0x20..=0x7e`) and, when `quoted`, neither `"` nor `\`.
+fn plain_byte(byte: u8, quoted: bool) -> bool {
+    (0x20..0x7f).contains(&byte) && !(quoted && (byte == b'"' || byte == b'\\'))
+}
+
+/// [`plain_byte`] for every byte of `bytes`, eight at a time (this runs on every value of
+/// every line).
+fn all_plain(bytes: &[u8], quoted: bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of a byte of the result is set for the lowest byte of `word` below `limit`
+    // (`limit` <= 0x80, bytes of `word` below 0x80), possibly for bytes above it too, and for
+    // none when there is no such byte: exact as a yes/no answer.
+    let below = |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH;
+    let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let mut bad = (word & HIGH) | below(word, 0x20) | equal(word, 0x7f);
+        if quoted {
+            bad |= equal(word, b'"') | equal(word, b'\\');
+        }
+        if bad != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| plain_byte(b, quoted))
+}
+
 /// `time` as RFC 3339 in UTC with microseconds (`2026-12-01T00:15:22.601577Z`), the default
 /// format's timestamp.
-fn write_timestamp(writer: &mut Writer<'_>, time: SystemTime) -> fmt::Result {
+fn write_timestamp(writer: &mut impl fmt::Write, time: SystemTime) -> fmt::Result {
     thread_local! {
         /// The last second written by this thread and its date and time: lines of the same
         /// second only write their microseconds.
@@ -345,6 +440,7 @@ mod tests {
                 "delivery handled"
             );
             tracing::warn!(reason = %"bad signature", "delivery refused");
+            tracing::info!(message = "as a str field", status = 200_u16);
             tracing::error!(value = ?Some(3), "debug value");
             tracing::debug!("formatted {} message", 42);
         });
@@ -368,6 +464,38 @@ mod tests {
         );
         assert!(ours.contains(r"shown=a\r\nb\u{1b}[31m"), "{ours}");
         assert!(ours.contains(r"got two\nlines"), "{ours}");
+    }
+
+    #[test]
+    fn plain_check_agrees_with_the_byte_rule_at_every_position() {
+        // Every byte value at every position of a 19-byte value (two words and a remainder),
+        // the rest plain, and a few all-plain and edge lengths.
+        for quoted in [false, true] {
+            for len in [0, 1, 7, 8, 9, 16, 19] {
+                assert!(all_plain(&vec![b'a'; len], quoted));
+            }
+            for at in 0..19 {
+                for byte in 0..=255_u8 {
+                    let mut value = [b'~'; 19];
+                    value[at] = byte;
+                    assert_eq!(
+                        all_plain(&value, quoted),
+                        plain_byte(byte, quoted),
+                        "byte {byte:#04x} at {at}, quoted {quoted}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_lines_spill_whole() {
+        let long = "v".repeat(INLINE * 2 + 3);
+        let (ours, theirs) = both(|| {
+            tracing::info!(first = %long, second = long.as_str(), "{}", long);
+        });
+        assert_eq!(ours, theirs);
+        assert!(ours.len() > INLINE * 6, "{}", ours.len());
     }
 
     #[test]
