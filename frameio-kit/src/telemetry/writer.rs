@@ -1,6 +1,6 @@
-//! The log writer behind [`init_logging`](super::init_logging): log lines are appended to one
-//! shared buffer and a writer thread writes the buffer out in batches, every
-//! [`FLUSH_INTERVAL`] or as soon as [`BATCH_BYTES`] are waiting.
+//! The log writer behind [`init_logging`](super::init_logging): each thread appends its log
+//! lines to a buffer of its own and a writer thread writes the buffers out in batches, every
+//! [`FLUSH_INTERVAL`] or as soon as one buffer holds [`BATCH_BYTES`].
 //!
 //! Why not `tracing_appender::non_blocking`: it hands each line to its writer thread through a
 //! channel, as a fresh allocation, and wakes that thread for almost every line when the
@@ -8,76 +8,180 @@
 //! a 2-core machine that wake-up and the context switch it causes cost more than formatting
 //! the line: measured with `bench/run.sh` (PERFORMANCE.md, "Production logging"), the default
 //! INFO configuration ran at 0.75× the bare yardstick with it. Here a line costs an
-//! uncontended lock and a copy, and the writer thread wakes a few dozen times a second at
-//! most.
+//! uncontended lock and a copy into memory only its own thread writes between batches (one
+//! buffer shared by all threads cost every line two cache misses, its lock and its tail
+//! written by the other core: "Session 5" in PERFORMANCE.md), and the writer thread wakes a
+//! few dozen times a second at most.
 //!
-//! Lines are never reordered. When the writer cannot keep up (standard output blocked),
-//! the buffer stops growing at [`MAX_PENDING_BYTES`]: further lines are dropped rather than
-//! slowing deliveries down, and the number dropped is written once the writer catches up.
+//! Order: the lines of one thread are never reordered. A batch writes each thread's lines as
+//! one group, the groups in the order of their first line, so lines of different threads are
+//! in order to within one batch (at most [`FLUSH_INTERVAL`] apart). When the writer cannot
+//! keep up (standard output blocked), a thread's buffer stops growing at
+//! [`MAX_PENDING_BYTES`]: further lines are dropped rather than slowing deliveries down, and
+//! the number dropped is written once the writer catches up.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The longest a line waits in the buffer before it is written.
+/// The longest a line waits in its buffer before it is written.
 pub(crate) const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
-/// A buffer this full is written at once, without waiting for the interval.
-pub(crate) const BATCH_BYTES: usize = 32 * 1024;
-/// The most bytes waiting at once; lines beyond are dropped (and counted).
+/// A thread's buffer this full is written at once, without waiting for the interval. (At
+/// 100k lines a second a 32 KiB batch woke the writer thread 500 times a second, each wake a
+/// context switch on a core the receiver needs.)
+pub(crate) const BATCH_BYTES: usize = 128 * 1024;
+/// The most bytes waiting in one thread's buffer; lines beyond are dropped (and counted).
 pub(crate) const MAX_PENDING_BYTES: usize = 8 * 1024 * 1024;
 
+/// Locks `mutex`, keeping on after a panic elsewhere (the buffers stay intact).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the writer thread and the logging threads share.
 #[derive(Default)]
 struct State {
-    pending: Vec<u8>,
-    dropped: u64,
+    /// One buffer per thread that has logged (and not yet exited and been drained).
+    slots: Vec<Arc<Slot>>,
+    /// A buffer became non-empty since the writer thread last looked.
+    waiting: bool,
+    /// A buffer reached [`BATCH_BYTES`]: write now.
+    full: bool,
     closed: bool,
 }
 
 #[derive(Default)]
 struct Shared {
     state: Mutex<State>,
-    /// Signalled when the first line lands in an empty buffer, when the buffer reaches a
-    /// batch and when the writer is closed.
+    /// Signalled when a buffer gets its first line, when one reaches a batch and when the
+    /// writer is closed.
     ready: Condvar,
+}
+
+/// One thread's buffer.
+struct Slot {
+    lines: Mutex<Lines>,
+    /// Set when the owner thread has exited: drained once more, then forgotten.
+    retired: AtomicBool,
+}
+
+#[derive(Default)]
+struct Lines {
+    bytes: Vec<u8>,
+    /// When the first line now in `bytes` arrived (orders the groups of a batch).
+    since: Option<Instant>,
+    dropped: u64,
+}
+
+impl Slot {
+    fn new() -> Self {
+        Self {
+            lines: Mutex::default(),
+            retired: AtomicBool::new(false),
+        }
+    }
+
+    /// Appends `line`; says whether the writer thread must hear of it (first line of an
+    /// empty buffer) and whether it should write now (the buffer reached a batch).
+    fn push(&self, line: &[u8]) -> (bool, bool) {
+        let mut lines = lock(&self.lines);
+        let before = lines.bytes.len();
+        if before + line.len() > MAX_PENDING_BYTES {
+            lines.dropped += 1;
+            return (false, false);
+        }
+        if before == 0 {
+            lines.since = Some(Instant::now());
+        }
+        lines.bytes.extend_from_slice(line);
+        (
+            before == 0,
+            before < BATCH_BYTES && lines.bytes.len() >= BATCH_BYTES,
+        )
+    }
+}
+
+thread_local! {
+    /// This thread's buffers, one per writer it has logged to (almost always one).
+    static SLOTS: RefCell<ThreadSlots> = const { RefCell::new(ThreadSlots(Vec::new())) };
+}
+
+/// A thread's buffers, retired when the thread exits.
+struct ThreadSlots(Vec<(Weak<Shared>, Arc<Slot>)>);
+
+impl Drop for ThreadSlots {
+    fn drop(&mut self) {
+        for (_, slot) in &self.0 {
+            slot.retired.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock leaves the buffer intact: keep logging.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.state)
     }
 
-    fn append(&self, line: &[u8]) {
-        let signal = {
+    /// This thread's buffer for this writer, registered on first use.
+    fn slot(self: &Arc<Self>, cached: &mut ThreadSlots) -> Arc<Slot> {
+        // A live `Weak` keeps its allocation, so no other writer can have the same address.
+        if let Some((_, slot)) = cached
+            .0
+            .iter()
+            .find(|(shared, _)| std::ptr::eq(shared.as_ptr(), Arc::as_ptr(self)))
+        {
+            return Arc::clone(slot);
+        }
+        cached.0.retain(|(shared, _)| shared.strong_count() > 0);
+        let slot = Arc::new(Slot::new());
+        self.lock().slots.push(Arc::clone(&slot));
+        cached.0.push((Arc::downgrade(self), Arc::clone(&slot)));
+        slot
+    }
+
+    fn append(self: &Arc<Self>, line: &[u8]) {
+        let pushed = SLOTS.try_with(|cached| {
+            let mut cached = cached.borrow_mut();
+            match cached.0.first() {
+                // The usual case: one writer, its buffer first.
+                Some((shared, slot)) if std::ptr::eq(shared.as_ptr(), Arc::as_ptr(self)) => {
+                    slot.push(line)
+                }
+                _ => self.slot(&mut cached).push(line),
+            }
+        });
+        let (first, full) = pushed.unwrap_or_else(|_| {
+            // The thread is exiting and its buffers are gone: a buffer of its own for
+            // this line, drained and forgotten with the next batch.
+            let slot = Arc::new(Slot::new());
+            slot.retired.store(true, Ordering::Release);
+            let pushed = slot.push(line);
+            self.lock().slots.push(slot);
+            pushed
+        });
+        if first || full {
             let mut state = self.lock();
-            if state.closed {
-                return;
-            }
-            if state.pending.len() + line.len() > MAX_PENDING_BYTES {
-                state.dropped += 1;
-                return;
-            }
-            let was_empty = state.pending.is_empty();
-            let before = state.pending.len();
-            state.pending.extend_from_slice(line);
-            was_empty || (before < BATCH_BYTES && state.pending.len() >= BATCH_BYTES)
-        };
-        if signal {
+            state.waiting = true;
+            state.full |= full;
+            drop(state);
             self.ready.notify_one();
         }
     }
 }
 
-/// A [`MakeWriter`] appending each formatted line to the shared buffer. Cheap to clone.
+/// The [`MakeWriter`] handed to the fmt layer: appends each line to the calling thread's
+/// buffer.
 #[derive(Clone)]
 pub(crate) struct BatchWriter {
     shared: Arc<Shared>,
 }
 
-/// Stops the writer thread and writes what is still buffered, when dropped.
+/// Stops the writer thread when dropped, after it has written every line logged before.
 pub(crate) struct BatchGuard {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -89,7 +193,8 @@ impl std::fmt::Debug for BatchGuard {
     }
 }
 
-/// A batching writer to `out`, and the guard that flushes it.
+/// A writer of lines to `out` through a background thread (`frameio-kit-log`). If the
+/// thread cannot be started, lines are dropped.
 pub(crate) fn batch_writer<W: Write + Send + 'static>(out: W) -> (BatchWriter, BatchGuard) {
     let shared = Arc::new(Shared::default());
     let thread = {
@@ -100,7 +205,6 @@ pub(crate) fn batch_writer<W: Write + Send + 'static>(out: W) -> (BatchWriter, B
             .ok()
     };
     if thread.is_none() {
-        // No thread, no writer: lines would pile up unseen. Refuse them instead.
         shared.lock().closed = true;
     }
     (
@@ -111,36 +215,58 @@ pub(crate) fn batch_writer<W: Write + Send + 'static>(out: W) -> (BatchWriter, B
     )
 }
 
-/// The writer thread: waits for a first line, lets a batch gather for up to
-/// [`FLUSH_INTERVAL`], writes it, and repeats until closed and drained.
+/// The writer thread: waits for lines, gives them up to [`FLUSH_INTERVAL`] to gather (less
+/// when a buffer fills a batch), then writes every thread's buffer.
 fn write_batches<W: Write>(shared: &Shared, mut out: W) {
-    let mut batch = Vec::with_capacity(BATCH_BYTES);
+    let mut slots: Vec<Arc<Slot>> = Vec::new();
+    let mut drained: Vec<(Instant, Vec<u8>)> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
     loop {
-        let dropped = {
+        let closing = {
             let mut state = shared.lock();
-            while state.pending.is_empty() && !state.closed {
+            while !state.waiting && !state.closed {
                 state = shared
                     .ready
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-            if !state.closed {
+            if !state.closed && !state.full {
                 state = shared
                     .ready
-                    .wait_timeout_while(state, FLUSH_INTERVAL, |s| {
-                        s.pending.len() < BATCH_BYTES && !s.closed
-                    })
+                    .wait_timeout_while(state, FLUSH_INTERVAL, |s| !s.full && !s.closed)
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
             }
-            if state.pending.is_empty() && state.closed {
-                return;
-            }
-            std::mem::swap(&mut batch, &mut state.pending);
-            std::mem::take(&mut state.dropped)
+            state.waiting = false;
+            state.full = false;
+            slots.clear();
+            slots.extend(state.slots.iter().cloned());
+            // A retired buffer gets no more lines: this batch is its last.
+            state
+                .slots
+                .retain(|slot| !slot.retired.load(Ordering::Acquire));
+            state.closed
         };
-        // Standard output failing leaves nowhere to report it: the lines are lost.
-        let _ = out.write_all(&batch);
+        let mut dropped = 0;
+        for slot in &slots {
+            let mut lines = lock(&slot.lines);
+            dropped += std::mem::take(&mut lines.dropped);
+            if lines.bytes.is_empty() {
+                continue;
+            }
+            let since = lines.since.take().unwrap_or_else(Instant::now);
+            let bytes = std::mem::replace(&mut lines.bytes, spare.pop().unwrap_or_default());
+            drop(lines);
+            drained.push((since, bytes));
+        }
+        drained.sort_by_key(|(since, _)| *since);
+        for (_, mut bytes) in drained.drain(..) {
+            let _ = out.write_all(&bytes);
+            bytes.clear();
+            bytes.shrink_to(BATCH_BYTES * 2);
+            spare.push(bytes);
+        }
+        spare.truncate(slots.len());
         if dropped > 0 {
             let _ = writeln!(
                 out,
@@ -148,9 +274,9 @@ fn write_batches<W: Write>(shared: &Shared, mut out: W) {
             );
         }
         let _ = out.flush();
-        batch.clear();
-        // Give back what a burst grew, so a quiet server does not keep megabytes.
-        batch.shrink_to(BATCH_BYTES * 2);
+        if closing {
+            return;
+        }
     }
 }
 
@@ -164,9 +290,9 @@ impl Drop for BatchGuard {
     }
 }
 
-/// One event's writer: formatted lines arrive through `write`, usually in a single call.
+/// One line's writer (the fmt layer writes a whole line at once).
 pub(crate) struct LineWriter<'a> {
-    shared: &'a Shared,
+    shared: &'a Arc<Shared>,
 }
 
 impl Write for LineWriter<'_> {
@@ -187,6 +313,21 @@ impl<'a> MakeWriter<'a> for BatchWriter {
         LineWriter {
             shared: &self.shared,
         }
+    }
+}
+
+#[cfg(test)]
+impl Shared {
+    /// Bytes waiting in every buffer.
+    fn pending_bytes(&self) -> usize {
+        let state = self.lock();
+        state.slots.iter().map(|s| lock(&s.lines).bytes.len()).sum()
+    }
+
+    /// Lines dropped and not yet reported.
+    fn dropped(&self) -> u64 {
+        let state = self.lock();
+        state.slots.iter().map(|s| lock(&s.lines).dropped).sum()
     }
 }
 
@@ -279,7 +420,7 @@ mod tests {
         let (writer, guard) = batch_writer(Blocked(Arc::clone(&gate), sink.clone()));
         // The first line is taken by the writer thread, which then blocks on it.
         writer.make_writer().write_all(b"first\n").unwrap();
-        while !writer.shared.lock().pending.is_empty() {
+        while writer.shared.pending_bytes() > 0 {
             std::thread::yield_now();
         }
         let line = vec![b'x'; 1023];
@@ -289,7 +430,7 @@ mod tests {
             l.push(b'\n');
             writer.make_writer().write_all(&l).unwrap();
         }
-        assert_eq!(writer.shared.lock().dropped, 10);
+        assert_eq!(writer.shared.dropped(), 10);
         *gate.0.lock().unwrap() = true;
         gate.1.notify_all();
         drop(guard);
@@ -300,5 +441,88 @@ mod tests {
             "{}",
             &out[out.len() - 200..]
         );
+    }
+
+    /// A writer whose thread is stuck writing `first`, with the gate to let it go.
+    fn stuck() -> (BatchWriter, BatchGuard, Arc<(Mutex<bool>, Condvar)>, Sink) {
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let sink = Sink::default();
+        let (writer, guard) = batch_writer(Blocked(Arc::clone(&gate), sink.clone()));
+        writer.make_writer().write_all(b"first\n").unwrap();
+        while writer.shared.pending_bytes() > 0 {
+            std::thread::yield_now();
+        }
+        (writer, guard, gate, sink)
+    }
+
+    fn on_thread(writer: &BatchWriter, line: &'static str) {
+        let writer = writer.clone();
+        std::thread::spawn(move || writer.make_writer().write_all(line.as_bytes()).unwrap())
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn a_batch_writes_each_threads_lines_together_in_order_of_their_first() {
+        let (writer, guard, gate, sink) = stuck();
+        let a = writer.clone();
+        let (to_a, a_waits) = std::sync::mpsc::channel::<&'static str>();
+        let thread_a = std::thread::spawn(move || {
+            for line in a_waits {
+                a.make_writer().write_all(line.as_bytes()).unwrap();
+            }
+        });
+        let sent = |line| {
+            to_a.send(line).unwrap();
+            while !String::from_utf8_lossy(&pending(&writer)).contains(line) {
+                std::thread::yield_now();
+            }
+        };
+        sent("a1\n");
+        on_thread(&writer, "b1\n");
+        sent("a2\n");
+        on_thread(&writer, "c1\n");
+        drop(to_a);
+        thread_a.join().unwrap();
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        drop(guard);
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(out, "first\na1\na2\nb1\nc1\n");
+    }
+
+    /// Every line waiting, buffer by buffer.
+    fn pending(writer: &BatchWriter) -> Vec<u8> {
+        let state = writer.shared.lock();
+        state
+            .slots
+            .iter()
+            .flat_map(|s| lock(&s.lines).bytes.clone())
+            .collect()
+    }
+
+    #[test]
+    fn buffers_of_exited_threads_are_written_then_forgotten() {
+        let sink = Sink::default();
+        let (writer, _guard) = batch_writer(sink.clone());
+        for _ in 0..20 {
+            on_thread(&writer, "from a short-lived thread\n");
+        }
+        // The threads have exited (joined): the batch that writes this line forgets them.
+        writer.make_writer().write_all(b"last\n").unwrap();
+        for _ in 0..200 {
+            let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+            if out.ends_with("last\n") {
+                assert_eq!(out.lines().count(), 21, "{out}");
+                assert_eq!(
+                    writer.shared.lock().slots.len(),
+                    1,
+                    "only this thread's buffer"
+                );
+                return;
+            }
+            std::thread::sleep(FLUSH_INTERVAL / 5);
+        }
+        panic!("the lines were never written");
     }
 }
