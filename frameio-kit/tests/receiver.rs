@@ -641,3 +641,97 @@ async fn mounts_into_an_existing_actix_web_app() {
         test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(health.status().as_u16(), 200);
 }
+
+/// The server `Service::start` runs hands deliveries from actix-http straight to the
+/// pipeline; mounted with `Service::configure`, they go through actix-web's router. Both must
+/// answer every request alike.
+#[actix_web::test]
+async fn own_server_and_mounted_service_answer_alike() {
+    use frameio_kit::actix_web::{self, test};
+
+    let service = App::new()
+        .state(Calls::default())
+        .without_replay_ledger()
+        .handler(Handler::webhook(["file.ready"], on_ready).secret(WEBHOOK_SECRET))
+        .handler(Handler::action("greet", greet).secret(ACTION_SECRET))
+        .build()
+        .unwrap();
+    let server = service.start(("127.0.0.1", 0)).expect("bind");
+    let base = format!("http://{}", server.local_addr());
+    let mounted =
+        test::init_service(actix_web::App::new().configure(|cfg| service.configure(cfg))).await;
+    let client = reqwest::Client::new();
+
+    let signed = |request: SignedRequest| {
+        let headers: Vec<(String, String)> = request
+            .header_pairs()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        (request.body().to_vec(), headers)
+    };
+    let forged = {
+        let (body, mut headers) = signed(webhook("file.ready"));
+        for (name, value) in &mut headers {
+            if name.eq_ignore_ascii_case("x-frameio-signature") {
+                *value = format!("v0={}", "0".repeat(64));
+            }
+        }
+        (body, headers)
+    };
+    let nothing = || (Vec::new(), Vec::new());
+    let cases = [
+        ("POST", "/", signed(webhook("file.ready"))),
+        ("POST", "/?from=query", signed(webhook("file.ready"))),
+        ("POST", "/", signed(action("greet", None))),
+        ("POST", "/", signed(webhook("no.such"))),
+        ("POST", "/", forged),
+        ("POST", "/", (b"not json".to_vec(), Vec::new())),
+        ("GET", "/", nothing()),
+        ("GET", "/health", nothing()),
+        ("POST", "/elsewhere", nothing()),
+    ];
+    for (method, path, (body, headers)) in cases {
+        let method_of =
+            frameio_kit::actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut own = client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{base}{path}"),
+            )
+            .body(body.clone());
+        let mut there = test::TestRequest::default()
+            .method(method_of)
+            .uri(path)
+            .set_payload(body.clone());
+        for (name, value) in &headers {
+            own = own.header(name, value);
+            there = there.insert_header((name.as_str(), value.as_str()));
+        }
+        let own = own.send().await.unwrap();
+        let own_allow = own
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let own = read(own).await;
+        let there = test::call_service(&mounted, there.to_request()).await;
+        let there_allow = there
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let there_status = there.status().as_u16();
+        let there_type = there
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let there_body = String::from_utf8(test::read_body(there).await.to_vec()).unwrap();
+        assert_eq!(
+            own,
+            (there_status, there_type, there_body),
+            "{method} {path}"
+        );
+        assert_eq!(own_allow, there_allow, "{method} {path}");
+    }
+    server.stop(true).await.unwrap();
+}
