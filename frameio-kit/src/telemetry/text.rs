@@ -73,7 +73,7 @@ where
         };
         event.record(&mut fields);
         fields.result?;
-        line.put("\n")?;
+        line.put_ascii(b'\n')?;
         line.flush()
     }
 }
@@ -109,6 +109,20 @@ impl<'a, 'w> Line<'a, 'w> {
                 Ok(())
             }
             None => self.spill(s),
+        }
+    }
+
+    /// One ASCII byte (a separator or a quote: no call to `memcpy` for it).
+    #[inline]
+    fn put_ascii(&mut self, byte: u8) -> fmt::Result {
+        debug_assert!(byte.is_ascii());
+        match self.buf.get_mut(self.len) {
+            Some(slot) if byte.is_ascii() => {
+                *slot = byte;
+                self.len += 1;
+                Ok(())
+            }
+            _ => self.spill(char::from(byte).encode_utf8(&mut [0; 4])),
         }
     }
 
@@ -159,17 +173,16 @@ impl Fields<'_, '_, '_> {
             return None;
         }
         let separator = if std::mem::take(&mut self.first) {
-            ""
+            Ok(())
         } else {
-            " "
+            self.writer.put_ascii(b' ')
         };
         let result = if message {
-            self.writer.put(separator)
+            separator
         } else {
-            self.writer
-                .put(separator)
+            separator
                 .and_then(|()| self.writer.put(name.strip_prefix("r#").unwrap_or(name)))
-                .and_then(|()| self.writer.put("="))
+                .and_then(|()| self.writer.put_ascii(b'='))
         };
         self.result = result;
         result.ok().map(|()| message)
@@ -189,9 +202,9 @@ impl Visit for Fields<'_, '_, '_> {
             write_escaped(self.writer, value)
         } else {
             self.writer
-                .put("\"")
+                .put_ascii(b'"')
                 .and_then(|()| write_quoted(self.writer, value))
-                .and_then(|()| self.writer.put("\""))
+                .and_then(|()| self.writer.put_ascii(b'"'))
         };
         self.finish(result);
     }
