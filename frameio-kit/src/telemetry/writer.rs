@@ -415,14 +415,7 @@ mod tests {
 
     #[test]
     fn a_stuck_output_drops_lines_past_the_cap_and_says_how_many() {
-        let gate = Arc::new((Mutex::new(false), Condvar::new()));
-        let sink = Sink::default();
-        let (writer, guard) = batch_writer(Blocked(Arc::clone(&gate), sink.clone()));
-        // The first line is taken by the writer thread, which then blocks on it.
-        writer.make_writer().write_all(b"first\n").unwrap();
-        while writer.shared.pending_bytes() > 0 {
-            std::thread::yield_now();
-        }
+        let (writer, guard, gate, sink) = stuck();
         let line = vec![b'x'; 1023];
         let fits = MAX_PENDING_BYTES / 1024;
         for _ in 0..fits + 10 {
@@ -431,8 +424,7 @@ mod tests {
             writer.make_writer().write_all(&l).unwrap();
         }
         assert_eq!(writer.shared.dropped(), 10);
-        *gate.0.lock().unwrap() = true;
-        gate.1.notify_all();
+        release(&gate);
         drop(guard);
         let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(out.lines().filter(|l| l.starts_with('x')).count(), fits);
@@ -443,7 +435,14 @@ mod tests {
         );
     }
 
-    /// A writer whose thread is stuck writing `first`, with the gate to let it go.
+    /// Lets a [`Blocked`] output go.
+    fn release(gate: &(Mutex<bool>, Condvar)) {
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+    }
+
+    /// A writer whose thread is stuck writing `first` (taken by the writer thread, which then
+    /// blocks on it), with the gate to let it go.
     fn stuck() -> (BatchWriter, BatchGuard, Arc<(Mutex<bool>, Condvar)>, Sink) {
         let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let sink = Sink::default();
@@ -484,8 +483,7 @@ mod tests {
         on_thread(&writer, "c1\n");
         drop(to_a);
         thread_a.join().unwrap();
-        *gate.0.lock().unwrap() = true;
-        gate.1.notify_all();
+        release(&gate);
         drop(guard);
         let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(out, "first\na1\na2\nb1\nc1\n");
