@@ -503,7 +503,8 @@ fn too_large(declared: Option<usize>) -> Reply {
     Reply::payload_too_large()
 }
 
-pub(crate) fn headers_of(req: &HttpRequest) -> Headers {
+#[cfg(feature = "auth")]
+fn headers_of(req: &HttpRequest) -> Headers {
     headers_of_map(req.headers())
 }
 
