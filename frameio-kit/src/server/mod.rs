@@ -265,13 +265,13 @@ impl Service {
         }
         // One per worker (each calls `configure`): the per-request clone and the in-flight
         // count touch no cache line another worker writes.
-        let worker = Arc::new((self.clone(), self.flight.worker_counter()));
+        let worker = Arc::new(Receiver::new(self));
         cfg.service(
             web::resource(&*self.path)
                 .route(
                     web::post().to(move |req: HttpRequest, payload: web::Payload| {
                         let worker = Arc::clone(&worker);
-                        async move { worker.0.receive(&worker.1, req.head(), payload).await }
+                        async move { worker.receive(req.head(), payload).await }
                     }),
                 )
                 .default_service(web::to(method_not_allowed)),
@@ -284,10 +284,8 @@ impl Service {
     }
 
     /// One delivery over HTTP: read the body (within the limit and the deadline), dispatch it.
-    /// `head` is the request's; `payload` its body. (Reached through actix-web's router when
-    /// mounted with [`Service::configure`], straight from actix-http in the server
-    /// [`Service::start`] runs.)
-    pub(crate) async fn receive<S, E>(
+    /// `head` is the request's; `payload` its body.
+    async fn receive<S, E>(
         &self,
         in_flight: &AtomicUsize,
         head: &RequestHead,
@@ -369,6 +367,37 @@ impl Service {
                 .set_connection_type(actix_web::http::ConnectionType::Close);
         }
         response
+    }
+}
+
+/// One worker's receiver: the service and the worker's own in-flight count (so counting
+/// touches no cache line another worker writes). Reached through actix-web's router when
+/// mounted with [`Service::configure`], straight from actix-http in the server
+/// [`Service::start`] runs.
+pub(crate) struct Receiver {
+    service: Service,
+    in_flight: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    pub(crate) fn new(service: &Service) -> Self {
+        Self {
+            service: service.clone(),
+            in_flight: service.flight.worker_counter(),
+        }
+    }
+
+    /// The receiver path.
+    pub(crate) fn path(&self) -> &str {
+        &self.service.path
+    }
+
+    /// One delivery: see [`Service::receive`].
+    pub(crate) async fn receive<S, E>(&self, head: &RequestHead, payload: S) -> HttpResponse
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+    {
+        self.service.receive(&self.in_flight, head, payload).await
     }
 }
 

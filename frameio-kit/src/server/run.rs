@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,9 +13,8 @@ use actix_web::dev::{AppConfig, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
-use std::rc::Rc;
 
-use super::{Service, to_response};
+use super::{Receiver, Service, to_response};
 use crate::dispatch::Reply;
 
 /// How long a client may take to send its request headers (actix-web's default).
@@ -271,10 +271,7 @@ where
 
     fn new_service(&self, (): ()) -> Self::Future {
         let app = self.app.new_service(AppConfig::default());
-        let receiver = Rc::new(Receiver {
-            counter: self.service.flight.worker_counter(),
-            service: self.service.clone(),
-        });
+        let receiver = Rc::new(Receiver::new(&self.service));
         Box::pin(async move {
             Ok(RootService {
                 app: app.await?,
@@ -282,12 +279,6 @@ where
             })
         })
     }
-}
-
-/// A worker's copy of the service, with its in-flight count.
-struct Receiver {
-    service: Service,
-    counter: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// One worker's root service (see [`RootFactory`]).
@@ -309,14 +300,11 @@ where
     actix_service::forward_ready!(app);
 
     fn call(&self, mut req: Request) -> Self::Future {
-        if req.method() == Method::POST && req.path() == &*self.receiver.service.path {
+        if req.method() == Method::POST && req.path() == self.receiver.path() {
             let receiver = Rc::clone(&self.receiver);
             return Box::pin(async move {
                 let payload = req.take_payload();
-                let response = receiver
-                    .service
-                    .receive(&receiver.counter, req.head(), payload)
-                    .await;
+                let response = receiver.receive(req.head(), payload).await;
                 Ok(response.into())
             });
         }

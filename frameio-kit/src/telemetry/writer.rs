@@ -57,6 +57,10 @@ struct State {
 
 #[derive(Default)]
 struct Shared {
+    /// Set with `State::closed`, read without the lock by every line: once there is no writer
+    /// thread (it could not start, or the guard was dropped) lines would pile up unseen, so
+    /// they are refused.
+    closed: AtomicBool,
     state: Mutex<State>,
     /// Signalled when a buffer gets its first line, when one reaches a batch and when the
     /// writer is closed.
@@ -144,7 +148,16 @@ impl Shared {
         slot
     }
 
+    /// Marks the writer closed (see [`Shared::closed`]).
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        self.lock().closed = true;
+    }
+
     fn append(self: &Arc<Self>, line: &[u8]) {
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
         let pushed = SLOTS.try_with(|cached| {
             let mut cached = cached.borrow_mut();
             match cached.0.first() {
@@ -205,7 +218,7 @@ pub(crate) fn batch_writer<W: Write + Send + 'static>(out: W) -> (BatchWriter, B
             .ok()
     };
     if thread.is_none() {
-        shared.lock().closed = true;
+        shared.close();
     }
     (
         BatchWriter {
@@ -261,8 +274,10 @@ fn write_batches<W: Write>(shared: &Shared, mut out: W) {
         }
         drained.sort_by_key(|(since, _)| *since);
         for (_, mut bytes) in drained.drain(..) {
+            // Standard output failing leaves nowhere to report it: the lines are lost.
             let _ = out.write_all(&bytes);
             bytes.clear();
+            // Give back what a burst grew, so a quiet server does not keep megabytes.
             bytes.shrink_to(BATCH_BYTES * 2);
             spare.push(bytes);
         }
@@ -282,7 +297,7 @@ fn write_batches<W: Write>(shared: &Shared, mut out: W) {
 
 impl Drop for BatchGuard {
     fn drop(&mut self) {
-        self.shared.lock().closed = true;
+        self.shared.close();
         self.shared.ready.notify_one();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -522,5 +537,15 @@ mod tests {
             std::thread::sleep(FLUSH_INTERVAL / 5);
         }
         panic!("the lines were never written");
+    }
+
+    #[test]
+    fn lines_after_the_guard_dropped_are_refused_not_kept() {
+        let sink = Sink::default();
+        let (writer, guard) = batch_writer(sink.clone());
+        drop(guard);
+        writer.make_writer().write_all(b"too late\n").unwrap();
+        assert_eq!(writer.shared.pending_bytes(), 0);
+        assert!(sink.0.lock().unwrap().is_empty());
     }
 }
